@@ -1,0 +1,36 @@
+# Two commands on a fresh machine with only python3: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint fmt bench venv clean
+
+# The venv is (re)built only when pyproject.toml or constraints.txt changed.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/drillbreak $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench demos
+	$(BIN)/ruff format --check src tests bench demos
+
+test: lint
+	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench demos
+	$(BIN)/ruff format src tests bench demos
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .ruff_cache

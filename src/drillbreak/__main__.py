@@ -1,0 +1,3 @@
+from drillbreak.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,242 @@
+"""The ``drillbreak`` command line.
+
+User errors print one line on stderr and exit 1 (2 for usage errors); a
+traceback appears only with ``--debug``.  Heavy modules are imported inside
+the commands that need them, so ``--help`` and ``lint`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from drillbreak import __version__
+from drillbreak.errors import UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", type=Path, help="database file (default: user data dir; env DRILLBREAK_DB)"
+    )
+    common.add_argument(
+        "--decks",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also load decks from this file or folder (repeatable)",
+    )
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    parser = argparse.ArgumentParser(
+        prog="drillbreak",
+        description="Terminal flashcards for how machine learning works and where it breaks.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"drillbreak {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    study = sub.add_parser("study", parents=[common], help="study due cards")
+    study.add_argument("deck", nargs="*", help="deck ids (default: all decks)")
+    study.add_argument("--tag", help="only cards with this tag")
+    study.add_argument(
+        "--cram",
+        action="store_true",
+        help="study regardless of due dates; the schedule is untouched",
+    )
+    study.add_argument(
+        "--new",
+        type=int,
+        metavar="N",
+        help="new cards for this session (overrides the daily limit)",
+    )
+    study.add_argument(
+        "--plain", action="store_true", help="line mode on stdin/stdout (scriptable)"
+    )
+
+    lint = sub.add_parser("lint", parents=[common], help="check deck files")
+    lint.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: every loaded deck)"
+    )
+
+    sub.add_parser("decks", parents=[common], help="list decks with new / learning / due / total")
+
+    stats = sub.add_parser("stats", parents=[common], help="reviews, retention and due forecast")
+    stats.add_argument("--json", action="store_true", help="machine-readable output")
+    stats.add_argument("--deck", action="append", help="only these decks")
+
+    demo = sub.add_parser(
+        "demo", parents=[common], help="run a live PyTorch demo ('demo list' lists them)"
+    )
+    demo.add_argument("name", help="demo name, or 'list'")
+    demo.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--json", action="store_true", help="stream the events as JSON lines")
+    demo.add_argument("--scale", default="full", choices=["quick", "full"], help=argparse.SUPPRESS)
+    demo.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds before the demo is stopped"
+    )
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return dispatch(args)
+    except UserError as exc:
+        if args.debug:
+            raise
+        print(f"drillbreak: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "lint":
+        return cmd_lint(args)
+    if command == "demo":
+        return cmd_demo(args)
+    if command == "decks":
+        return cmd_decks(args)
+    if command == "stats":
+        return cmd_stats(args)
+    if command == "study":
+        return cmd_study(args)
+    return cmd_app(args)
+
+
+def _context(args: argparse.Namespace):
+    from drillbreak.context import open_context
+
+    return open_context(args.db, args.decks)
+
+
+def _report_broken(collection) -> None:
+    for result in collection.broken:
+        first = result.first_error
+        if first is not None:
+            print(f"skipped broken deck: {first.format()}", file=sys.stderr)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from drillbreak.context import deck_paths
+    from drillbreak.deck.lint import lint
+
+    targets = args.paths or deck_paths(args.decks)
+    for target in targets:
+        if not Path(target).exists():
+            raise UserError(f"{target}: no such file or folder")
+    return lint(targets, sys.stdout)
+
+
+def cmd_decks(args: argparse.Namespace) -> int:
+    from drillbreak.study.overview import deck_counts
+
+    ctx = _context(args)
+    try:
+        _report_broken(ctx.collection)
+        decks = ctx.collection.decks
+        overview = deck_counts(ctx.db, [d.id for d in decks], ctx.settings, ctx.clock())
+        width = max([len(d.id) for d in decks] + [9])
+        print(f"{'deck':<{width}}  {'new':>5} {'learn':>5} {'due':>5} {'total':>6}  title")
+        for d in decks:
+            c = overview.decks[d.id]
+            print(f"{d.id:<{width}}  {c.new:>5} {c.learning:>5} {c.due:>5} {c.total:>6}  {d.title}")
+        t = overview.total
+        print(f"{'all decks':<{width}}  {t.new:>5} {t.learning:>5} {t.due:>5} {t.total:>6}")
+        return 0
+    finally:
+        ctx.close()
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from drillbreak.study.stats import compute
+
+    ctx = _context(args)
+    try:
+        stats = compute(ctx.db, ctx.settings, ctx.clock(), decks=args.deck)
+    finally:
+        ctx.close()
+    if args.json:
+        json.dump(stats.to_json_dict(), sys.stdout, indent=2)
+        print()
+        return 0
+    print(
+        f"Today: {stats.reviews_today} review(s), {stats.new_today} new, "
+        f"{stats.time_today_s / 60:.1f} min"
+    )
+    for ret in (stats.retention_7, stats.retention_30):
+        rate = f"{ret.rate:.1%}" if ret.rate is not None else "n/a"
+        print(f"True retention, last {ret.days} days: {rate} ({ret.passed}/{ret.reviews} reviews)")
+    forecast = stats.due_forecast
+    print(
+        "Due forecast: today "
+        + str(forecast[0])
+        + ", next 7 days "
+        + " ".join(str(n) for n in forecast[1:8])
+    )
+    print(f"Due in the next 30 days: {sum(forecast)}")
+    return 0
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    if not args.plain:
+        return cmd_app(args)
+    from drillbreak.plain import PlainStudy
+    from drillbreak.study.scope import select_items
+    from drillbreak.study.session import StudySession
+
+    ctx = _context(args)
+    try:
+        _report_broken(ctx.collection)
+        items = select_items(ctx.collection, args.deck, args.tag)
+        if args.new is not None and args.new < 0:
+            raise UserError("--new must be 0 or more")
+        session = StudySession(ctx.db, items, clock=ctx.clock, cram=args.cram, new_limit=args.new)
+        if session.remaining == 0:
+            print("Nothing due right now. Come back later, or study with --cram.")
+            return 0
+        return PlainStudy(session, sys.stdin, sys.stdout).run()
+    finally:
+        ctx.close()
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    try:
+        from drillbreak.tui.app import run_app
+    except ImportError:
+        args.plain = True
+        for name, default in (("deck", []), ("tag", None), ("cram", False), ("new", None)):
+            if not hasattr(args, name):
+                setattr(args, name, default)
+        return cmd_study(args)
+    return run_app(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from drillbreak.demo_runner import cli as demo_cli
+
+    if args.name == "list":
+        return demo_cli.list_command(sys.stdout)
+    return demo_cli.run_command(
+        args.name,
+        device=args.device,
+        seed=args.seed,
+        json_mode=args.json,
+        scale=args.scale,
+        timeout=args.timeout,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""What every command needs: the loaded decks and the open database.
+
+Shared by the CLI, plain mode and the Textual app; imports neither textual nor torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from drillbreak import paths
+from drillbreak.clock import Clock, utc_now
+from drillbreak.deck.items import deck_items
+from drillbreak.deck.lint import known_demo_names
+from drillbreak.deck.loader import Collection, load_collection
+from drillbreak.schedule.settings import Settings
+from drillbreak.store import backup, cards, settings_store
+from drillbreak.store.db import Database
+
+
+def deck_paths(extra: Sequence[Path] = (), *, include_shipped: bool = True) -> list[Path]:
+    found = [paths.shipped_cards_dir()] if include_shipped else []
+    return found + [Path(p) for p in extra]
+
+
+@dataclass
+class Context:
+    collection: Collection
+    db: Database
+    clock: Clock = utc_now
+
+    @property
+    def settings(self) -> Settings:
+        with self.db.read() as conn:
+            return settings_store.load(conn)
+
+    def save_settings(self, settings: Settings) -> None:
+        with self.db.write() as conn:
+            settings_store.save(conn, settings.validated())
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def load_decks(extra: Sequence[Path] = (), *, include_shipped: bool = True) -> Collection:
+    return load_collection(deck_paths(extra, include_shipped=include_shipped), known_demo_names())
+
+
+def open_context(
+    db_path: Path | None = None,
+    extra_decks: Sequence[Path] = (),
+    *,
+    clock: Clock = utc_now,
+    include_shipped: bool = True,
+    collection: Collection | None = None,
+) -> Context:
+    """Load decks, open (and back up) the database, and sync card rows with the decks."""
+    collection = collection or load_decks(extra_decks, include_shipped=include_shipped)
+    path = Path(db_path) if db_path else paths.default_db_path()
+    backup.daily_backup(path, clock())
+    db = Database(path)
+    keys = [(i.deck_id, i.key) for d in collection.decks for i in deck_items(d)]
+    with db.write() as conn:
+        cards.sync(conn, keys)
+    return Context(collection, db, clock)

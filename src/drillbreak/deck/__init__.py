@@ -1,0 +1,1 @@
+"""Decks: YAML files -> typed cards, and the linter."""

@@ -1,0 +1,57 @@
+"""Study items: what one YAML card expands into.
+
+A basic card is one item (two with ``reverse``: key ``<id>~r``), a cloze is
+one item per deletion number (``<id>~c1``, ``<id>~c2``...), the other types
+are one item each.  Review history is keyed by (deck id, item key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from drillbreak.deck import cloze
+from drillbreak.deck.loader import Deck
+from drillbreak.deck.models import Card
+
+
+@dataclass(frozen=True)
+class StudyItem:
+    deck: Deck
+    card: Card
+    key: str
+    variant: str = ""  # "" | "r" (reverse) | "c<N>" (cloze number)
+
+    @property
+    def deck_id(self) -> str:
+        return self.deck.id
+
+    @property
+    def type(self) -> str:
+        return self.card.type
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.deck.tags, *self.card.tags)))
+
+    @property
+    def cloze_number(self) -> int | None:
+        return int(self.variant[1:]) if self.variant.startswith("c") else None
+
+    @property
+    def is_reverse(self) -> bool:
+        return self.variant == "r"
+
+
+def expand(deck: Deck, card: Card) -> list[StudyItem]:
+    if card.type == "basic":
+        items = [StudyItem(deck, card, card.id)]
+        if card.reverse:
+            items.append(StudyItem(deck, card, f"{card.id}~r", "r"))
+        return items
+    if card.type == "cloze":
+        return [StudyItem(deck, card, f"{card.id}~c{n}", f"c{n}") for n in cloze.numbers(card.text)]
+    return [StudyItem(deck, card, card.id)]
+
+
+def deck_items(deck: Deck) -> list[StudyItem]:
+    return [item for card in deck.cards for item in expand(deck, card)]

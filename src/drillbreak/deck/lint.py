@@ -1,0 +1,41 @@
+"""``drillbreak lint``: every problem of every deck file, then a summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from drillbreak.deck.loader import load_collection
+
+
+def known_demo_names() -> set[str] | None:
+    """Names of the shipped demos (None when the demo catalog is unavailable)."""
+    try:
+        from drillbreak.demo_runner.catalog import demo_names
+    except ImportError:
+        return None
+    try:
+        names = set(demo_names())
+    except Exception:  # a broken demos folder must not break linting decks
+        return None
+    return names or None
+
+
+def lint(paths: Iterable[Path], out: TextIO) -> int:
+    """Print problems as ``path:line:col: severity: message``; return the exit status."""
+    paths = list(paths)
+    collection = load_collection(paths, known_demo_names())
+    problems = sorted(collection.problems, key=lambda p: (p.path, p.line, p.col))
+    for problem in problems:
+        print(problem.format(), file=out)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    files = len(collection.results)
+    cards = sum(len(r.deck.cards) for r in collection.results if r.deck)
+    if files == 0:
+        print("no deck files found (looked for *.yaml and *.yml)", file=out)
+        return 1
+    status = "clean" if not problems else f"{errors} error(s), {warnings} warning(s)"
+    print(f"{files} file(s), {cards} card(s): {status}", file=out)
+    return 1 if errors else 0

@@ -1,0 +1,380 @@
+"""YAML deck files -> typed cards, with every problem located at ``line:col``.
+
+``load_file`` never raises for bad input: whatever is wrong with a file comes
+back as a list of Problems, all of them in one pass.  A deck with any error is
+returned as broken so that studying can report and skip it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from drillbreak.deck import cloze
+from drillbreak.deck.models import CARD_MODELS, CARD_TYPES, Card, DeckHeader
+from drillbreak.deck.problems import Problem, display_path
+from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, YamlError, read_yaml
+
+DECK_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Deck:
+    id: str
+    title: str
+    path: Path
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    cards: list[Card] = field(default_factory=list)
+    card_lines: dict[str, int] = field(default_factory=dict)
+    deck_line: int = 1
+
+    def card(self, card_id: str) -> Card | None:
+        for card in self.cards:
+            if card.id == card_id:
+                return card
+        return None
+
+
+@dataclass
+class FileResult:
+    path: Path
+    deck: Deck | None  # None when the file could not be read as a deck at all
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.deck is not None and not any(p.is_error for p in self.problems)
+
+    @property
+    def first_error(self) -> Problem | None:
+        return next((p for p in self.problems if p.is_error), None)
+
+
+class _Reporter:
+    def __init__(self, path: Path, positions: Positions | None = None) -> None:
+        self.shown = display_path(path)
+        self.positions = positions or Positions()
+        self.problems: list[Problem] = []
+
+    def at(self, line: int, col: int, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(self.shown, line, col, severity, message))  # type: ignore[arg-type]
+
+    def path(self, path: tuple, message: str, *, key: bool = False, severity: str = "error"):
+        line, col = self.positions.of(path, key=key)
+        self.at(line, col, message, severity)
+
+
+def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
+    path = Path(path)
+    rep = _Reporter(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            rep.at(1, 1, f"file is {size / 1e6:.1f} MB, over the 5 MB limit; split the deck")
+            return FileResult(path, None, rep.problems)
+        raw = path.read_bytes()
+    except OSError as exc:
+        rep.at(1, 1, f"cannot read file: {exc.strerror or exc}")
+        return FileResult(path, None, rep.problems)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        rep.at(line, 1, "file is not UTF-8 text; save it as UTF-8")
+        return FileResult(path, None, rep.problems)
+    return load_text(text, path, demo_names)
+
+
+def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
+    rep = _Reporter(path)
+    try:
+        data, positions = read_yaml(text)
+    except YamlError as exc:
+        rep.at(exc.line, exc.col, exc.message)
+        return FileResult(path, None, rep.problems)
+    rep.positions = positions
+    for dup_path, first, _second in positions.duplicate_keys:
+        line, col = positions.keys[dup_path]
+        rep.at(
+            line,
+            col,
+            f"duplicate key {dup_path[-1]!r} (first at line {first[0]}); "
+            "YAML keeps only the last one, remove one",
+        )
+    if not isinstance(data, dict):
+        what = "empty" if data is None else f"a {_kind(data)}"
+        rep.at(1, 1, f"a deck file must be a mapping with 'deck', 'title' and 'cards'; got {what}")
+        return FileResult(path, None, rep.problems)
+
+    header_data = dict(data)
+    raw_cards = header_data.get("cards")
+    if raw_cards is None:
+        header_data["cards"] = []
+    try:
+        header = DeckHeader.model_validate(header_data)
+    except ValidationError as exc:
+        _report_validation(rep, exc, ())
+        header = None
+    if header is None and not isinstance(data.get("deck"), str):
+        return FileResult(path, None, rep.problems)
+
+    deck = Deck(
+        id=str(data.get("deck")),
+        title=str(data.get("title") or data.get("deck")),
+        path=path,
+        description=header.description if header else None,
+        tags=header.tags if header else (),
+        deck_line=positions.of(("deck",))[0],
+    )
+    if raw_cards is None:
+        rep.path((), "no 'cards:' list; add at least one card", severity="warning")
+    elif not isinstance(raw_cards, list):
+        rep.path(("cards",), f"'cards' must be a list of cards, got {_kind(raw_cards)}")
+        raw_cards = []
+    elif not raw_cards:
+        rep.path(("cards",), "the deck has no cards", severity="warning")
+
+    demos = set(demo_names) if demo_names is not None else None
+    seen: dict[str, tuple[int, int]] = {}
+    for index, raw in enumerate(raw_cards or []):
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        where = positions.of(("cards", index, "id"))
+        duplicate = isinstance(raw_id, str) and raw_id in seen
+        if duplicate:
+            first = seen[raw_id]
+            rep.at(*where, f"duplicate card id {raw_id!r} (also at line {first[0]})")
+            rep.at(*first, f"duplicate card id {raw_id!r} (also at line {where[0]})")
+        elif isinstance(raw_id, str):
+            seen[raw_id] = where
+        card = _load_card(rep, raw, ("cards", index), demos)
+        if card is None or duplicate:
+            continue
+        deck.cards.append(card)
+        deck.card_lines[card.id] = where[0]
+    rep.problems.sort(key=lambda p: (p.line, p.col))
+    return FileResult(path, deck, rep.problems)
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", dict: "mapping", str: "text", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _load_card(rep: _Reporter, raw: Any, where: tuple, demos: set[str] | None) -> Card | None:
+    if not isinstance(raw, dict):
+        rep.path(where, f"each card must be a mapping (id, type, ...), got {_kind(raw)}")
+        return None
+    card_type = raw.get("type", "basic")
+    if card_type not in CARD_MODELS:
+        guess = _did_you_mean(str(card_type), CARD_TYPES)
+        rep.path(
+            (*where, "type"),
+            f"unknown card type {card_type!r}{guess}; use one of {', '.join(CARD_TYPES)}",
+        )
+        return None
+    model = CARD_MODELS[card_type]
+    try:
+        card = model.model_validate(raw)
+    except ValidationError as exc:
+        _report_validation(rep, exc, where, model)
+        return None
+    _check_card(rep, card, raw, where, demos)
+    return card  # type: ignore[return-value]
+
+
+def _did_you_mean(word: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+_FRIENDLY = {
+    "string_type": "should be text",
+    "bool_type": "should be true or false",
+    "bool_parsing": "should be true or false",
+    "float_type": "should be a number",
+    "float_parsing": "should be a number",
+    "list_type": "should be a list",
+    "tuple_type": "should be a list",
+    "dict_type": "should be a mapping",
+    "model_type": "should be a mapping",
+    "model_attributes_type": "should be a mapping",
+    "string_too_short": "must not be empty",
+}
+
+
+def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model=None) -> None:
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] in ("too_short", "too_long") and any(
+            tuple(other["loc"])[: len(loc)] == loc and len(other["loc"]) > len(loc)
+            for other in errors
+        ):
+            continue  # an item inside failed; its own error says what is wrong
+        path = (*where, *loc)
+        field_name = ".".join(str(p) for p in loc) or "value"
+        kind = err["type"]
+        if kind == "missing":
+            parent = path[:-1]
+            rep.path(parent, f"missing required field {loc[-1]!r}")
+        elif kind == "extra_forbidden":
+            allowed = _allowed_keys(model if len(loc) == 1 else None, loc)
+            guess = _did_you_mean(str(loc[-1]), allowed) if allowed else ""
+            hint = ""
+            if not guess and model is not None and len(loc) == 1:
+                hint = _misplaced_hint(str(loc[-1]), model)
+            rep.path(path, f"unknown key {loc[-1]!r}{guess}{hint}", key=True)
+        elif kind == "string_pattern_mismatch":
+            what = "id" if loc[-1] in ("id", "deck", "demo") else "tag"
+            rep.path(
+                path,
+                f"{field_name}: {err['input']!r} is not a valid {what}: use lowercase letters, "
+                "digits and dashes (e.g. my-card-1)"
+                if what == "id"
+                else f"{field_name}: tags cannot contain spaces",
+            )
+        elif kind in ("too_short", "too_long") and loc and loc[-1] in ("choices", "rubric"):
+            n = err.get("ctx", {}).get("actual_length", 0)
+            if loc[-1] == "choices":
+                rep.path(path, f"a card needs 2 to 8 choices, this one has {n}")
+            else:
+                rep.path(path, "an open card needs at least one rubric point")
+        else:
+            msg = _FRIENDLY.get(kind, err["msg"])
+            rep.path(path, f"{field_name}: {msg}")
+
+
+def _allowed_keys(model, loc: tuple) -> list[str]:
+    if model is None:
+        from drillbreak.deck.models import Choice, DeckHeader, Evidence, RubricPoint
+
+        inner = {"choices": Choice, "evidence": Evidence, "rubric": RubricPoint}
+        for part in loc:
+            if part in inner:
+                return list(inner[part].model_fields)
+        return list(DeckHeader.model_fields)
+    return list(model.model_fields)
+
+
+def _misplaced_hint(key: str, model) -> str:
+    for name, other in CARD_MODELS.items():
+        if other is not model and key in other.model_fields:
+            return f"; {key!r} belongs to {name} cards"
+    return ""
+
+
+def _check_card(rep: _Reporter, card, raw: dict, where: tuple, demos: set[str] | None) -> None:
+    if card.demo is not None and demos is not None and card.demo not in demos:
+        guess = _did_you_mean(card.demo, sorted(demos))
+        listed = f"; known demos: {', '.join(sorted(demos))}" if not guess else ""
+        rep.path((*where, "demo"), f"unknown demo {card.demo!r}{guess}{listed}")
+    if card.type == "cloze":
+        bad = cloze.malformed_offset(card.text)
+        if bad is not None:
+            rep.path(
+                (*where, "text"), "malformed cloze: write {{c1::answer}} or {{c1::answer::hint}}"
+            )
+        elif not cloze.numbers(card.text):
+            rep.path((*where, "text"), "cloze card has no deletion; mark one like {{c1::answer}}")
+    elif card.type in ("choice", "diagnosis"):
+        if not any(c.correct for c in card.choices):
+            rep.path((*where, "choices"), "no choice is marked 'correct: true'")
+        texts = [c.text.strip().lower() for c in card.choices]
+        for i, text in enumerate(texts):
+            if text in texts[:i]:
+                rep.path((*where, "choices", i), "two choices have the same text")
+        if card.type == "diagnosis" and card.evidence is not None:
+            _check_evidence(rep, card.evidence, (*where, "evidence"))
+    elif card.type == "open":
+        for i, point in enumerate(card.rubric):
+            if not point.keywords:
+                rep.path(
+                    (*where, "rubric", i),
+                    "rubric point has no keywords to highlight in the answer",
+                    severity="warning",
+                )
+
+
+def _check_evidence(rep: _Reporter, evidence, where: tuple) -> None:
+    columns = evidence.columns
+    if evidence.x not in columns:
+        guess = _did_you_mean(evidence.x, list(columns))
+        rep.path((*where, "x"), f"x column {evidence.x!r} is not among the columns{guess}")
+    lengths = {name: len(values) for name, values in columns.items()}
+    expected = lengths.get(evidence.x, max(lengths.values()))
+    for name, n in lengths.items():
+        if n != expected:
+            rep.path(
+                (*where, "columns", name),
+                f"column {name!r} has {n} values but {evidence.x!r} has {expected}; "
+                "every column needs one value per x",
+            )
+
+
+def deck_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into their deck files (sorted); keep files as given."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in DECK_SUFFIXES and p.is_file())
+            )
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass
+class Collection:
+    """All decks loaded from a set of paths; broken files are kept to be reported."""
+
+    results: list[FileResult]
+
+    @property
+    def decks(self) -> list[Deck]:
+        return [r.deck for r in self.results if r.ok and r.deck is not None]
+
+    @property
+    def broken(self) -> list[FileResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for r in self.results for p in r.problems]
+
+    def deck(self, deck_id: str) -> Deck | None:
+        return next((d for d in self.decks if d.id == deck_id), None)
+
+
+def load_collection(paths: Iterable[Path], demo_names: Iterable[str] | None = None) -> Collection:
+    files = deck_files(paths)
+    names = set(demo_names) if demo_names is not None else None
+    results = [load_file(f, names) for f in files]
+    first_seen: dict[str, FileResult] = {}
+    for result in results:
+        if result.deck is None:
+            continue
+        deck_id = result.deck.id
+        if deck_id in first_seen:
+            other = first_seen[deck_id]
+            result.problems.append(
+                Problem(
+                    display_path(result.path),
+                    result.deck.deck_line,
+                    7,
+                    "error",
+                    f"duplicate deck id {deck_id!r} (also in {display_path(other.path)}); "
+                    "deck ids must be unique",
+                )
+            )
+        else:
+            first_seen[deck_id] = result
+    return Collection(results)

@@ -1,0 +1,201 @@
+"""Safe YAML reading that remembers where every value came from.
+
+PyYAML's composer (the C one when available) builds a node tree; we turn it
+into plain Python values ourselves so that every mapping key and value keeps
+its line and column, duplicate keys are caught, non-standard tags are refused,
+and alias expansion is bounded (no "billion laughs").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from drillbreak.deck.sanitize import clean_text
+
+try:  # the C composer is several times faster
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml missing
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ALIASED_NODES = 100_000
+
+Path_ = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
+
+_constructor = yaml.constructor.SafeConstructor()
+
+
+class YamlError(Exception):
+    """A problem that stops the file from being read at all."""
+
+    def __init__(self, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.col = col
+
+
+@dataclass
+class Positions:
+    """1-based (line, col) of values and of mapping keys, by path from the root."""
+
+    values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    duplicate_keys: list[tuple[Path_, tuple[int, int], tuple[int, int]]] = field(
+        default_factory=list
+    )
+
+    def of(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``path``: the exact one, else the nearest parent's."""
+        table = self.keys if key else self.values
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if p in self.values:
+                return self.values[p]
+            p = p[:-1]
+        return self.values.get((), (1, 1))
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def read_yaml(text: str) -> tuple[Any, Positions]:
+    """Parse ``text`` into plain values plus positions; raise YamlError on failure."""
+    if "\t" in text:
+        _check_tabs(text)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        context = f" {exc.context}" if exc.context else ""
+        raise YamlError(f"YAML syntax: {problem}{context}", line, col) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"YAML syntax: {exc}") from None
+    positions = Positions()
+    if root is None:
+        return None, positions
+    walk = _Walk(positions)
+    value = walk.convert(root, (), aliased=False)
+    return value, positions
+
+
+def _check_tabs(text: str) -> None:
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        if stripped.startswith("\t"):
+            col = len(line) - len(stripped) + 1
+            raise YamlError(
+                "tab character used for indentation; YAML needs spaces, replace the tabs",
+                lineno,
+                col,
+            )
+
+
+class _Walk:
+    """Node tree -> values.  Nodes reached again through an alias are counted, and
+    their expansion is capped: a file's own nodes are already bounded by its size."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.pos = positions
+        self.seen: set[int] = set()
+        self.aliased_budget = MAX_ALIASED_NODES
+
+    def convert(self, node: Node, path: Path_, *, aliased: bool) -> Any:
+        pos = self.pos
+        if not isinstance(node, ScalarNode):
+            if id(node) in self.seen:
+                aliased = True
+            self.seen.add(id(node))
+        if aliased:
+            self.aliased_budget -= 1
+            if self.aliased_budget < 0:
+                line, col = _mark(node)
+                raise YamlError(
+                    f"aliases expand to more than {MAX_ALIASED_NODES} values (an alias bomb?); "
+                    "remove the repeated anchors/aliases",
+                    line,
+                    col,
+                )
+        pos.values.setdefault(path, _mark(node))
+        if isinstance(node, ScalarNode):
+            return _scalar(node)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                raise _bad_tag(node)
+            return [
+                self.convert(item, (*path, i), aliased=aliased) for i, item in enumerate(node.value)
+            ]
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, aliased)
+        raise _bad_tag(node)  # pragma: no cover
+
+    def _mapping(self, node: MappingNode, path: Path_, aliased: bool) -> dict[Any, Any]:
+        if node.tag != _MAP:
+            raise _bad_tag(node)
+        if any(k.tag == _MERGE for k, _ in node.value):
+            try:
+                _constructor.flatten_mapping(node)
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark
+                raise YamlError(
+                    f"YAML merge key: {exc.problem}",
+                    mark.line + 1 if mark else 1,
+                    mark.column + 1 if mark else 1,
+                ) from None
+        pos = self.pos
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                line, col = _mark(key_node)
+                raise YamlError("mapping keys must be plain text", line, col)
+            key = _scalar(key_node)
+            child = (*path, key)
+            if key in result:
+                pos.duplicate_keys.append((child, pos.keys[child], _mark(key_node)))
+            pos.keys[child] = _mark(key_node)
+            pos.values[child] = _mark(value_node)
+            result[key] = self.convert(value_node, child, aliased=aliased)
+        return result
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return clean_text(node.value)
+    if tag not in _SCALAR_TAGS:
+        raise _bad_tag(node)
+    if tag == _TIMESTAMP:
+        return node.value  # dates are text to a deck
+    if tag == _BOOL and node.value.lower() not in ("true", "false"):
+        return node.value  # YAML 1.2: yes/no/on/off are text ("why: no" means the word)
+    try:
+        return _constructor.construct_object(node)
+    except (ValueError, yaml.YAMLError):
+        return clean_text(node.value)
+
+
+def _bad_tag(node: Node) -> YamlError:
+    line, col = _mark(node)
+    return YamlError(
+        f"unsupported YAML tag {node.tag!r}; decks are plain YAML (remove the tag)", line, col
+    )

@@ -1,0 +1,225 @@
+"""``drillbreak study --plain``: line-mode study on stdin/stdout.
+
+Readable without colour and scriptable with piped input: every prompt reads
+one line; end of input ends the session (the ratings given are already saved).
+"""
+
+from __future__ import annotations
+
+import string
+import textwrap
+from typing import TextIO
+
+from drillbreak.schedule.fsrs_adapter import RATING_NAMES
+from drillbreak.study import content
+from drillbreak.study.session import Current, StudySession
+
+LETTERS = string.ascii_lowercase
+KEYS_HELP = "u undo · s suspend · b bury · h hint · q quit"
+CHOICE_KEYS_HELP = ":u undo · :s suspend · :b bury · :h hint · :q quit"
+
+
+class _Quit(Exception):
+    pass
+
+
+class PlainStudy:
+    def __init__(self, session: StudySession, stdin: TextIO, stdout: TextIO) -> None:
+        self.session = session
+        self.stdin = stdin
+        self.out = stdout
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def ask(self, prompt: str) -> str:
+        print(prompt, end="", file=self.out, flush=True)
+        line = self.stdin.readline()
+        if not line:
+            raise _Quit
+        return line.rstrip("\n")
+
+    def run(self) -> int:
+        try:
+            while (cur := self.session.next_card()) is not None:
+                self.show(cur)
+        except (_Quit, KeyboardInterrupt):
+            self.say()
+        self.finish()
+        return 0
+
+    # one card ------------------------------------------------------------------
+    def show(self, cur: Current) -> None:
+        s = self.session
+        new, learn, due = s.counts()
+        item = cur.item
+        self.say()
+        self.say(
+            f"── {item.deck_id} · {item.type} · {s.remaining} left (new {new}, learning {learn}, "
+            f"review {due}) ──"
+        )
+        self.say(content.question(item))
+        try:
+            if item.type in ("choice", "diagnosis"):
+                self.choice_flow(cur)
+            elif item.type == "open":
+                self.open_flow(cur)
+            else:
+                if not self.wait_reveal(cur):
+                    return
+                self.say("")
+                self.say(content.answer(item))
+        except _CardGone:
+            return
+        self.rate_flow(cur)
+
+    def wait_reveal(self, cur: Current) -> bool:
+        while True:
+            cmd = self.ask(f"[Enter: show answer · {KEYS_HELP}] ").strip().lower()
+            if cmd == "":
+                self.session.reveal()
+                return True
+            if self.command(cmd, cur):
+                return False
+
+    def command(self, cmd: str, cur: Current) -> bool:
+        """Handle a shared command; True when the card is gone (undo/suspend/bury)."""
+        s = self.session
+        if cmd == "q":
+            raise _Quit
+        if cmd == "h":
+            self.say(f"Hint: {cur.item.card.hint}" if cur.item.card.hint else "No hint.")
+            return False
+        if cmd == "s":
+            s.suspend()
+            self.say("Suspended.")
+            return True
+        if cmd == "b":
+            s.bury()
+            self.say("Buried until tomorrow.")
+            return True
+        if cmd == "u":
+            if s.can_undo():
+                s.current = None
+                s.undo()
+                self.say("Undone: the previous card again.")
+                return True
+            self.say("Nothing to undo.")
+            return False
+        self.say(f"Unknown command {cmd!r}.")
+        return False
+
+    def choice_flow(self, cur: Current) -> None:
+        choices = cur.choices()
+        multi = sum(c.correct for c in choices) > 1
+        if cur.item.type == "diagnosis" and cur.item.card.evidence is not None:
+            self.say(self.evidence_table(cur.item.card.evidence))
+        for i, choice in enumerate(choices):
+            self.say(f"  {LETTERS[i]}) {choice.text}")
+        what = "letters (select all that apply)" if multi else "a letter"
+        while True:
+            raw = self.ask(f"[answer with {what}, then Enter · {CHOICE_KEYS_HELP}] ")
+            raw = raw.strip().lower()
+            if raw.startswith(":"):
+                if self.command(raw[1:], cur):
+                    raise _CardGone
+                continue
+            valid = LETTERS[: len(choices)]
+            if raw and all(ch in valid for ch in raw.replace(" ", "").replace(",", "")):
+                picked = {valid.index(ch) for ch in raw if ch in valid}
+                break
+            self.say(f"Type {what} between a and {valid[-1]} (commands start with ':').")
+        fb = self.session.answer_choice(sorted(picked))
+        self.say("")
+        self.say("Correct!" if fb.correct else "Not quite.")
+        for i, choice in enumerate(choices):
+            mark = "✓" if choice.correct else "✗"
+            chosen = "→" if i in fb.selected else " "
+            self.say(f" {chosen}{mark} {LETTERS[i]}) {choice.text}")
+            if choice.why:
+                self.say(textwrap.indent(choice.why, "      "))
+        extra = content.answer(cur.item)
+        if extra:
+            self.say("")
+            self.say(extra)
+
+    def open_flow(self, cur: Current) -> None:
+        self.say("Type your answer; finish with an empty line.")
+        lines = []
+        while True:
+            line = self.ask("> " if not lines else "  ")
+            if not line.strip():
+                break
+            lines.append(line)
+        hits = self.session.answer_open("\n".join(lines))
+        self.say("")
+        self.say("Model answer:")
+        self.say(textwrap.indent(content.answer(cur.item), "  "))
+        rubric = cur.item.card.rubric
+        while True:
+            self.say("Rubric (toggle a point by its number):")
+            for i, point in enumerate(rubric):
+                box = "[x]" if i in cur.covered else "[ ]"
+                found = f"  (found: {', '.join(hits[i])})" if hits.get(i) else ""
+                self.say(f"  {i + 1}. {box} {point.point}{found}")
+            raw = self.ask("[numbers to toggle, Enter when done] ").strip()
+            if not raw:
+                break
+            if raw.startswith(":"):
+                if self.command(raw[1:], cur):
+                    raise _CardGone
+                continue
+            for ch in raw.replace(",", " ").split():
+                if ch.isdigit():
+                    self.session.toggle_point(int(ch) - 1)
+
+    def rate_flow(self, cur: Current) -> None:
+        s = self.session
+        suggested = cur.suggested
+        parts = []
+        for r in (1, 2, 3, 4):
+            label = cur.outcomes[r].label if cur.outcomes else ""
+            star = "*" if suggested == r else ""
+            parts.append(f"{r} {RATING_NAMES[r]}{star} {label}".rstrip())
+        self.say("  ·  ".join(parts))
+        default = f", Enter = {suggested}" if suggested else ""
+        while True:
+            raw = self.ask(f"[rate 1-4{default} · {KEYS_HELP}] ").strip().lower()
+            if raw == "" and suggested:
+                raw = str(suggested)
+            if raw in ("1", "2", "3", "4"):
+                result = s.rate(int(raw))
+                if result.message:
+                    self.say(result.message)
+                return
+            if raw and self.command(raw.lstrip(":"), cur):
+                return
+
+    @staticmethod
+    def evidence_table(evidence) -> str:
+        names = list(evidence.columns)
+        rows = list(zip(*(evidence.columns[n] for n in names), strict=False))
+        widths = [max(len(n), *(len(_num(r[i])) for r in rows)) for i, n in enumerate(names)]
+        head = "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))
+        body = ["  ".join(_num(v).rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+        title = f"{evidence.title}\n" if evidence.title else ""
+        return title + "\n".join([head, *body])
+
+    def finish(self) -> None:
+        summary = self.session.summary()
+        minutes = summary.elapsed.total_seconds() / 60
+        self.say(
+            f"Studied {summary.studied} card(s), {summary.correct} right, in {minutes:.1f} min."
+        )
+        if summary.next_due:
+            self.say(f"Next card due {summary.next_due.astimezone():%Y-%m-%d %H:%M}.")
+        for message in self.session.messages:
+            self.say(message)
+
+
+class _CardGone(Exception):
+    pass
+
+
+def _num(v: float) -> str:
+    return f"{v:g}"

@@ -1,0 +1,1 @@
+"""Scheduling: FSRS through the ``fsrs`` package, daily limits, the due queue."""

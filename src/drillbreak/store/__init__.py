@@ -1,0 +1,1 @@
+"""SQLite persistence through SQLModel: card state, review log, settings."""

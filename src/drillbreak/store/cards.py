@@ -1,0 +1,224 @@
+"""Card rows: sync with loaded decks, read for the queue, write after a review."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+
+from drillbreak.schedule.fsrs_adapter import SchedState
+from drillbreak.store.tables import NEW, CardState
+
+T = CardState.__table__
+C = T.c
+
+ROW_COLUMNS = (
+    C.id,
+    C.deck,
+    C.key,
+    C.state,
+    C.step,
+    C.stability,
+    C.difficulty,
+    C.due_ms,
+    C.last_review_ms,
+    C.reps,
+    C.lapses,
+    C.suspended,
+    C.buried_until_ms,
+    C.leech,
+    C.new_order,
+)
+
+
+@dataclass(frozen=True)
+class CardRow:
+    id: int
+    deck: str
+    key: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due_ms: int | None
+    last_review_ms: int | None
+    reps: int
+    lapses: int
+    suspended: bool
+    buried_until_ms: int | None
+    leech: bool
+    new_order: int
+
+    @property
+    def sched(self) -> SchedState:
+        return SchedState(
+            self.state,
+            self.step,
+            self.stability,
+            self.difficulty,
+            self.due_ms,
+            self.last_review_ms,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> CardRow:
+        return cls(**json.loads(text))
+
+
+def _row(r) -> CardRow:
+    return CardRow(*r)
+
+
+def _stored(conn: Connection, decks: list[str]) -> dict[tuple[str, str], tuple[int, bool]]:
+    stored: dict[tuple[str, str], tuple[int, bool]] = {}
+    for chunk in _chunks(decks, 500):
+        for card_id, deck, key, active in conn.execute(
+            select(C.id, C.deck, C.key, C.active).where(C.deck.in_(chunk))
+        ):
+            stored[(deck, key)] = (card_id, bool(active))
+    return stored
+
+
+def add_missing(conn: Connection, keys: Iterable[tuple[str, str]]) -> int:
+    """Give every (deck, key) not yet stored a NEW row; return how many were added.
+
+    New cards are introduced in deck-file order: ``new_order`` continues from
+    the largest so far.
+    """
+    wanted = list(dict.fromkeys(keys))
+    stored = _stored(conn, sorted({d for d, _ in wanted}))
+    missing = [k for k in wanted if k not in stored]
+    if missing:
+        start = conn.execute(select(func.coalesce(func.max(C.new_order), 0))).scalar_one()
+        conn.execute(
+            insert(T),
+            [
+                {"deck": d, "key": k, "state": NEW, "new_order": start + i + 1}
+                for i, (d, k) in enumerate(missing)
+            ],
+        )
+    return len(missing)
+
+
+def sync(conn: Connection, keys: Iterable[tuple[str, str]]) -> int:
+    """Make the rows of these decks match the loaded cards (all cards of each deck).
+
+    Adds missing rows; rows whose card is gone from its file are marked
+    inactive, not deleted, so that restoring the card restores its history.
+    """
+    wanted = list(dict.fromkeys(keys))
+    added = add_missing(conn, wanted)
+    wanted_set = set(wanted)
+    stored = _stored(conn, sorted({d for d, _ in wanted}))
+    revive = [cid for k, (cid, active) in stored.items() if not active and k in wanted_set]
+    retire = [cid for k, (cid, active) in stored.items() if active and k not in wanted_set]
+    set_flags(conn, revive, active=True)
+    set_flags(conn, retire, active=False)
+    return added
+
+
+def next_due_ms(conn: Connection, decks: list[str], after_ms: int) -> int | None:
+    """When the next card of these decks falls due (new cards excluded)."""
+    return conn.execute(
+        select(func.min(C.due_ms)).where(
+            C.deck.in_(decks),
+            C.state != NEW,
+            C.active.is_(True),
+            C.suspended.is_(False),
+            C.due_ms > after_ms,
+        )
+    ).scalar_one_or_none()
+
+
+def _chunks(seq: list, n: int):
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def rows_for_decks(conn: Connection, decks: Iterable[str]) -> list[CardRow]:
+    decks = list(decks)
+    out: list[CardRow] = []
+    for chunk in _chunks(decks, 500):
+        out.extend(_row(r) for r in conn.execute(select(*ROW_COLUMNS).where(C.deck.in_(chunk))))
+    return out
+
+
+def due_rows(conn: Connection, decks: list[str], until_ms: int, now_ms: int) -> list[CardRow]:
+    """Active, unsuspended, unburied learning/review cards due by ``until_ms``."""
+    out: list[CardRow] = []
+    for chunk in _chunks(decks, 500):
+        out.extend(
+            _row(r)
+            for r in conn.execute(
+                select(*ROW_COLUMNS).where(
+                    C.deck.in_(chunk),
+                    C.state != NEW,
+                    C.due_ms <= until_ms,
+                    C.active.is_(True),
+                    C.suspended.is_(False),
+                    (C.buried_until_ms.is_(None)) | (C.buried_until_ms <= now_ms),
+                )
+            )
+        )
+    return out
+
+
+def new_rows(conn: Connection, decks: list[str], now_ms: int):
+    """Active, available NEW cards in introduction order (a lazy iterator)."""
+    stmt = (
+        select(*ROW_COLUMNS)
+        .where(
+            C.deck.in_(decks),
+            C.state == NEW,
+            C.active.is_(True),
+            C.suspended.is_(False),
+            (C.buried_until_ms.is_(None)) | (C.buried_until_ms <= now_ms),
+        )
+        .order_by(C.new_order)
+    )
+    for r in conn.execute(stmt):
+        yield _row(r)
+
+
+def get(conn: Connection, card_id: int) -> CardRow | None:
+    r = conn.execute(select(*ROW_COLUMNS).where(C.id == card_id)).first()
+    return _row(r) if r else None
+
+
+def get_by_key(conn: Connection, deck: str, key: str) -> CardRow | None:
+    r = conn.execute(select(*ROW_COLUMNS).where(C.deck == deck, C.key == key)).first()
+    return _row(r) if r else None
+
+
+def save_sched(conn: Connection, card_id: int, s: SchedState, **extra: object) -> None:
+    values = {
+        "state": s.state,
+        "step": s.step,
+        "stability": s.stability,
+        "difficulty": s.difficulty,
+        "due_ms": s.due_ms,
+        "last_review_ms": s.last_review_ms,
+        **extra,
+    }
+    conn.execute(update(T).where(C.id == card_id).values(**values))
+
+
+def restore(conn: Connection, row: CardRow) -> None:
+    """Put a row back exactly as it was (undo)."""
+    values = asdict(row)
+    card_id = values.pop("id")
+    conn.execute(update(T).where(C.id == card_id).values(**values))
+
+
+def set_flags(conn: Connection, card_ids: Iterable[int], **values: object) -> None:
+    ids = list(card_ids)
+    if ids:
+        conn.execute(
+            update(T).where(C.id.in_(bindparam("ids", expanding=True))).values(**values),
+            {"ids": ids},
+        )

@@ -1,0 +1,172 @@
+"""Opening the database: pragmas, schema version, migrations, write transactions.
+
+SQLite runs in WAL mode with a busy timeout, so two drillbreak processes can
+study the same database.  Writes use ``BEGIN IMMEDIATE`` (taking the write
+lock up front means a busy database waits instead of failing half-way), and
+each rating is its own committed transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from drillbreak.errors import UserError
+from drillbreak.store import migrations
+from drillbreak.store.tables import SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StoreError(UserError):
+    pass
+
+
+def _friendly(exc: BaseException, path: Path) -> StoreError:
+    text = str(getattr(exc, "orig", exc))
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreError(f"{path}: the disk is full; free some space (nothing stored was lost)")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"{path}: the database is read-only; fix its permissions or pass --db PATH"
+        )
+    if "unable to open" in text:
+        return StoreError(
+            f"{path}: cannot open the database; check the folder exists and is writable, "
+            "or pass --db PATH"
+        )
+    if "not a database" in text or "malformed" in text:
+        return StoreError(f"{path}: not a drillbreak database (or it is damaged); pass --db PATH")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path}: the database stayed busy for too long; try again")
+    return StoreError(f"{path}: database error: {text}")
+
+
+class Database:
+    """An open drillbreak database (one SQLAlchemy engine, short transactions)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
+        if str(self.path) != ":memory:":
+            self._prepare_dir()
+        url = f"sqlite:///{self.path}" if str(self.path) != ":memory:" else "sqlite://"
+        poolclass = NullPool if str(self.path) != ":memory:" else None
+        kwargs = {"poolclass": poolclass} if poolclass else {}
+        self.engine: Engine = create_engine(
+            url,
+            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            **kwargs,
+        )
+        event.listen(self.engine, "connect", _on_connect)
+        event.listen(self.engine, "begin", _on_begin)
+        self._conn: Connection | None = None
+        try:
+            self._migrate()
+        except (DBAPIError, sqlite3.DatabaseError) as exc:
+            self.close()
+            raise _friendly(exc, self.path) from None
+
+    def _prepare_dir(self) -> None:
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"{folder}: cannot create the database folder ({exc.strerror}); pass --db PATH"
+            ) from None
+
+    # One long-lived connection: cheap transactions, and "connect" pragmas run once.
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None or self._conn.closed:
+            self._conn = self.engine.connect()
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A committed write transaction (BEGIN IMMEDIATE), retried while busy."""
+        conn = self.conn
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000 * 3
+        while True:
+            try:
+                conn.execution_options(immediate=True)
+                trans = conn.begin()
+                break
+            except DBAPIError as exc:
+                if "locked" in str(exc.orig) and time.monotonic() < deadline:
+                    conn.rollback()
+                    time.sleep(0.05)
+                    continue
+                raise _friendly(exc, self.path) from None
+        try:
+            yield conn
+            trans.commit()
+        except DBAPIError as exc:
+            if trans.is_active:
+                trans.rollback()
+            raise _friendly(exc, self.path) from None
+        except BaseException:
+            if trans.is_active:
+                trans.rollback()
+            raise
+        finally:
+            conn.execution_options(immediate=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot in WAL mode)."""
+        conn = self.conn
+        try:
+            trans = conn.begin()
+        except DBAPIError as exc:
+            raise _friendly(exc, self.path) from None
+        try:
+            yield conn
+        except DBAPIError as exc:
+            raise _friendly(exc, self.path) from None
+        finally:
+            if trans.is_active:
+                trans.rollback()
+
+    def _migrate(self) -> None:
+        with self.write() as conn:
+            version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: made by a newer drillbreak (schema {version}, this one "
+                    f"knows {SCHEMA_VERSION}); upgrade drillbreak"
+                )
+            migrations.upgrade(conn, version)
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN; pysqlite's own handling is off.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    with contextlib.suppress(sqlite3.OperationalError):  # read-only media: keep the mode
+        cur.execute("PRAGMA journal_mode = WAL")
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")

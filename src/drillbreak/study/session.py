@@ -1,0 +1,416 @@
+"""A study session: next card, reveal, answer, rate, undo, suspend, bury, summary.
+
+The session is UI-agnostic: the Textual app and plain mode both drive it.  Each
+rating is committed to the database before ``rate`` returns, so nothing the
+learner did is lost if the process dies before the next card shows.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, tzinfo
+
+from drillbreak.clock import Clock, from_ms, to_ms, utc_now
+from drillbreak.deck.items import StudyItem
+from drillbreak.schedule import fsrs_adapter, queue
+from drillbreak.schedule.days import day_end, day_start
+from drillbreak.schedule.fsrs_adapter import Outcome
+from drillbreak.schedule.settings import Settings
+from drillbreak.store import cards, reviews, settings_store
+from drillbreak.store.cards import CardRow
+from drillbreak.store.db import Database
+from drillbreak.store.reviews import ReviewEntry
+from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW
+from drillbreak.study import grading
+
+MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
+
+
+@dataclass
+class ChoiceFeedback:
+    selected: frozenset[int]  # display positions
+    correct: bool
+    suggested: int
+
+
+@dataclass
+class Current:
+    """The card on screen and what the learner has done with it so far."""
+
+    item: StudyItem
+    row: CardRow
+    outcomes: dict[int, Outcome]
+    shown_at: datetime
+    order: list[int]  # display position -> index in card.choices
+    revealed: bool = False
+    feedback: ChoiceFeedback | None = None
+    typed_answer: str = ""
+    covered: set[int] = field(default_factory=set)
+    keyword_hits: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def suggested(self) -> int | None:
+        if self.feedback is not None:
+            return self.feedback.suggested
+        if self.item.type == "open" and self.revealed:
+            return grading.grade_rubric(len(self.covered), len(self.item.card.rubric))
+        return None
+
+    def choices(self):
+        card = self.item.card
+        return [card.choices[i] for i in self.order] if hasattr(card, "choices") else []
+
+
+@dataclass(frozen=True)
+class RatingResult:
+    rating: int
+    outcome: Outcome
+    leech: bool = False
+    message: str | None = None
+
+
+@dataclass
+class _Snapshot:
+    learning: list[CardRow]
+    main: list[CardRow]
+    current: Current | None
+    studied: int
+    correct: int
+
+
+@dataclass
+class _Action:
+    kind: str  # "rate" | "suspend" | "bury"
+    card_id: int
+    prev: CardRow
+    review_id: int | None
+    snapshot: _Snapshot
+
+
+@dataclass(frozen=True)
+class Summary:
+    studied: int
+    correct: int
+    elapsed: timedelta
+    next_due: datetime | None
+    cram: bool
+
+
+class StudySession:
+    def __init__(
+        self,
+        db: Database,
+        items: Sequence[StudyItem],
+        *,
+        clock: Clock = utc_now,
+        settings: Settings | None = None,
+        cram: bool = False,
+        new_limit: int | None = None,
+        tz: tzinfo | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.cram = cram
+        self.tz = tz
+        self.rng = random.Random(seed)
+        self.items = {(i.deck_id, i.key): i for i in items}
+        self.decks = sorted({i.deck_id for i in items})
+        with db.write() as conn:
+            cards.add_missing(conn, self.items.keys())
+            self.settings = settings or settings_store.load(conn)
+        self.scheduler = fsrs_adapter.make_scheduler(self.settings)
+        self._decay = fsrs_adapter.decay_of(self.scheduler)
+        self.started_at = clock()
+        self.current: Current | None = None
+        self.learning: list[CardRow] = []
+        self.main: list[CardRow] = []
+        self.history: list[_Action] = []
+        self.studied = 0
+        self.correct = 0
+        self.messages: list[str] = []
+        self._build(new_limit)
+
+    # -- queue -------------------------------------------------------------
+    def _build(self, new_limit: int | None) -> None:
+        now = self.clock()
+        now_ms = to_ms(now)
+        with self.db.read() as conn:
+            if self.cram:
+                rows = [
+                    r
+                    for r in cards.rows_for_decks(conn, self.decks)
+                    if (r.deck, r.key) in self.items and not r.suspended
+                ]
+                self.rng.shuffle(rows)
+                self.main = rows
+                return
+            end_ms = to_ms(self._day_end(now))
+            due = [
+                r
+                for r in cards.due_rows(conn, self.decks, end_ms, now_ms)
+                if (r.deck, r.key) in self.items
+            ]
+            new_today, reviews_today = reviews.counts_since(conn, to_ms(self._day_start(now)))
+            new_left = self.settings.new_per_day - new_today
+            if new_limit is not None:
+                new_left = new_limit
+            new_iter = (
+                r for r in cards.new_rows(conn, self.decks, now_ms) if (r.deck, r.key) in self.items
+            )
+            plan = queue.plan(
+                due,
+                new_iter,
+                now_ms=now_ms,
+                new_left=new_left,
+                reviews_left=self.settings.reviews_per_day - reviews_today,
+                decay=self._decay,
+            )
+        self.learning = plan.learning
+        self.main = plan.main
+
+    def _day_start(self, now: datetime) -> datetime:
+        return day_start(now, self.settings.rollover_hour, self.tz)
+
+    def _day_end(self, now: datetime) -> datetime:
+        return day_end(now, self.settings.rollover_hour, self.tz)
+
+    @property
+    def remaining(self) -> int:
+        """Cards left in this session, the one on screen included."""
+        return len(self.learning) + len(self.main) + (1 if self.current else 0)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(new, learning, review) left, Anki's three numbers."""
+        rows = [*self.learning, *self.main]
+        if self.current:
+            rows.append(self.current.row)
+        new = sum(r.state == NEW for r in rows)
+        learn = sum(r.state in (LEARNING, RELEARNING) for r in rows)
+        return new, learn, len(rows) - new - learn
+
+    # -- showing a card ------------------------------------------------------
+    def next_card(self) -> Current | None:
+        if self.current is not None:
+            return self.current
+        now = self.clock()
+        now_ms = to_ms(now)
+        row: CardRow | None = None
+        if self.learning and (self.learning[0].due_ms or 0) <= now_ms:
+            row = self.learning.pop(0)
+        elif self.main:
+            row = self.main.pop(0)
+        elif self.learning and (self.learning[0].due_ms or 0) <= now_ms + (
+            self.settings.learn_ahead_s * 1000
+        ):
+            row = self.learning.pop(0)
+        if row is None:
+            return None
+        self.current = self._present(row, now)
+        return self.current
+
+    def _present(self, row: CardRow, now: datetime) -> Current:
+        item = self.items[(row.deck, row.key)]
+        outcomes = {} if self.cram else fsrs_adapter.preview(self.scheduler, row.id, row.sched, now)
+        card = item.card
+        order: list[int] = []
+        if card.type in ("choice", "diagnosis"):
+            order = list(range(len(card.choices)))
+            if card.shuffle:
+                self.rng.shuffle(order)
+        return Current(item, row, outcomes, now, order)
+
+    def reveal(self) -> None:
+        if self.current is not None:
+            self.current.revealed = True
+
+    def answer_choice(self, selected: Sequence[int]) -> ChoiceFeedback:
+        """Submit choices (display positions); reveals the card and suggests a rating."""
+        cur = self._require()
+        card = cur.item.card
+        correct_flags = [card.choices[i].correct for i in cur.order]
+        suggested = grading.grade_choice(correct_flags, selected)
+        cur.feedback = ChoiceFeedback(frozenset(selected), suggested == grading.GOOD, suggested)
+        cur.revealed = True
+        return cur.feedback
+
+    def answer_open(self, text: str) -> dict[int, list[str]]:
+        """Submit a typed answer; points whose keywords appear are ticked to start with."""
+        cur = self._require()
+        cur.typed_answer = text
+        cur.keyword_hits = {
+            i: grading.keyword_hits(text, point.keywords)
+            for i, point in enumerate(cur.item.card.rubric)
+        }
+        cur.covered = {i for i, hits in cur.keyword_hits.items() if hits}
+        cur.revealed = True
+        return cur.keyword_hits
+
+    def toggle_point(self, index: int) -> None:
+        cur = self._require()
+        if 0 <= index < len(cur.item.card.rubric):
+            cur.covered ^= {index}
+
+    def _require(self) -> Current:
+        if self.current is None:
+            raise RuntimeError("no card is being shown; call next_card() first")
+        return self.current
+
+    # -- rating ----------------------------------------------------------------
+    def rate(self, rating: int) -> RatingResult:
+        if rating not in fsrs_adapter.RATINGS:
+            raise ValueError(f"rating must be 1-4, got {rating}")
+        cur = self._require()
+        now = self.clock()
+        row = cur.row
+        snapshot = self._snapshot()
+        duration = min(MAX_DURATION_MS, max(0, to_ms(now) - to_ms(cur.shown_at)))
+        if self.cram:
+            return self._rate_cram(cur, rating, now, duration, snapshot)
+        outcome = cur.outcomes[rating]
+        after = outcome.after
+        lapse = row.state == REVIEW and rating == grading.AGAIN
+        lapses = row.lapses + (1 if lapse else 0)
+        threshold = self.settings.leech_threshold
+        leech = lapse and lapses >= threshold and (lapses - threshold) % max(1, threshold // 2) == 0
+        extra = {"reps": row.reps + 1, "lapses": lapses}
+        if leech:
+            extra.update(leech=True, suspended=True)
+        with self.db.write() as conn:
+            cards.save_sched(conn, row.id, after, **extra)
+            review_id = reviews.add(
+                conn,
+                ReviewEntry(
+                    card_id=row.id,
+                    rating=rating,
+                    reviewed_at_ms=to_ms(now),
+                    duration_ms=duration,
+                    state_before=row.state,
+                    state_after=after.state,
+                    interval_ms=to_ms(now + outcome.interval) - to_ms(now),
+                    due_after_ms=after.due_ms,
+                    stability_after=after.stability,
+                    difficulty_after=after.difficulty,
+                    cram=False,
+                    prev=row.to_json(),
+                ),
+            )
+        new_row = replace(
+            row,
+            state=after.state,
+            step=after.step,
+            stability=after.stability,
+            difficulty=after.difficulty,
+            due_ms=after.due_ms,
+            last_review_ms=after.last_review_ms,
+            reps=row.reps + 1,
+            lapses=lapses,
+            leech=row.leech or leech,
+            suspended=row.suspended or leech,
+        )
+        self.history.append(_Action("rate", row.id, row, review_id, snapshot))
+        self._count(cur, rating)
+        self.current = None
+        message = None
+        if leech:
+            message = (
+                f"Leech: '{cur.item.key}' has lapsed {lapses} times, so it was tagged and "
+                "suspended. Rewrite it or split it, then unsuspend it in Browse."
+            )
+            self.messages.append(message)
+        elif after.state in (LEARNING, RELEARNING) and (after.due_ms or 0) < to_ms(
+            self._day_end(now)
+        ):
+            self.learning.append(new_row)
+            self.learning.sort(key=lambda r: (r.due_ms or 0, r.id))
+        return RatingResult(rating, outcome, leech, message)
+
+    def _rate_cram(
+        self, cur: Current, rating: int, now: datetime, duration: int, snapshot: _Snapshot
+    ) -> RatingResult:
+        """Cram: logged for the record, schedule untouched; Again brings the card back soon."""
+        row = cur.row
+        with self.db.write() as conn:
+            review_id = reviews.add(
+                conn,
+                ReviewEntry(
+                    card_id=row.id,
+                    rating=rating,
+                    reviewed_at_ms=to_ms(now),
+                    duration_ms=duration,
+                    state_before=row.state,
+                    state_after=row.state,
+                    interval_ms=0,
+                    due_after_ms=row.due_ms,
+                    stability_after=row.stability,
+                    difficulty_after=row.difficulty,
+                    cram=True,
+                    prev=row.to_json(),
+                ),
+            )
+        self.history.append(_Action("rate", row.id, row, review_id, snapshot))
+        self._count(cur, rating)
+        self.current = None
+        if rating == grading.AGAIN:
+            self.main.insert(min(len(self.main), 3), row)
+        outcome = Outcome(rating, row.sched, timedelta(0))
+        return RatingResult(rating, outcome)
+
+    def _count(self, cur: Current, rating: int) -> None:
+        self.studied += 1
+        if cur.feedback is not None:
+            self.correct += int(cur.feedback.correct)
+        else:
+            self.correct += int(rating >= grading.HARD)
+
+    # -- suspend / bury / undo -------------------------------------------------
+    def suspend(self) -> None:
+        self._set_aside("suspend", suspended=True)
+
+    def bury(self) -> None:
+        """Hide the card until the next study day."""
+        until = to_ms(self._day_end(self.clock()))
+        self._set_aside("bury", buried_until_ms=until)
+
+    def _set_aside(self, kind: str, **values: object) -> None:
+        cur = self._require()
+        snapshot = self._snapshot()
+        with self.db.write() as conn:
+            cards.set_flags(conn, [cur.row.id], **values)
+        self.history.append(_Action(kind, cur.row.id, cur.row, None, snapshot))
+        self.current = None
+
+    def can_undo(self) -> bool:
+        return bool(self.history)
+
+    def undo(self) -> _Action | None:
+        """Undo the last rating, suspend or bury; that card is shown again."""
+        if not self.history:
+            return None
+        action = self.history.pop()
+        with self.db.write() as conn:
+            if action.review_id is not None:
+                reviews.remove(conn, action.review_id)
+            cards.restore(conn, action.prev)
+        snap = action.snapshot
+        self.learning, self.main = snap.learning, snap.main
+        self.studied, self.correct = snap.studied, snap.correct
+        self.current = self._present(action.prev, self.clock())
+        return action
+
+    def _snapshot(self) -> _Snapshot:
+        return _Snapshot(list(self.learning), list(self.main), None, self.studied, self.correct)
+
+    # -- end ---------------------------------------------------------------------
+    def summary(self) -> Summary:
+        with self.db.read() as conn:
+            next_ms = cards.next_due_ms(conn, self.decks, to_ms(self.clock()))
+        return Summary(
+            studied=self.studied,
+            correct=self.correct,
+            elapsed=self.clock() - self.started_at,
+            next_due=from_ms(next_ms) if next_ms is not None else None,
+            cram=self.cram,
+        )

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from drillbreak.clock import FakeClock
+from drillbreak.store.db import Database
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path, monkeypatch):
+    """Never touch the user's real database or config in tests."""
+    monkeypatch.setenv("DRILLBREAK_DB", str(tmp_path / "default.sqlite3"))
+    monkeypatch.setenv("DRILLBREAK_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("TZ", "UTC")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def db(tmp_path) -> Database:
+    database = Database(tmp_path / "study.sqlite3")
+    yield database
+    database.close()
+
+
+def write_deck(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+SAMPLE_DECK = """
+deck: sample
+title: Sample
+tags: [base]
+cards:
+  - id: q1
+    front: Question one
+    back: Answer one
+    tags: [alpha]
+  - id: q2
+    front: Question two
+    back: Answer two
+    reverse: true
+  - id: cz
+    type: cloze
+    text: "The {{c1::learning rate}} sets how far each {{c2::gradient}} step moves."
+  - id: ch
+    type: choice
+    shuffle: false
+    question: Pick the right one
+    choices:
+      - text: right
+        correct: true
+        why: because
+      - text: wrong
+        why: no
+  - id: op
+    type: open
+    prompt: Explain
+    rubric:
+      - point: mentions data
+        keywords: [data]
+      - point: mentions labels
+        keywords: [labels]
+    model_answer: data and labels
+"""
+
+
+@pytest.fixture
+def sample_dir(tmp_path) -> Path:
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    write_deck(folder, "sample.yaml", SAMPLE_DECK)
+    return folder
