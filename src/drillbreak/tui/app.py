@@ -1,0 +1,200 @@
+"""The Textual app: decks, study, browse, stats, settings.
+
+Start-up is kept short: this module imports textual and nothing heavy; the
+decks and the database are loaded in a thread worker after the first frame,
+and the worker posts a message when done (it never touches widgets).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Static
+
+from drillbreak.clock import Clock, utc_now
+from drillbreak.tui.commands import DrillbreakCommands
+from drillbreak.tui.theme import DRILLBREAK_THEME
+
+if TYPE_CHECKING:
+    from drillbreak.context import Context
+    from drillbreak.study.session import StudySession
+
+
+@dataclass(frozen=True)
+class StudyRequest:
+    decks: tuple[str, ...] = ()
+    tag: str | None = None
+    cram: bool = False
+    new_limit: int | None = None
+
+
+@dataclass
+class AppOptions:
+    db_path: Path | None = None
+    deck_paths: tuple[Path, ...] = ()
+    include_shipped: bool = True
+    study: StudyRequest | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+    seed: int | None = None
+
+
+class Loaded(Message):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+
+class LoadFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class DrillbreakApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "drillbreak"
+    COMMANDS = App.COMMANDS | {DrillbreakCommands}
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False),
+        Binding("question_mark", "toggle_help", "Help", id="app.help"),
+    ]
+
+    def __init__(self, options: AppOptions | None = None, *, clock: Clock = utc_now) -> None:
+        super().__init__()
+        self.options = options or AppOptions()
+        self.clock = clock
+        self.ctx: Context | None = None
+        self.register_theme(DRILLBREAK_THEME)
+        self.theme = DRILLBREAK_THEME.name
+
+    def compose(self):
+        yield Static("Loading decks…", id="splash")
+
+    def on_mount(self) -> None:
+        if self.options.keys:
+            self.set_keymap(self.options.keys)
+        self.run_worker(self._load, thread=True, name="load", exit_on_error=False)
+
+    def _load(self) -> None:
+        from drillbreak.context import open_context
+        from drillbreak.errors import UserError
+
+        try:
+            ctx = open_context(
+                self.options.db_path,
+                self.options.deck_paths,
+                clock=self.clock,
+                include_shipped=self.options.include_shipped,
+            )
+        except UserError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(Loaded(ctx))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.exit(return_code=1, message=f"drillbreak: error: {message.error}")
+
+    def on_loaded(self, message: Loaded) -> None:
+        from drillbreak.tui.screens.decks import DecksScreen
+
+        self.ctx = message.ctx
+        self.apply_theme_setting(self.ctx.settings.theme)
+        self.push_screen(DecksScreen())
+        if self.options.study is not None:
+            self.start_study(self.options.study)
+
+    def apply_theme_setting(self, name: str) -> None:
+        if name in self.available_themes:
+            self.theme = name
+
+    # navigation used by screens and the command palette ----------------------------
+    def start_study(self, request: StudyRequest) -> None:
+        from drillbreak.errors import UserError
+        from drillbreak.study.scope import select_items
+        from drillbreak.study.session import StudySession
+        from drillbreak.tui.screens.study import StudyScreen
+
+        assert self.ctx is not None
+        try:
+            items = select_items(self.ctx.collection, request.decks, request.tag)
+            session = StudySession(
+                self.ctx.db,
+                items,
+                clock=self.clock,
+                cram=request.cram,
+                new_limit=request.new_limit,
+                seed=self.options.seed,
+            )
+        except UserError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if session.remaining == 0:
+            self.notify(
+                "Nothing due right now. Come back later, or cram (c) to study anyway.",
+                title="All done",
+            )
+            return
+        self.push_screen(StudyScreen(session, self._title_for(request)))
+
+    def _title_for(self, request: StudyRequest) -> str:
+        assert self.ctx is not None
+        if len(request.decks) == 1:
+            deck = self.ctx.collection.deck(request.decks[0])
+            title = deck.title if deck else request.decks[0]
+        elif request.decks:
+            title = f"{len(request.decks)} decks"
+        else:
+            title = "All decks"
+        if request.tag:
+            title += f" #{request.tag}"
+        return title + (" (cram)" if request.cram else "")
+
+    def open_screen(self, name: str) -> None:
+        from drillbreak.tui.screens.browse import BrowseScreen
+        from drillbreak.tui.screens.settings import SettingsScreen
+        from drillbreak.tui.screens.stats import StatsScreen
+
+        screens = {"browse": BrowseScreen, "stats": StatsScreen, "settings": SettingsScreen}
+        if self.ctx is not None:
+            self.push_screen(screens[name]())
+
+    def open_demo(self, name: str) -> None:
+        try:
+            from drillbreak.tui.screens.demo import DemoScreen
+        except ImportError:
+            self.notify(f"Demo '{name}' is not available in this build.", severity="warning")
+            return
+        self.push_screen(DemoScreen(name))
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def on_unmount(self) -> None:
+        if self.ctx is not None:
+            self.ctx.close()
+
+
+def run_app(args: argparse.Namespace) -> int:
+    from drillbreak.config import load_config
+
+    config = load_config()
+    study = None
+    if getattr(args, "command", None) == "study":
+        study = StudyRequest(tuple(args.deck), args.tag, args.cram, args.new)
+    app = DrillbreakApp(
+        AppOptions(db_path=args.db, deck_paths=tuple(args.decks), study=study, keys=config.keys)
+    )
+    app.run()
+    return app.return_code or 0
+
+
+__all__ = ["DrillbreakApp", "AppOptions", "StudyRequest", "run_app", "StudySession"]

@@ -1,0 +1,310 @@
+"""The study screen: one card at a time, Anki's keys.
+
+All decisions (grading, scheduling, undo) live in the core StudySession; this
+screen only draws the current card and forwards keys.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static, TextArea
+
+from drillbreak.study import content
+from drillbreak.study.session import Current, StudySession
+from drillbreak.tui.widgets.choice_list import ChoiceList
+from drillbreak.tui.widgets.evidence import EvidenceView
+from drillbreak.tui.widgets.rating_bar import RatingBar
+from drillbreak.tui.widgets.rubric_list import RubricList
+
+
+class StudyScreen(Screen):
+    BINDINGS = [
+        Binding("space,enter", "primary", "Show answer", id="study.reveal"),
+        Binding("space,enter", "accept", "Accept", id="study.accept"),
+        Binding("1", "rate(1)", "Again", id="study.again"),
+        Binding("2", "rate(2)", "Hard", id="study.hard"),
+        Binding("3", "rate(3)", "Good", id="study.good"),
+        Binding("4", "rate(4)", "Easy", id="study.easy"),
+        Binding("ctrl+s", "submit_typed", "Submit answer", id="study.submit", priority=True),
+        Binding("u", "undo", "Undo", id="study.undo"),
+        Binding("s", "suspend", "Suspend", id="study.suspend"),
+        Binding("b", "bury", "Bury", id="study.bury"),
+        Binding("h", "hint", "Hint", id="study.hint"),
+        Binding("d", "demo", "Demo", id="study.demo"),
+        Binding("t", "toggle_table", "Table", id="study.table"),
+        Binding("escape", "back", "End", id="study.end"),
+    ]
+
+    def __init__(self, session: StudySession, title: str) -> None:
+        super().__init__()
+        self.session = session
+        self.deck_title = title
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="study-status")
+        with VerticalScroll(id="card"):
+            yield Markdown(id="question")
+            yield EvidenceView(id="evidence")
+            yield ChoiceList(id="choices")
+            yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
+            yield Static(id="typed-echo")
+            yield Static(id="hint")
+            yield Markdown(id="answer")
+            yield RubricList(id="rubric")
+        yield Static(id="prompt")
+        yield RatingBar(id="ratings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(RubricList).on_toggle = self._toggle_point
+        self.set_interval(1, self._update_status)
+        self.show_next()
+
+    # drawing ---------------------------------------------------------------------
+    @property
+    def current(self) -> Current | None:
+        return self.session.current
+
+    def show_next(self) -> None:
+        cur = self.session.next_card()
+        if cur is None:
+            self._finish()
+            return
+        self._draw(cur)
+
+    def _draw(self, cur: Current) -> None:
+        item = cur.item
+        card = item.card
+        self.query_one("#question", Markdown).update(content.question(item))
+        evidence = self.query_one(EvidenceView)
+        evidence.display = card.type == "diagnosis" and card.evidence is not None
+        if evidence.display:
+            evidence.set_evidence(card.evidence)
+        choices = self.query_one(ChoiceList)
+        choices.display = card.type in ("choice", "diagnosis")
+        if choices.display:
+            choices.set_choices(cur.choices(), card.multi)
+        typed = self.query_one("#typed", TextArea)
+        typed.display = card.type == "open" and not cur.revealed
+        typed.read_only = False
+        if typed.display:
+            typed.text = cur.typed_answer
+        self.query_one("#typed-echo").display = False
+        self.query_one("#hint").display = False
+        self.query_one("#answer").display = False
+        self.query_one(RubricList).display = False
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
+        if cur.revealed:
+            self._draw_revealed(cur)
+        else:
+            self._draw_prompt(cur)
+        self._update_status()
+        if typed.display:
+            typed.focus()
+        elif choices.display and not cur.revealed:
+            choices.focus()
+        else:
+            self.set_focus(None)
+        self.refresh_bindings()
+
+    def _draw_prompt(self, cur: Current) -> None:
+        self.query_one(RatingBar).display = False
+        kind = cur.item.type
+        if kind in ("choice", "diagnosis"):
+            many = "letters" if cur.item.card.multi else "a letter"
+            msg = f"Press {many} to choose, then enter to submit."
+        elif kind == "open":
+            msg = "Type your answer, then ctrl+s to submit. (esc leaves the text box)"
+        else:
+            msg = "space or enter: show answer"
+        self.query_one("#prompt", Static).update(Text(msg, style="dim"))
+
+    def _draw_revealed(self, cur: Current) -> None:
+        item = cur.item
+        answer = content.answer(item)
+        ans = self.query_one("#answer", Markdown)
+        ans.display = bool(answer)
+        if item.type == "open":
+            answer = f"**Model answer**\n\n{answer}"
+        if answer:
+            ans.update(answer)
+        if item.type in ("choice", "diagnosis"):
+            self.query_one(ChoiceList).show_feedback()
+        if item.type == "open":
+            self._draw_open_revealed(cur)
+        bar = self.query_one(RatingBar)
+        bar.display = True
+        labels = {r: o.label for r, o in cur.outcomes.items()}
+        bar.show(labels, cur.suggested)
+        if cur.feedback is not None:
+            verdict = (
+                Text("Correct! ", style="bold green")
+                if cur.feedback.correct
+                else Text("Not quite. ", style="bold red")
+            )
+        else:
+            verdict = Text()
+        verdict.append("Rate 1-4", style="dim")
+        if cur.suggested:
+            verdict.append(" (enter takes the highlighted one)", style="dim")
+        self.query_one("#prompt", Static).update(verdict)
+
+    def _draw_open_revealed(self, cur: Current) -> None:
+        typed = self.query_one("#typed", TextArea)
+        typed.display = False
+        echo = self.query_one("#typed-echo", Static)
+        echo.display = True
+        echo.update(_highlight(cur.typed_answer, cur.keyword_hits))
+        rubric = self.query_one(RubricList)
+        rubric.display = True
+        rubric.set_points(list(cur.item.card.rubric), cur.covered, cur.keyword_hits)
+        rubric.focus()
+
+    def _update_status(self) -> None:
+        s = self.session
+        new, learn, due = s.counts()
+        elapsed = int((s.clock() - s.started_at).total_seconds())
+        text = Text()
+        title = self.deck_title if len(self.deck_title) <= 28 else self.deck_title[:27] + "…"
+        text.append(f" {title} ", style="bold reverse")
+        text.append(f" {s.remaining} left ")
+        text.append(f"{new} new", style="cyan")
+        text.append(" · ")
+        text.append(f"{learn} learn", style="red")
+        text.append(" · ")
+        text.append(f"{due} review", style="green")
+        text.append(f"  {elapsed // 60:02d}:{elapsed % 60:02d}", style="dim")
+        if self.current is not None:
+            text.append(f"  {self.current.item.type}", style="dim italic")
+        self.query_one("#study-status", Static).update(text)
+
+    # actions ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        cur = self.current
+        if cur is None:
+            return action == "back"
+        if action == "rate" or action == "accept":
+            return cur.revealed
+        if action == "primary":
+            return not cur.revealed
+        if action == "submit_typed":
+            return cur.item.type == "open" and not cur.revealed
+        if action == "demo":
+            return cur.item.card.demo is not None
+        if action == "hint":
+            return cur.item.card.hint is not None
+        if action == "toggle_table":
+            return cur.item.type == "diagnosis" and cur.item.card.evidence is not None
+        if action == "undo":
+            return self.session.can_undo()
+        return True
+
+    def action_accept(self) -> None:
+        """After the answer: space/enter takes the suggested rating (Good if none)."""
+        cur = self.current
+        if cur is not None and cur.revealed:
+            self.action_rate(cur.suggested or 3)
+
+    def action_primary(self) -> None:
+        cur = self.current
+        if cur is None or cur.revealed:
+            return
+        kind = cur.item.type
+        if kind in ("choice", "diagnosis"):
+            picked = self.query_one(ChoiceList).selected
+            if not picked:
+                self.notify("Pick a choice first (its letter).", severity="warning")
+                return
+            self.session.answer_choice(sorted(picked))
+        elif kind == "open":
+            self.action_submit_typed()
+            return
+        else:
+            self.session.reveal()
+        self._draw_revealed(cur)
+        self.set_focus(None)
+        self.refresh_bindings()
+
+    def action_submit_typed(self) -> None:
+        cur = self.current
+        if cur is None or cur.item.type != "open" or cur.revealed:
+            return
+        self.session.answer_open(self.query_one("#typed", TextArea).text)
+        self._draw_revealed(cur)
+        self.refresh_bindings()
+
+    def _toggle_point(self, index: int) -> None:
+        cur = self.current
+        if cur is None:
+            return
+        self.session.toggle_point(index)
+        self.query_one(RubricList).covered = cur.covered
+        labels = {r: o.label for r, o in cur.outcomes.items()}
+        self.query_one(RatingBar).show(labels, cur.suggested)
+
+    def action_rate(self, rating: int) -> None:
+        cur = self.current
+        if cur is None or not cur.revealed:
+            return
+        result = self.session.rate(rating)  # committed before the next card is shown
+        if result.message:
+            self.notify(result.message, title="Leech", severity="warning", timeout=10, markup=False)
+        self.show_next()
+
+    def action_undo(self) -> None:
+        if self.session.undo() is not None:
+            self.notify("Undone.", timeout=2)
+            self._draw(self.session.current)
+
+    def action_suspend(self) -> None:
+        if self.current is not None:
+            self.session.suspend()
+            self.notify("Card suspended (unsuspend it in Browse).", timeout=3)
+            self.show_next()
+
+    def action_bury(self) -> None:
+        if self.current is not None:
+            self.session.bury()
+            self.notify("Card buried until tomorrow.", timeout=3)
+            self.show_next()
+
+    def action_hint(self) -> None:
+        cur = self.current
+        if cur is not None and cur.item.card.hint:
+            hint = self.query_one("#hint", Static)
+            hint.update(Text(f"Hint: {cur.item.card.hint}", style="italic yellow"))
+            hint.display = True
+
+    def action_demo(self) -> None:
+        cur = self.current
+        if cur is not None and cur.item.card.demo:
+            self.app.open_demo(cur.item.card.demo)
+
+    def action_toggle_table(self) -> None:
+        self.query_one(EvidenceView).toggle_table()
+
+    def action_back(self) -> None:
+        typed = self.query_one("#typed", TextArea)
+        if typed.has_focus:
+            self.set_focus(None)  # esc leaves the text box; a second esc ends the session
+            return
+        self._finish()
+
+    def _finish(self) -> None:
+        from drillbreak.tui.screens.summary import SummaryScreen
+
+        self.app.switch_screen(SummaryScreen(self.session.summary(), self.session.messages))
+
+
+def _highlight(answer: str, hits: dict[int, list[str]]) -> Text:
+    text = Text("Your answer: ", style="bold")
+    body = Text(answer or "(nothing typed)")
+    words = sorted({w for ws in hits.values() for w in ws}, key=len, reverse=True)
+    for word in words:
+        body.highlight_words([word], style="bold black on yellow", case_sensitive=False)
+    text.append_text(body)
+    return text

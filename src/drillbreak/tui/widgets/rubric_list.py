@@ -1,0 +1,60 @@
+"""Rubric points for an open card: up/down move, space toggles a point as covered."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+class RubricList(Widget, can_focus=True):
+    BINDINGS = [
+        Binding("space", "toggle", "Toggle point", id="rubric.toggle"),
+        Binding("up,k", "move(-1)", "Up", show=False, id="rubric.up"),
+        Binding("down,j", "move(1)", "Down", show=False, id="rubric.down"),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.points: list = []
+        self.covered: set[int] = set()
+        self.hits: dict[int, list[str]] = {}
+        self.on_toggle = None
+
+    def set_points(self, points: list, covered: set[int], hits: dict[int, list[str]]) -> None:
+        self.points = points
+        self.covered = covered
+        self.hits = hits
+        self.cursor = 0
+        self.refresh(layout=True)
+
+    def action_move(self, delta: int) -> None:
+        if self.points:
+            self.cursor = (self.cursor + delta) % len(self.points)
+
+    def action_toggle(self) -> None:
+        if self.points and self.on_toggle is not None:
+            self.on_toggle(self.cursor)
+            self.refresh()
+
+    def render(self) -> Text:
+        text = Text()
+        text.append("Rubric: ", style="bold")
+        text.append(f"{len(self.covered)}/{len(self.points)} covered", style="bold")
+        text.append("   (↑↓ move, space toggles)\n", style="dim")
+        for i, point in enumerate(self.points):
+            here = i == self.cursor and self.has_focus
+            box = "[x]" if i in self.covered else "[ ]"
+            style = "reverse" if here else ""
+            text.append(" ▸ " if here else "   ")
+            text.append(f"{box} ", style="bold green" if i in self.covered else "dim")
+            text.append(point.point, style=style)
+            if self.hits.get(i):
+                text.append("  found: ", style="dim")
+                text.append(", ".join(self.hits[i]), style="bold yellow")
+            text.append("\n")
+        text.rstrip()
+        return text
