@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ def _isolate(tmp_path, monkeypatch):
     monkeypatch.setenv("DRILLBREAK_DB", str(tmp_path / "default.sqlite3"))
     monkeypatch.setenv("DRILLBREAK_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
 
 
 @pytest.fixture

@@ -52,9 +52,9 @@ class StudyScreen(Screen):
             yield ChoiceList(id="choices")
             yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
             yield Static(id="typed-echo")
+            yield RubricList(id="rubric")
             yield Static(id="hint")
             yield Markdown(id="answer")
-            yield RubricList(id="rubric")
         yield Static(id="prompt")
         yield RatingBar(id="ratings")
         yield Footer()
@@ -163,6 +163,7 @@ class StudyScreen(Screen):
         rubric.display = True
         rubric.set_points(list(cur.item.card.rubric), cur.covered, cur.keyword_hits)
         rubric.focus()
+        self.call_after_refresh(rubric.scroll_visible, animate=False)
 
     def _update_status(self) -> None:
         s = self.session
@@ -190,7 +191,7 @@ class StudyScreen(Screen):
         if action == "rate" or action == "accept":
             return cur.revealed
         if action == "primary":
-            return not cur.revealed
+            return not cur.revealed and cur.item.type != "open"  # open cards: ctrl+s
         if action == "submit_typed":
             return cur.item.type == "open" and not cur.revealed
         if action == "demo":

@@ -1,80 +1,146 @@
 """A line chart drawn with braille dots: several coloured series, axes, legend.
 
-Used for diagnosis evidence (3-50 points) and live demo curves (points appended
-as they arrive).  Pure Rich rendering, no plotting dependency.
+Used for live demo curves (points appended as they arrive) and for diagnosis-card
+evidence (3-50 points).  Pure Rich rendering, no plotting dependency.  Each
+terminal cell holds a 2x4 grid of braille dots, so an 80-column chart has about
+150 horizontal dots.
+
+:func:`render_chart` is the pure drawing function; :class:`LineChart` is the
+widget around it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widget import Widget
 
-COLOURS = ["cyan", "orange1", "green", "magenta", "yellow", "red", "blue", "white"]
-# braille dot bits for (column 0-1, row 0-3)
+__all__ = ["COLOURS", "LineChart", "format_tick", "render_chart"]
+
+# Distinct on dark and light backgrounds.
+COLOURS = (
+    "#4aa3ff",  # blue
+    "#ff9f1c",  # orange
+    "#3ccf6e",  # green
+    "#ff4f7b",  # pink-red
+    "#b48cff",  # purple
+    "#19c8c8",  # teal
+    "#e8c547",  # yellow
+    "#a0a0a0",  # grey
+)
+# Braille dot bit for (row 0-3, column 0-1) inside one cell.
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+# Series with at most this many points get a visible marker at each point.
+_MARK_POINTS = 16
+
+Series = tuple[list[float], list[float | None]]
 
 
-class LineChart(Widget):
-    DEFAULT_CSS = "LineChart { height: 12; }"
-
-    def __init__(self, *, x_label: str = "", **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.series: dict[str, tuple[list[float], list[float]]] = {}
-        self.x_label = x_label
-
-    def clear(self) -> None:
-        self.series = {}
-        self.refresh()
-
-    def set_series(self, name: str, xs: list[float], ys: list[float]) -> None:
-        self.series[name] = (list(map(float, xs)), list(map(float, ys)))
-        self.refresh()
-
-    def add_point(self, name: str, x: float, y: float) -> None:
-        xs, ys = self.series.setdefault(name, ([], []))
-        xs.append(float(x))
-        ys.append(float(y))
-        self.refresh()
-
-    def render(self) -> Text:
-        width, height = self.size.width, self.size.height
-        return render_chart(self.series, width, height, self.x_label)
+def format_tick(value: float) -> str:
+    """A short axis label: ``0``, ``0.25``, ``12.5``, ``1.2e+03``."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    if abs(value) >= 10000 or abs(value) < 0.001:
+        return f"{value:.2g}"
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.3g}"
 
 
-def _fmt(v: float) -> str:
-    if v == 0:
-        return "0"
-    if abs(v) >= 1000 or abs(v) < 0.01:
-        return f"{v:.2g}"
-    return f"{v:.3g}"
+def _finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)
+
+
+def _legend(names: Sequence[str], colours: Sequence[str], width: int) -> list[Text]:
+    lines: list[Text] = []
+    line = Text()
+    for i, name in enumerate(names):
+        item_len = 3 + len(name) + 2
+        if line.cell_len and line.cell_len + item_len > width:
+            lines.append(line)
+            line = Text()
+        line.append("━━ ", style=colours[i % len(colours)])
+        line.append(name + "  ")
+    if line.cell_len:
+        lines.append(line)
+    return lines
 
 
 def render_chart(
-    series: dict[str, tuple[list[float], list[float]]], width: int, height: int, x_label: str = ""
+    series: Mapping[str, Series],
+    width: int,
+    height: int,
+    *,
+    title: str = "",
+    x_label: str = "",
+    y_label: str = "",
+    y_min: float | None = None,
+    y_max: float | None = None,
+    x_log: bool = False,
+    colours: Sequence[str] = COLOURS,
 ) -> Text:
-    points = [
-        (x, y)
-        for xs, ys in series.values()
-        for x, y in zip(xs, ys, strict=False)
-        if math.isfinite(x) and math.isfinite(y)
-    ]
-    text = Text()
-    if not points or width < 12 or height < 4:
-        return Text("(no data yet)", style="dim")
-    x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
-    y0, y1 = min(p[1] for p in points), max(p[1] for p in points)
+    """Draw ``series`` (name -> (xs, ys)) into ``width`` x ``height`` cells.
+
+    ``None`` or non-finite y values are gaps.  ``y_min`` / ``y_max`` fix the y range
+    (values outside are drawn at the edge); ``x_log`` puts x on a log scale
+    (points with x <= 0 are skipped).
+    """
+    names = list(series)
+    out = Text(no_wrap=True, overflow="crop")
+    header = Text(no_wrap=True)
+    if title:
+        header.append(title, style="bold")
+    if y_label:
+        header.append(("   " if title else "") + f"y: {y_label}", style="dim")
+
+    def tx(x: float) -> float | None:
+        if not math.isfinite(x):
+            return None
+        if x_log:
+            return math.log10(x) if x > 0 else None
+        return x
+
+    pts: list[list[tuple[float, float] | None]] = []
+    for xs, ys in series.values():
+        line: list[tuple[float, float] | None] = []
+        for x, y in zip(xs, ys, strict=False):
+            t = tx(x)
+            line.append((t, float(y)) if t is not None and _finite(y) else None)
+        pts.append(line)
+    flat = [p for line in pts for p in line if p is not None]
+    legend = _legend(names, colours, max(10, width - 2))
+    fixed = (1 if header.cell_len else 0) + 2 + len(legend)
+    rows = height - fixed
+    if rows < 2 and legend:  # drop the legend before giving up
+        legend, rows = [], rows + len(legend)
+    if header.cell_len:
+        out.append_text(header)
+        out.append("\n")
+    if not flat:
+        out.append("(no data yet)", style="dim")
+        return out
+    if rows < 2 or width < 16:
+        out.append("(too small to draw)", style="dim")
+        return out
+
+    x0, x1 = min(p[0] for p in flat), max(p[0] for p in flat)
+    data_lo, data_hi = min(p[1] for p in flat), max(p[1] for p in flat)
+    y0 = y_min if y_min is not None else data_lo
+    y1 = y_max if y_max is not None else data_hi
+    if y1 <= y0:
+        y0, y1 = (y0 - 0.5, y0 + 0.5) if y_min is None and y_max is None else (y0, y0 + 1)
     if x1 == x0:
-        x1 = x0 + 1
-    if y1 == y0:
-        y1 = y0 + 1
-    label_w = max(len(_fmt(y0)), len(_fmt(y1)))
-    rows = height - 3  # x axis, x labels and legend
+        x0, x1 = x0 - 1, x1 + 1
+
+    labels = [format_tick(y1), format_tick((y0 + y1) / 2), format_tick(y0)]
+    label_w = max(len(s) for s in labels)
     cols = width - label_w - 2
-    grid = [[0] * cols for _ in range(rows)]
-    owner: list[list[int]] = [[-1] * cols for _ in range(rows)]
     dot_w, dot_h = cols * 2, rows * 4
+    grid = [[0] * cols for _ in range(rows)]
+    owner = [[-1] * cols for _ in range(rows)]
 
     def plot(px: int, py: int, s: int) -> None:
         if 0 <= px < dot_w and 0 <= py < dot_h:
@@ -82,40 +148,149 @@ def render_chart(
             grid[r][c] |= _DOTS[py % 4][px % 2]
             owner[r][c] = s
 
-    for s, (xs, ys) in enumerate(series.values()):
-        pts = [
-            (round((x - x0) / (x1 - x0) * (dot_w - 1)), round((y1 - y) / (y1 - y0) * (dot_h - 1)))
-            for x, y in zip(xs, ys, strict=False)
-            if math.isfinite(x) and math.isfinite(y)
-        ]
-        for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
-            steps = max(abs(bx - ax), abs(by - ay), 1)
+    def to_dots(p: tuple[float, float]) -> tuple[int, int]:
+        y = min(max(p[1], y0), y1)
+        px = round((p[0] - x0) / (x1 - x0) * (dot_w - 1))
+        py = round((y1 - y) / (y1 - y0) * (dot_h - 1))
+        return px, py
+
+    for s, line in enumerate(pts):
+        dots = [None if p is None else to_dots(p) for p in line]
+        for a, b in zip(dots, dots[1:], strict=False):
+            if a is None or b is None:
+                continue
+            steps = max(abs(b[0] - a[0]), abs(b[1] - a[1]), 1)
             for i in range(steps + 1):
-                plot(round(ax + (bx - ax) * i / steps), round(ay + (by - ay) * i / steps), s)
-        for px, py in pts[:1]:
-            plot(px, py, s)
+                plot(
+                    round(a[0] + (b[0] - a[0]) * i / steps),
+                    round(a[1] + (b[1] - a[1]) * i / steps),
+                    s,
+                )
+        present = [d for d in dots if d is not None]
+        if len(present) <= _MARK_POINTS:
+            for px, py in present:
+                for dx in (0, 1):
+                    for dy in (0, 1):
+                        plot(px - (px % 2) + dx, py + dy - (1 if py == dot_h - 1 else 0), s)
+
+    mid_row = rows // 2 if rows >= 5 else -1
     for r in range(rows):
-        label = _fmt(y1) if r == 0 else (_fmt(y0) if r == rows - 1 else "")
-        text.append(f"{label:>{label_w}} ┤" if label else " " * label_w + " │", style="dim")
+        label = labels[0] if r == 0 else labels[2] if r == rows - 1 else ""
+        if r == mid_row:
+            label = labels[1]
+        out.append(f"{label:>{label_w}} ┤" if label else " " * label_w + " │", style="dim")
+        run_style: str | None = None
+        run = ""
         for c in range(cols):
             bits = grid[r][c]
-            if bits:
-                text.append(chr(0x2800 + bits), style=COLOURS[owner[r][c] % len(COLOURS)])
-            else:
-                text.append(" ")
-        text.append("\n")
-    left, right = _fmt(x0), _fmt(x1)
-    axis = " " * label_w + " └" + "─" * cols
-    text.append(axis + "\n", style="dim")
-    text.append(" " * (label_w + 2) + left, style="dim")
-    mid = f" {x_label} " if x_label else ""
+            style = colours[owner[r][c] % len(colours)] if bits else None
+            char = chr(0x2800 + bits) if bits else " "
+            if style != run_style and run:
+                out.append(run, style=run_style)
+                run = ""
+            run_style = style
+            run += char
+        if run:
+            out.append(run, style=run_style)
+        out.append("\n")
+    out.append(" " * label_w + " └" + "─" * cols + "\n", style="dim")
+    left = format_tick(10**x0 if x_log else x0)
+    right = format_tick(10**x1 if x_log else x1)
+    middle = x_label + (" (log scale)" if x_log and "log" not in x_label else "")
     gap = max(1, cols - len(left) - len(right))
-    text.append(mid.center(gap)[:gap] if mid else " " * gap, style="dim italic")
-    text.append(right, style="dim")
-    legend = Text("   ")
-    for s, name in enumerate(series):
-        legend.append("━━ ", style=COLOURS[s % len(COLOURS)])
-        legend.append(f"{name}  ")
-    text.append("\n")
-    text.append_text(legend)
-    return text
+    centre = f" {middle} " if middle else ""
+    out.append(" " * (label_w + 2) + left, style="dim")
+    out.append(centre.center(gap)[:gap] if len(centre) <= gap else " " * gap, style="italic dim")
+    out.append(right, style="dim")
+    for legend_line in legend:
+        out.append("\n" + " " * (label_w + 2))
+        out.append_text(legend_line)
+    return out
+
+
+class LineChart(Widget):
+    """One or more named series as a braille line chart with axes and a legend.
+
+    Append live points with :meth:`add_point`, replace a whole series with
+    :meth:`set_series`.  Series keep their colour in the order they were added.
+    """
+
+    DEFAULT_CSS = """
+    LineChart {
+        height: 12;
+        min-height: 5;
+    }
+    """
+
+    chart_title: reactive[str] = reactive("")
+    x_label: reactive[str] = reactive("")
+    y_label: reactive[str] = reactive("")
+    y_min: reactive[float | None] = reactive(None)
+    y_max: reactive[float | None] = reactive(None)
+    x_log: reactive[bool] = reactive(False)
+
+    def __init__(
+        self,
+        chart_title: str = "",
+        *,
+        x_label: str = "",
+        y_label: str = "",
+        y_min: float | None = None,
+        y_max: float | None = None,
+        x_log: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._series: dict[str, Series] = {}
+        self.set_reactive(LineChart.chart_title, chart_title)
+        self.set_reactive(LineChart.x_label, x_label)
+        self.set_reactive(LineChart.y_label, y_label)
+        self.set_reactive(LineChart.y_min, y_min)
+        self.set_reactive(LineChart.y_max, y_max)
+        self.set_reactive(LineChart.x_log, x_log)
+
+    @property
+    def series(self) -> dict[str, Series]:
+        """A copy of the data: name -> (xs, ys)."""
+        return {k: (list(xs), list(ys)) for k, (xs, ys) in self._series.items()}
+
+    def add_point(self, series: str, x: float, y: float | None) -> None:
+        """Append one point to ``series`` (created on first use); ``None`` is a gap."""
+        xs, ys = self._series.setdefault(series, ([], []))
+        xs.append(float(x))
+        ys.append(None if y is None else float(y))
+        self.refresh()
+
+    def set_series(
+        self, name: str, xs: Iterable[float], ys: Iterable[float | None]
+    ) -> None:
+        """Replace (or add) the whole series ``name``."""
+        self._series[name] = (
+            [float(x) for x in xs],
+            [None if y is None else float(y) for y in ys],
+        )
+        self.refresh()
+
+    def remove_series(self, name: str) -> None:
+        self._series.pop(name, None)
+        self.refresh()
+
+    def clear(self) -> None:
+        """Remove every series."""
+        self._series = {}
+        self.refresh()
+
+    def render(self) -> Text:
+        return render_chart(
+            self._series,
+            self.size.width,
+            self.size.height,
+            title=self.chart_title,
+            x_label=self.x_label,
+            y_label=self.y_label,
+            y_min=self.y_min,
+            y_max=self.y_max,
+            x_log=self.x_log,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -40,21 +41,22 @@ class RubricList(Widget, can_focus=True):
             self.on_toggle(self.cursor)
             self.refresh()
 
-    def render(self) -> Text:
-        text = Text()
-        text.append("Rubric: ", style="bold")
-        text.append(f"{len(self.covered)}/{len(self.points)} covered", style="bold")
-        text.append("   (↑↓ move, space toggles)\n", style="dim")
+    def render(self) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
+        head = Text()
+        head.append(f"Rubric: {len(self.covered)}/{len(self.points)} covered", style="bold")
+        head.append("   (↑↓ move, space toggles)", style="dim")
+        grid.add_row(Text(""), head)
         for i, point in enumerate(self.points):
             here = i == self.cursor and self.has_focus
             box = "[x]" if i in self.covered else "[ ]"
-            style = "reverse" if here else ""
-            text.append(" ▸ " if here else "   ")
-            text.append(f"{box} ", style="bold green" if i in self.covered else "dim")
-            text.append(point.point, style=style)
+            marker = Text("▸ " if here else "  ")
+            marker.append(box, style="bold green" if i in self.covered else "dim")
+            body = Text(point.point, style="reverse" if here else "")
             if self.hits.get(i):
-                text.append("  found: ", style="dim")
-                text.append(", ".join(self.hits[i]), style="bold yellow")
-            text.append("\n")
-        text.rstrip()
-        return text
+                body.append("  found: ", style="dim")
+                body.append(", ".join(self.hits[i]), style="bold yellow")
+            grid.add_row(marker, body)
+        return grid

@@ -1,0 +1,171 @@
+"""Snapshot tests for each screen at 80x24, with a fixed clock and a seeded database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import write_deck
+from test_tui import DECK
+
+from drillbreak.clock import FakeClock
+from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
+
+SIZE = (80, 24)
+START = datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+INJECTION = """
+deck: hostile
+title: Hostile text
+cards:
+  - id: markup
+    front: "[bold red]not bold[/] [link=http://x]not a link[/link] \\e[31mno colour\\e[0m \\e]52;c;Zm9v\\a end"
+    back: "tab\\tand bell\\a gone"
+"""
+
+
+@pytest.fixture
+def decks(tmp_path):
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    write_deck(folder, "tui.yaml", DECK)
+    write_deck(folder, "hostile.yaml", INJECTION)
+    return folder
+
+
+def app_for(decks, tmp_path, study=None, seed_history=False) -> DrillbreakApp:
+    clock = FakeClock(START)
+    db = tmp_path / "snap.sqlite3"
+    if seed_history:
+        _seed(decks, db)
+    return DrillbreakApp(
+        AppOptions(db_path=db, deck_paths=(decks,), include_shipped=False, study=study, seed=1),
+        clock=clock,
+    )
+
+
+def _seed(decks, db) -> None:
+    """A few weeks of reviews so that stats have something to draw."""
+    from drillbreak.context import open_context
+    from drillbreak.study.scope import select_items
+    from drillbreak.study.session import StudySession
+
+    clock = FakeClock(START - timedelta(days=20))
+    ctx = open_context(db, [decks], clock=clock, include_shipped=False)
+    items = select_items(ctx.collection, ["tui"])
+    for day in range(20):
+        session = StudySession(ctx.db, items, clock=clock, seed=day)
+        n = 0
+        while session.next_card() is not None and n < 12:
+            session.rate(1 if (day + n) % 5 == 0 else 3)
+            clock.advance(minutes=2)
+            n += 1
+        clock.advance(days=1)
+    ctx.close()
+
+
+async def wait_for(pilot, name: str) -> None:
+    for _ in range(100):
+        await pilot.pause()
+        if type(pilot.app.screen).__name__ == name:
+            await pilot.pause()
+            return
+    raise AssertionError(name)
+
+
+def test_decks_screen(snap_compare, decks, tmp_path):
+    app = app_for(decks, tmp_path, seed_history=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=lambda p: wait_for(p, "DecksScreen"))
+
+
+def test_study_question(snap_compare, decks, tmp_path):
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=lambda p: wait_for(p, "StudyScreen"))
+
+
+def test_study_answer(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "StudyScreen")
+        await pilot.press("space")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_choice_feedback(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "StudyScreen")
+        await pilot.press("space", "3", "b", "enter")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_diagnosis_evidence(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "StudyScreen")
+        await pilot.press("space", "3", "a", "enter", "3")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_open_rubric(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "StudyScreen")
+        await pilot.press("space", "3", "a", "enter", "3", "a", "enter", "3")
+        await pilot.press(*"noise everywhere", "ctrl+s")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_summary(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "StudyScreen")
+        await pilot.press("space", "4", "escape")
+        await wait_for(pilot, "SummaryScreen")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_browse(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "DecksScreen")
+        await pilot.press("b")
+        await wait_for(pilot, "BrowseScreen")
+
+    app = app_for(decks, tmp_path, seed_history=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_stats(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "DecksScreen")
+        await pilot.press("t")
+        await wait_for(pilot, "StatsScreen")
+
+    app = app_for(decks, tmp_path, seed_history=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_settings(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "DecksScreen")
+        await pilot.press("o")
+        await wait_for(pilot, "SettingsScreen")
+
+    app = app_for(decks, tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_injection_rendered_literally(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_for(pilot, "StudyScreen")
+        text = pilot.app.export_screenshot()
+        assert "[bold red]not bold[/]" in text.replace("&#160;", " ")
+        assert "\x1b" not in text
+
+    app = app_for(decks, tmp_path, StudyRequest(("hostile",)))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
