@@ -305,7 +305,7 @@ async def test_stats_screen_opens(setup):
         await ready(pilot, "DecksScreen")
         await pilot.press("t")
         await ready(pilot, "StatsScreen")
-        assert "1 reviews" in str(app.screen.query_one("#stats-today").render())
+        assert "1 review ·" in str(app.screen.query_one("#stats-today").render())
 
 
 async def test_remapped_key(setup):
@@ -332,3 +332,38 @@ async def test_bad_database_path_exits_with_message(tmp_path):
         for _ in range(50):
             await pilot.pause()
     assert app.return_code == 1
+
+
+async def test_no_color_respected(setup, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, "DecksScreen")
+        assert app.no_color
+
+
+async def test_theme_remembered(setup):
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await ready(pilot, "DecksScreen")
+        await pilot.press("o")
+        await ready(pilot, "SettingsScreen")
+        app.screen.query_one("#theme").value = "nord"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    again = make_app(setup, study=False)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, "DecksScreen")
+        assert again.theme == "nord"
+
+
+async def test_command_palette_opens_stats(setup):
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, "DecksScreen")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Statistics")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await ready(pilot, "StatsScreen")

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=120.0, help="seconds before the demo is stopped"
     )
 
+    from drillbreak import interop
+
+    interop.add_commands(sub, common)
     return parser
 
 
@@ -101,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    from drillbreak import interop
+
+    rc = interop.run(args)
+    if rc is not None:
+        return rc
     command = args.command
     if command == "lint":
         return cmd_lint(args)

@@ -41,7 +41,7 @@ class StatsScreen(Screen):
         today = Text()
         today.append("Today  ", style="bold")
         today.append(
-            f"{stats.reviews_today} reviews · {stats.new_today} new · "
+            f"{_plural(stats.reviews_today, 'review')} · {stats.new_today} new · "
             f"{stats.time_today_s / 60:.0f} min\n"
         )
         today.append("True retention  ", style="bold")
@@ -90,3 +90,7 @@ def _titled(title: str, body) -> Table:
     grid.add_row(body)
     grid.add_row(Text(""))
     return grid
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,0 +1,208 @@
+"""The interop commands, for ``drillbreak.cli`` to mount::
+
+    interop.add_commands(sub, common)      # in build_parser
+    rc = interop.run(args)                 # in dispatch
+    if rc is not None:
+        return rc
+
+``export anki``, ``export reviews``, ``import anki-text``, ``optimize`` and
+``schema``.  Heavy modules (genanki, markdown-it, fsrs) load inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from drillbreak.errors import UserError
+
+COMMANDS = ("export", "import", "optimize", "schema")
+
+
+def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # --db/--decks/--debug sit on the leaf parsers only: a parser's defaults would
+    # overwrite what an outer one parsed.
+    export = sub.add_parser("export", help="export decks to Anki, or the review log")
+    export_sub = export.add_subparsers(dest="export_what", metavar="WHAT", required=True)
+    anki = export_sub.add_parser("anki", parents=[common], help="decks -> an Anki package (.apkg)")
+    anki.add_argument("deck", nargs="*", help="deck ids (default: every loaded deck)")
+    anki.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="the .apkg to write (default: DECK.apkg, or drillbreak.apkg for several)",
+    )
+    reviews = export_sub.add_parser(
+        "reviews", parents=[common], help="the review log for the FSRS optimizer (CSV) or JSON"
+    )
+    reviews.add_argument(
+        "--format", choices=("fsrs-csv", "json"), default="fsrs-csv", help="default: fsrs-csv"
+    )
+    reviews.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)"
+    )
+    reviews.add_argument("--deck", action="append", help="only these decks (repeatable)")
+
+    imp = sub.add_parser("import", help="import cards from other apps")
+    imp_sub = imp.add_subparsers(dest="import_what", metavar="WHAT", required=True)
+    text = imp_sub.add_parser(
+        "anki-text",
+        parents=[common],
+        help="Anki 'Notes in Plain Text' / CSV / TSV -> a YAML deck",
+    )
+    text.add_argument("file", type=Path, help="the exported .txt, .csv or .tsv file")
+    text.add_argument(
+        "-o", "--output", type=Path, metavar="OUT.yaml", help="write here (default: stdout)"
+    )
+    text.add_argument("--deck", metavar="ID", help="deck id (default: from the Anki deck name)")
+
+    optimize = sub.add_parser(
+        "optimize", parents=[common], help="fit FSRS parameters to your review history"
+    )
+    optimize.add_argument(
+        "--retention", action="store_true", help="also suggest a desired retention"
+    )
+
+    schema = sub.add_parser(
+        "schema", parents=[common], help="print the deck format's JSON Schema (for editors)"
+    )
+    schema.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)"
+    )
+
+
+def run(args: argparse.Namespace) -> int | None:
+    command = getattr(args, "command", None)
+    if command == "export":
+        if args.export_what == "anki":
+            return cmd_export_anki(args)
+        return cmd_export_reviews(args)
+    if command == "import":
+        return cmd_import_anki_text(args)
+    if command == "optimize":
+        return cmd_optimize(args)
+    if command == "schema":
+        return cmd_schema(args)
+    return None
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    from drillbreak import paths
+
+    return Path(args.db) if getattr(args, "db", None) else paths.default_db_path()
+
+
+def _writable_target(path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+
+
+def _write_text(path: Path | None, text: str) -> None:
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+        return
+    _writable_target(path)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def cmd_export_anki(args: argparse.Namespace) -> int:
+    import difflib
+
+    from drillbreak.context import load_decks
+    from drillbreak.interop.anki_export import export_apkg
+
+    collection = load_decks(args.decks)
+    for result in collection.broken:
+        first = result.first_error
+        if first is not None:
+            print(f"skipped broken deck: {first.format()}", file=sys.stderr)
+    available = {d.id: d for d in collection.decks}
+    wanted = list(dict.fromkeys(args.deck)) if args.deck else list(available)
+    for deck_id in wanted:
+        if deck_id not in available:
+            close = difflib.get_close_matches(deck_id, list(available), n=1)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UserError(f"unknown deck {deck_id!r}{guess}; 'drillbreak decks' lists them")
+    if not wanted:
+        raise UserError("no decks to export")
+    decks = [available[d] for d in wanted]
+    output = args.output or Path(f"{decks[0].id if len(decks) == 1 else 'drillbreak'}.apkg")
+    if output.suffix.lower() != ".apkg":
+        raise UserError(f"{output}: Anki packages end in .apkg")
+    _writable_target(output)
+    try:
+        summary = export_apkg(decks, output)
+    except OSError as exc:
+        raise UserError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    for deck_id, name, notes, cards in summary.decks:
+        print(f"{deck_id}: {notes} note(s), {cards} card(s) -> Anki deck {name!r}")
+    print(
+        f"Wrote {summary.path} ({summary.notes} notes). Import it in Anki with File > Import; "
+        "importing a newer export updates these notes."
+    )
+    return 0
+
+
+def cmd_export_reviews(args: argparse.Namespace) -> int:
+    import io
+
+    from drillbreak.interop.reviews import load_reviews, write_reviews
+    from drillbreak.store.db import Database
+
+    db = Database(_db_path(args))
+    try:
+        rows = load_reviews(db, args.deck)
+    finally:
+        db.close()
+    buffer = io.StringIO()
+    n = write_reviews(rows, args.format, buffer)
+    _write_text(args.output, buffer.getvalue())
+    if args.output is not None and str(args.output) != "-":
+        print(f"Wrote {n} review(s) to {args.output} ({args.format}).", file=sys.stderr)
+    return 0
+
+
+def cmd_import_anki_text(args: argparse.Namespace) -> int:
+    from drillbreak.interop.anki_text import import_file
+
+    if not args.file.is_file():
+        raise UserError(f"{args.file}: no such file")
+    result, yaml_text = import_file(args.file, deck_id=args.deck)
+    for warning in result.warnings:
+        print(f"{args.file}: {warning}", file=sys.stderr)
+    _write_text(args.output, yaml_text)
+    where = f" -> {args.output}" if args.output is not None and str(args.output) != "-" else ""
+    skipped = f", {result.skipped} skipped" if result.skipped else ""
+    print(
+        f"Imported {result.cards} card(s){skipped} as deck {result.deck_id!r}{where}.",
+        file=sys.stderr,
+    )
+    if where:
+        print(
+            f"Check it with: drillbreak lint {args.output}; "
+            f"study it with: drillbreak study --decks {args.output}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from drillbreak.optimizer.run import optimize
+
+    optimize(_db_path(args), retention=args.retention)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from drillbreak.interop.schema import schema_text
+
+    _write_text(args.output, schema_text())
+    return 0
