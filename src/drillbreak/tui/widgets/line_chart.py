@@ -43,9 +43,11 @@ def format_tick(value: float) -> str:
     """A short axis label: ``0``, ``0.25``, ``12.5``, ``1.2e+03``."""
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
-    if abs(value) >= 10000 or abs(value) < 0.001:
+    if abs(value - round(value)) < 1e-6 * max(1.0, abs(value)):
+        value = float(round(value))
+    if abs(value) >= 100000 or abs(value) < 0.001:
         return f"{value:.2g}"
-    if float(value).is_integer():
+    if value.is_integer():
         return str(int(value))
     return f"{value:.3g}"
 
@@ -263,9 +265,7 @@ class LineChart(Widget):
         ys.append(None if y is None else float(y))
         self.refresh()
 
-    def set_series(
-        self, name: str, xs: Iterable[float], ys: Iterable[float | None]
-    ) -> None:
+    def set_series(self, name: str, xs: Iterable[float], ys: Iterable[float | None]) -> None:
         """Replace (or add) the whole series ``name``."""
         self._series[name] = (
             [float(x) for x in xs],

@@ -1,0 +1,256 @@
+"""Terminal front end for the demos: ``drillbreak demo list`` / ``drillbreak demo NAME``.
+
+The app's CLI parses the arguments and calls :func:`list_command` or
+:func:`run_command`; both return a process exit status.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from drillbreak.demo_runner.catalog import UnknownDemo, get_demo, list_demos
+from drillbreak.demo_runner.events import (
+    ChartSpec,
+    ErrorEvent,
+    Event,
+    Image,
+    Log,
+    Meta,
+    Metric,
+    Progress,
+    Result,
+    Table,
+    Text,
+    to_json,
+)
+from drillbreak.demo_runner.formatting import format_number, format_table
+from drillbreak.demo_runner.runner import DEFAULT_TIMEOUT, DemoFailed, iter_demo
+
+__all__ = ["format_table", "list_command", "run_command"]
+
+_SHADES = " .:-=+*#%@"
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _width(stream: TextIO) -> int:
+    return max(40, min(100, shutil.get_terminal_size((80, 24)).columns))
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def list_command(stdout: TextIO | None = None, demos_dir: Path | None = None) -> int:
+    """Print a table of the demos (name, title, concept, expected seconds). Returns 0."""
+    out = stdout or sys.stdout
+    demos = list_demos(demos_dir)
+    width = _width(out)
+    name_w = max([4, *(len(d.name) for d in demos)])
+    title_w = max([5, *(len(d.title) for d in demos)])
+    out.write(f"{'name'.ljust(name_w)}  {'title'.ljust(title_w)}  time\n")
+    out.write(f"{'-' * name_w}  {'-' * title_w}  ----\n")
+    for d in demos:
+        out.write(f"{d.name.ljust(name_w)}  {d.title.ljust(title_w)}  ~{d.expected_seconds:g} s\n")
+        concept = textwrap.shorten(d.concept, width - 5, placeholder="...")
+        out.write(f"    {concept}\n")
+    out.write("\nRun one with: drillbreak demo NAME [--device auto|cpu|cuda|mps] [--seed N]\n")
+    return 0
+
+
+def _sparkline(ys: list[float], lo: float, hi: float, width: int = 40) -> str:
+    """``ys`` as block characters scaled from ``lo`` to ``hi`` (blank for gaps)."""
+    if len(ys) > width:  # resample to ``width`` points
+        ys = [ys[int(i * len(ys) / width)] for i in range(width)]
+    span = hi - lo or 1.0
+    ys = [min(hi, max(lo, y)) if y == y else y for y in ys]
+    return "".join(" " if y != y else _SPARK[min(7, int((y - lo) / span * 7.999))] for y in ys)
+
+
+def _render_images(images: list[Image]) -> str:
+    """Images side by side as ASCII art, each pixel two characters wide."""
+    blocks = []
+    for img in images:
+        rows = []
+        for r in range(img.height):
+            line = img.pixels[r * img.width : (r + 1) * img.width]
+            rows.append("".join(_SHADES[min(9, p * 10 // 256)] * 2 for p in line))
+        width = max(img.width * 2, len(img.title), len(img.caption))
+        blocks.append(
+            [img.title.ljust(width)] + [r.ljust(width) for r in rows] + [img.caption.ljust(width)]
+        )
+    height = max(len(b) for b in blocks)
+    lines = []
+    for i in range(height):
+        lines.append("   ".join(b[i] if i < len(b) else " " * len(b[0]) for b in blocks))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+class _PlainPrinter:
+    """Renders events for a person reading a terminal or a log."""
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out, self.err = out, err
+        self.tty = _is_tty(out)
+        self.width = _width(out)
+        self.progress_shown = False
+        self.last_quarter = -1
+        self.images: list[Image] = []
+        self.series: dict[tuple[str, str], list[float]] = {}
+        self.specs: dict[str, ChartSpec] = {}
+
+    def clear_progress(self) -> None:
+        if self.tty and self.progress_shown:
+            self.out.write("\r" + " " * (self.width - 1) + "\r")
+            self.progress_shown = False
+
+    def flush_images(self) -> None:
+        if self.images:
+            self.clear_progress()
+            self.out.write(_render_images(self.images) + "\n\n")
+            self.images = []
+
+    def handle(self, event: Event) -> None:
+        if not isinstance(event, Image | Progress):
+            self.flush_images()
+        if isinstance(event, Progress):
+            self.progress(event)
+            return
+        if isinstance(event, Metric):
+            self.series.setdefault((event.chart, event.series), []).append(
+                float("nan") if event.y is None else event.y
+            )
+            return
+        if isinstance(event, ChartSpec):
+            self.specs[event.chart] = event
+            return
+        if isinstance(event, Log):
+            return
+        if isinstance(event, Image):
+            self.images.append(event)
+            return
+        self.clear_progress()
+        if isinstance(event, Meta):
+            self.out.write(
+                f"{event.title}  [device {event.device}, seed {event.seed}, "
+                f"torch {event.torch}, {event.scale}]\n\n"
+            )
+        elif isinstance(event, Text):
+            self.out.write(self.wrap(event.text.replace("**", "")) + "\n\n")
+        elif isinstance(event, Table):
+            self.out.write(event.title + "\n" + format_table(event.columns, event.rows) + "\n\n")
+        elif isinstance(event, ErrorEvent):
+            prefix = "error" if event.fatal else "warning"
+            self.err.write(f"{prefix}: {event.message}\n")
+        elif isinstance(event, Result):
+            self.result(event)
+        self.out.flush()
+
+    def wrap(self, text: str) -> str:
+        return textwrap.fill(text, self.width - 2)
+
+    def progress(self, event: Progress) -> None:
+        if self.tty:
+            bar_width = 24
+            filled = round(event.fraction * bar_width)
+            bar = "#" * filled + "-" * (bar_width - filled)
+            line = f"[{bar}] {event.fraction:4.0%}  {event.label}"
+            self.out.write("\r" + line[: self.width - 1].ljust(self.width - 1))
+            self.progress_shown = True
+            self.out.flush()
+            return
+        quarter = int(event.fraction * 4)
+        if quarter != self.last_quarter and event.step > 0:
+            self.last_quarter = quarter
+            self.out.write(f"... {event.fraction:.0%} {event.label}\n")
+
+    def result(self, event: Result) -> None:
+        charts: dict[str, list[tuple[str, list[float]]]] = {}
+        for (chart, series), ys in self.series.items():
+            charts.setdefault(chart, []).append((series, ys))
+        for chart, lines in charts.items():
+            values = [y for _, ys in lines for y in ys if y == y]
+            if not values:
+                continue
+            spec = self.specs.get(chart)
+            lo = spec.y_min if spec and spec.y_min is not None else min(values)
+            hi = spec.y_max if spec and spec.y_max is not None else max(values)
+            self.out.write(f"{chart}  (y from {lo:.3g} to {hi:.3g})\n")
+            name_width = max(len(s) for s, _ in lines)
+            for series, ys in lines:
+                self.out.write(f"  {series.ljust(name_width)}  {_sparkline(ys, lo, hi)}\n")
+            self.out.write("\n")
+        self.out.write("Result\n")
+        rows = [[k, format_number(v)] for k, v in event.headline.items()]
+        self.out.write(format_table(["measure", "value"], rows) + "\n\n")
+        self.out.write(self.wrap(event.summary) + "\n")
+
+
+def run_command(
+    name: str,
+    device: str = "auto",
+    seed: int = 0,
+    json_mode: bool = False,
+    scale: str = "full",
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    demos_dir: Path | None = None,
+    command: Sequence[str] | None = None,
+) -> int:
+    """Run demo ``name`` in a child process and show it; returns the exit status.
+
+    ``json_mode`` streams the raw event lines (one JSON object per line) instead.
+    Unknown name: one line on stderr listing the demos, status 1.  A failed or
+    timed-out child: its message and stderr tail on stderr, status 1.
+    """
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    if command is None:
+        try:
+            info = get_demo(name, demos_dir)
+        except UnknownDemo as exc:
+            err.write(f"drillbreak demo: {exc}\n")
+            return 1
+    printer = None if json_mode else _PlainPrinter(out, err)
+    if printer is not None and command is None:
+        out.write(f"{info.title}\n{printer.wrap(info.concept)}\n")
+        out.write(printer.wrap("Watch for: " + info.watch_for) + "\n\n")
+    try:
+        for event in iter_demo(
+            name,
+            device=device,
+            seed=seed,
+            scale=scale,
+            timeout=timeout,
+            demos_dir=demos_dir,
+            command=command,
+        ):
+            if printer is None:
+                out.write(to_json(event) + "\n")
+                out.flush()
+            else:
+                printer.handle(event)
+        if printer is not None:
+            printer.flush_images()
+            printer.clear_progress()
+    except DemoFailed as exc:
+        if printer is not None:
+            printer.clear_progress()
+        err.write(f"drillbreak demo: {exc.message}\n")
+        for line in exc.stderr_tail:
+            err.write(f"  {line}\n")
+        return 1
+    except KeyboardInterrupt:
+        if printer is not None:
+            printer.clear_progress()
+        err.write("drillbreak demo: interrupted\n")
+        return 130
+    return 0

@@ -1,0 +1,195 @@
+"""DemoScreen in a tiny test app, fed by fake children (``python -c``, no torch)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+
+import pytest
+from textual.app import App
+
+from drillbreak.tui.screens.demo import DemoScreen, markdownish
+from drillbreak.tui.widgets.halfblock_image import HalfBlockImage
+from drillbreak.tui.widgets.line_chart import LineChart
+
+FAST = """
+import json
+def emit(**e): print(json.dumps(e), flush=True)
+emit(type="progress", step=0, total=1, label="starting")
+emit(type="meta", name="fgsm", title="Fake", device="cpu", seed=0, torch="0.0", scale="quick")
+emit(type="text", text="Some **bold** words")
+emit(type="chart", chart="loss", x_label="epoch", y_label="", y_min=0, y_max=None)
+for i in range(1, 6):
+    emit(type="metric", chart="loss", series="train", x=i, y=1 / i)
+    emit(type="metric", chart="loss", series="validation", x=i, y=0.5 + 0.01 * i)
+    emit(type="progress", step=i, total=5, label=f"epoch {i}")
+emit(type="table", title="Numbers", columns=["a", "b"], rows=[["x", 1], ["y", 2]])
+emit(type="image", title="one", width=2, height=2, pixels=[0, 255, 128, 64], caption="c1")
+emit(type="image", title="two", width=2, height=2, pixels=[255, 0, 64, 128], caption="c2")
+emit(type="result", headline={"accuracy": 0.5, "steps": 10}, summary="All done here.")
+"""
+
+HANG = """
+import json, time
+print(json.dumps({"type": "progress", "step": 1, "total": 9, "label": "busy"}), flush=True)
+time.sleep(60)
+"""
+
+CRASH = """
+import json, sys
+print(json.dumps({"type": "progress", "step": 1, "total": 2, "label": "x"}), flush=True)
+print("Traceback (most recent call last):", file=sys.stderr)
+print("ValueError: boom", file=sys.stderr, flush=True)
+sys.exit(3)
+"""
+
+GARBAGE = """
+import json
+print("garbage line", flush=True)
+print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "fine"}), flush=True)
+"""
+
+
+def fake(script: str) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(script)]
+
+
+class DemoTestApp(App):
+    def __init__(self, screen: DemoScreen) -> None:
+        super().__init__()
+        self.demo_screen = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.demo_screen)
+
+
+def screen_text(app: App) -> str:
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(seg.text for seg in strip) for strip in strips)
+
+
+async def wait_until(pilot, predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+async def test_fast_demo_shows_charts_tables_images_and_result():
+    screen = DemoScreen("fgsm", device="cpu", command=fake(FAST))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 80)) as pilot:
+        await wait_until(pilot, lambda: not screen.running)
+        await wait_until(pilot, lambda: "All done here." in screen_text(app))
+        assert screen.state == "finished", screen.failure
+        chart = screen.query_one(LineChart)
+        assert chart.chart_title == "loss" and chart.x_label == "epoch" and chart.y_min == 0
+        assert list(chart.series) == ["train", "validation"]
+        assert chart.series["train"][0] == [1.0, 2.0, 3.0, 4.0, 5.0]
+        assert len(screen.query(HalfBlockImage)) == 2
+        assert screen.result is not None and screen.result.headline["steps"] == 10
+        text = screen_text(app)
+        assert "Adversarial examples (FGSM)" in text  # title from the catalog
+        assert "device cpu" in text and "finished in" in text
+        assert "Watch for:" in text
+        assert "All done here." in text and "Numbers" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DemoScreen)
+        assert app.is_running
+
+
+async def test_escape_kills_a_running_demo_within_a_second():
+    screen = DemoScreen("fgsm", command=fake(HANG))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: screen.state == "running")
+        pid = screen._run.pid
+        assert pid is not None and not gone(pid)
+        start = time.monotonic()
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: gone(pid), timeout=2.0)
+        assert time.monotonic() - start < 1.0
+        assert not isinstance(app.screen, DemoScreen)
+        assert screen.state == "cancelled"
+        assert app.is_running
+
+
+async def test_crash_is_shown_and_the_app_keeps_working():
+    screen = DemoScreen("fgsm", command=fake(CRASH))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: not screen.running)
+        await wait_until(pilot, lambda: "The demo failed" in screen_text(app))
+        assert screen.state == "failed"
+        assert "exited with code 3" in screen.failure
+        text = screen_text(app)
+        assert "The demo failed" in text and "ValueError: boom" in text
+        await pilot.press("r")  # runs again, fails again, still no crash
+        await wait_until(pilot, lambda: screen.state == "failed" and screen.failure is not None)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, DemoScreen)
+
+
+async def test_timeout_is_shown():
+    screen = DemoScreen("fgsm", command=fake(HANG), timeout=1.0)
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: not screen.running, timeout=6)
+        assert screen.state == "failed"
+        assert "longer than 1 s" in screen.failure
+        pid = screen._run.pid
+        assert gone(pid)
+
+
+async def test_garbage_lines_are_warnings_and_result_still_arrives():
+    screen = DemoScreen("fgsm", command=fake(GARBAGE))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: not screen.running)
+        await wait_until(pilot, lambda: "malformed line" in screen_text(app))
+        assert screen.state == "finished"
+        assert screen.warnings == 1
+
+
+async def test_unknown_demo_shows_an_error():
+    screen = DemoScreen("no-such-demo")
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "unknown demo 'no-such-demo'" in screen_text(app))
+        assert screen.state == "failed"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+
+
+def test_bindings_have_ids():
+    ids = {b.id for b in DemoScreen.BINDINGS}
+    assert {"demo.close", "demo.rerun"} <= ids
+
+
+@pytest.mark.parametrize(
+    ("text", "plain", "bold"),
+    [("a **b** c", "a b c", "b"), ("no markup", "no markup", None), ("x `y`", "x y", None)],
+)
+def test_markdownish(text, plain, bold):
+    rich = markdownish(text)
+    assert rich.plain == plain
+    spans = [rich.plain[s.start : s.end] for s in rich.spans if "bold" in str(s.style)]
+    assert spans == ([bold] if bold else [])
