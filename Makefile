@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CODE := $(wildcard src tests bench demos)
 
 .PHONY: run test lint fmt bench venv clean
 
@@ -19,15 +20,15 @@ run: $(STAMP)
 	$(BIN)/drillbreak $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench demos
-	$(BIN)/ruff format --check src tests bench demos
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 test: lint
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix src tests bench demos
-	$(BIN)/ruff format src tests bench demos
+	$(BIN)/ruff check --fix $(CODE)
+	$(BIN)/ruff format $(CODE)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
