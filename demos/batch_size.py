@@ -18,7 +18,7 @@ META = {
         "step count collapses. Then, with the learning rate scaled in proportion to the "
         "batch, middle sizes recover while full batch overshoots."
     ),
-    "expected_seconds": 5,
+    "expected_seconds": 6,
     "order": 40,
 }
 

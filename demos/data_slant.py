@@ -17,7 +17,7 @@ META = {
         "officers marked down one neighbourhood; the model reproduces the approval gap, "
         "refuses more qualified people in group B, and each feedback round widens the gap."
     ),
-    "expected_seconds": 3,
+    "expected_seconds": 4,
     "order": 90,
 }
 

@@ -17,7 +17,7 @@ META = {
         "then the same attack on linear models of growing input size: the more dimensions, "
         "the bigger the effect of the same tiny per-pixel step."
     ),
-    "expected_seconds": 5,
+    "expected_seconds": 4,
     "order": 10,
 }
 

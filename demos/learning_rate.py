@@ -17,7 +17,7 @@ META = {
         "down, the good one drops fast, the huge one spikes on its first steps and then sits "
         "flat at a high loss while accuracy stays at chance."
     ),
-    "expected_seconds": 4,
+    "expected_seconds": 3,
     "order": 30,
 }
 

@@ -16,7 +16,7 @@ META = {
         "The validation curve turning upward early while the training curve goes to zero; "
         "then how dropout, weight decay and early stopping change the end of the story."
     ),
-    "expected_seconds": 7,
+    "expected_seconds": 8,
     "order": 20,
 }
 

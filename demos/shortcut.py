@@ -17,7 +17,7 @@ META = {
         "the digits: the model follows the dots, a control model that never saw them reads "
         "the digits. The weight maps show where each model looks."
     ),
-    "expected_seconds": 4,
+    "expected_seconds": 3,
     "order": 60,
 }
 

@@ -111,7 +111,8 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     src = str(_SRC_DIR)
     parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if (_SRC_DIR / "drillbreak").is_dir() and src not in parts:
+    # Only for a source checkout (src/ layout); an installed package is found anyway.
+    if _SRC_DIR.name == "src" and (_SRC_DIR / "drillbreak").is_dir() and src not in parts:
         env["PYTHONPATH"] = os.pathsep.join([src, *parts])
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -251,6 +252,8 @@ class DemoRun:
         stderr_task = asyncio.ensure_future(self._drain_stderr(proc.stderr))
         error: str | None = None
         try:
+            if self.cancelled:  # stopped while the process was starting
+                return
             while True:
                 remaining = deadline - loop.time()
                 try:
