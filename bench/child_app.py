@@ -1,0 +1,111 @@
+"""A child process for the start-up and memory benchmarks.
+
+    python -m bench.child_app bare
+    python -m bench.child_app app --decks DIR --db PATH
+
+``bare``: a minimal Textual App, headless, that exits after its first refresh.
+``app``: drillbreak's app, headless, studying all decks; it exits once the first
+study card is on screen.  Both print ``READY <time.monotonic()>`` at that moment
+(the parent compares it with its own monotonic clock, which is system-wide), then
+``TORCH <0|1>``: whether torch was ever imported in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from textual.app import App
+from textual.widgets import Static
+
+
+def _report() -> None:
+    print(f"READY {time.monotonic():.6f}", flush=True)
+
+
+def _finish() -> None:
+    print(f"TORCH {int('torch' in sys.modules)}", flush=True)
+
+
+class BareApp(App):
+    def compose(self):
+        yield Static("hello")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._done)
+
+    def _done(self) -> None:
+        _report()
+        self.exit()
+
+
+def run_bare() -> int:
+    BareApp().run(headless=True)
+    _finish()
+    return 0
+
+
+def run_app(decks: str, db: str, shipped: bool) -> int:
+    from bench.synth import NOW
+    from drillbreak.clock import FakeClock
+    from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
+
+    options = AppOptions(
+        db_path=db,
+        deck_paths=(decks,),
+        include_shipped=shipped,
+        study=StudyRequest(),
+        seed=1,
+    )
+    app = DrillbreakApp(options, clock=FakeClock(NOW))
+    state = {"done": False}
+
+    def shown() -> bool:
+        hook = getattr(app, "first_card_shown", None)
+        if hook is not None and not callable(hook):
+            return bool(hook)
+        screen = app.screen
+        session = getattr(screen, "session", None)
+        return (
+            type(screen).__name__ == "StudyScreen"
+            and screen.is_mounted
+            and session is not None
+            and session.current is not None
+        )
+
+    def done() -> None:
+        _report()
+        app.exit()
+
+    def poll() -> None:
+        if not state["done"] and shown():
+            state["done"] = True
+            app.call_after_refresh(done)
+
+    def start() -> None:
+        app.set_interval(0.002, poll)
+
+    app.call_later(start)
+    app.run(headless=True)
+    if not state["done"]:
+        print(f"NO CARD (return code {app.return_code})", flush=True)
+        return 1
+    _finish()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["bare", "app"])
+    parser.add_argument("--decks")
+    parser.add_argument("--db")
+    parser.add_argument("--no-shipped", action="store_true")
+    args = parser.parse_args(argv)
+    if args.mode == "bare":
+        return run_bare()
+    return run_app(args.decks, args.db, not args.no_shipped)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,228 @@
+"""Benchmarks that run child processes: time to first card, memory, demos.
+
+Each child is timed from just before it is spawned; the app and the bare
+Textual baseline report the moment they are ready on a system-wide monotonic
+clock, so process start-up, imports and the first frame are all counted.
+Subject and baseline runs alternate.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+from bench.common import PYTHON, ROOT, Config, Result, bench_env, median
+from bench.workspace import Workspace
+
+STARTUP_TARGET_RATIO = 2.0
+MEMORY_TARGET_MB = 150.0
+DEMO_TARGET_RATIO = 3.0
+
+# Runs a command and reports its peak RSS (KiB on Linux) from RUSAGE_CHILDREN:
+# a fresh wrapper per measurement, so only that one child is counted.
+_RSS_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run(sys.argv[1:])\n"
+    "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, flush=True)\n"
+    "sys.exit(r.returncode)\n"
+)
+
+
+class ChildFailed(RuntimeError):
+    pass
+
+
+def _app_args(ws: Workspace, n: int, db_name: str) -> list[str]:
+    syn = ws.synthetic(n)
+    db = ws.copy_db(n, db_name)
+    return ["-m", "bench.child_app", "app", "--decks", str(syn.deck_dir), "--db", str(db)]
+
+
+def _ready_time(args: list[str], timeout: float = 300) -> tuple[float, float, dict[str, str]]:
+    """(seconds to READY, seconds to exit, other KEY value lines) of one child run."""
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [PYTHON, *args], capture_output=True, text=True, env=bench_env(), cwd=ROOT, timeout=timeout
+    )
+    t_exit = time.monotonic() - t0
+    info = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+    if proc.returncode != 0 or "READY" not in info:
+        tail = (proc.stdout + proc.stderr)[-1500:]
+        raise ChildFailed(f"{' '.join(args)} failed (rc {proc.returncode}):\n{tail}")
+    return float(info["READY"]) - t0, t_exit, info
+
+
+def bench_startup(cfg: Config, ws: Workspace) -> list[Result]:
+    """Process start to the first study card on screen, against a bare Textual app."""
+    results = []
+    for n in cfg.sizes[:2] if not cfg.quick else cfg.sizes:
+        if n > 10_000:
+            continue
+        try:
+            app_args = _app_args(ws, n, "startup")
+        except Exception as exc:  # pragma: no cover - app missing or broken
+            return [_failed("startup", exc)]
+        bare_args = ["-m", "bench.child_app", "bare"]
+        app_times: list[float] = []
+        bare_times: list[float] = []
+        torch = "0"
+        try:
+            # warm-up: page cache, .pyc files, and the app's once-a-day backup
+            _ready_time(app_args)
+            _ready_time(bare_args)
+            for i in range(max(cfg.repeats, 5)):
+                order = (True, False) if i % 2 == 0 else (False, True)
+                for is_app in order:
+                    if is_app:
+                        ready, _, info = _ready_time(app_args)
+                        app_times.append(ready)
+                        torch = info.get("TORCH", "?")
+                    else:
+                        bare_times.append(_ready_time(bare_args)[0])
+        except ChildFailed as exc:
+            return [_failed("startup", exc)]
+        app_s, bare_s = median(app_times), median(bare_times)
+        ratio = app_s / bare_s
+        target = n == 10_000
+        results.append(
+            Result(
+                "startup",
+                f"time to first card, {n:,} cards",
+                app_s,
+                "s",
+                bare_s,
+                "bare Textual app, headless",
+                f"<= {STARTUP_TARGET_RATIO:g}x at 10k" if target else "",
+                (ratio <= STARTUP_TARGET_RATIO) if target else None,
+                [
+                    f"app runs min {min(app_times) * 1000:.0f} / max {max(app_times) * 1000:.0f}"
+                    f" ms; torch imported: {'yes' if torch == '1' else 'no'}"
+                ],
+            )
+        )
+    return results
+
+
+def _peak_rss(args: list[str]) -> tuple[float, dict[str, str]]:
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [PYTHON, "-c", _RSS_WRAPPER, PYTHON, *args],
+        capture_output=True,
+        text=True,
+        env=bench_env(),
+        cwd=ROOT,
+        timeout=600,
+    )
+    info = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+    if proc.returncode != 0 or "MAXRSS" not in info:
+        tail = (proc.stdout + proc.stderr)[-1500:]
+        raise ChildFailed(f"{' '.join(args)} failed (rc {proc.returncode}):\n{tail}")
+    if "READY" in info:
+        info["SECONDS"] = str(float(info["READY"]) - t0)
+    return int(info["MAXRSS"]) / 1024, info
+
+
+def bench_memory(cfg: Config, ws: Workspace) -> list[Result]:
+    """Peak RSS of the app up to its first card, at the largest size; torch must stay out."""
+    n = max(cfg.sizes)
+    try:
+        app_args = _app_args(ws, n, "memory")
+        runs = 3 if not cfg.quick else 2
+        app_mb: list[float] = []
+        bare_mb: list[float] = []
+        torch = set()
+        ready: list[float] = []
+        for _ in range(runs):
+            mb, info = _peak_rss(app_args)
+            app_mb.append(mb)
+            ready.append(float(info.get("SECONDS", "nan")))
+            torch.add(info.get("TORCH", "?"))
+            bare_mb.append(_peak_rss(["-m", "bench.child_app", "bare"])[0])
+    except ChildFailed as exc:
+        return [_failed("memory", exc)]
+    mb = median(app_mb)
+    big = n >= 100_000
+    return [
+        Result(
+            "memory",
+            f"app peak RSS to first card, {n:,} cards",
+            mb,
+            "MB",
+            median(bare_mb),
+            "bare Textual app",
+            f"<= {MEMORY_TARGET_MB:g} MB at 100k" if big else f"<= {MEMORY_TARGET_MB:g} MB",
+            mb <= MEMORY_TARGET_MB,
+            [
+                f"time to first card at {n:,} cards in these runs: median "
+                f"{median(ready):.1f} s (runs {', '.join(f'{x:.1f}' for x in ready)} s)"
+            ],
+        ),
+        Result(
+            "memory",
+            "torch imported by the app",
+            float(torch != {"0"}),
+            "",
+            target="never",
+            ok=torch == {"0"},
+            notes=[f"TORCH flags seen: {sorted(torch)}"],
+        ),
+    ]
+
+
+def bench_demos(cfg: Config) -> list[Result]:
+    """Each demo's wall time against a bare ``python -c 'import torch'``."""
+    try:
+        from drillbreak.demo_runner.catalog import demo_names
+    except ImportError as exc:  # pragma: no cover
+        return [_failed("demos", exc)]
+    names = sorted(demo_names())
+    repeats = 3 if not cfg.quick else 1
+
+    def wall(args: list[str]) -> float:
+        t0 = time.monotonic()
+        proc = subprocess.run(
+            [PYTHON, *args], capture_output=True, text=True, env=bench_env(), cwd=ROOT, timeout=600
+        )
+        dt = time.monotonic() - t0
+        if proc.returncode != 0:
+            raise ChildFailed(f"{' '.join(args)}: rc {proc.returncode}\n{proc.stderr[-800:]}")
+        return dt
+
+    base_args = ["-c", "import torch"]
+    wall(base_args)  # warm the page cache
+    results = []
+    for name in names:
+        args = ["-m", "drillbreak.demo_runner.child", name, "--scale", cfg.demo_scale]
+        a: list[float] = []
+        b: list[float] = []
+        try:
+            for i in range(repeats):
+                if i % 2 == 0:
+                    a.append(wall(args))
+                    b.append(wall(base_args))
+                else:
+                    b.append(wall(base_args))
+                    a.append(wall(args))
+        except ChildFailed as exc:
+            results.append(_failed(f"demos/{name}", exc))
+            continue
+        s, base = median(a), median(b)
+        results.append(
+            Result(
+                "demos",
+                f"{name} ({cfg.demo_scale})",
+                s,
+                "s",
+                base,
+                "python -c 'import torch'",
+                f"<= {DEMO_TARGET_RATIO:g}x",
+                s / base <= DEMO_TARGET_RATIO,
+            )
+        )
+    return results
+
+
+def _failed(bench: str, exc: BaseException) -> Result:
+    text = str(exc).strip().splitlines()
+    last = text[-1] if text else type(exc).__name__
+    return Result(bench, "could not run", float("nan"), "", target="runs", ok=False, notes=[last])
