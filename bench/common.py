@@ -57,6 +57,13 @@ class Result:
     target: str = ""
     ok: bool | None = None  # None: informative only, no target
     notes: list[str] = field(default_factory=list)
+    shown: str | None = None  # the value as words, where a number would mislead
+
+    @property
+    def value_text(self) -> str:
+        if self.shown is not None:
+            return self.shown
+        return fmt(self.value, self.unit) if self.unit else f"{self.value:.2f}"
 
     @property
     def ratio(self) -> float | None:
@@ -69,7 +76,7 @@ class Result:
         return "" if self.ok is None else ("PASS" if self.ok else "MISS")
 
     def line(self) -> str:
-        parts = [f"{self.bench}: {self.what} = {fmt(self.value, self.unit)}"]
+        parts = [f"{self.bench}: {self.what} = {self.value_text}"]
         if self.baseline is not None:
             parts.append(f"baseline ({self.baseline_what}) {fmt(self.baseline, self.unit)}")
             if self.ratio is not None:

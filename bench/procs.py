@@ -164,6 +164,7 @@ def bench_memory(cfg: Config, ws: Workspace) -> list[Result]:
             "",
             target="never",
             ok=torch == {"0"},
+            shown="no" if torch == {"0"} else "yes",
             notes=[f"TORCH flags seen: {sorted(torch)}"],
         ),
     ]

@@ -73,7 +73,7 @@ def write(
     for r in results:
         base = fmt(r.baseline, r.unit) if r.baseline is not None else ""
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else ""
-        value = fmt(r.value, r.unit) if r.unit else f"{r.value:.2f}"
+        value = r.value_text
         base_txt = f"{base} ({r.baseline_what})" if base else ""
         rows.append(
             f"| {r.bench} | {r.what} | {value} | {base_txt} | {ratio} | {r.target} | "

@@ -1,7 +1,8 @@
 """Two processes studying the same database with normal (scheduling) sessions.
 
 Both compete for the write lock on every rating, and both start (deck sync,
-queue) at the same moment.  Nothing may reach the user as "database is locked",
+queue) at the same moment; meanwhile a third connection takes the write lock
+for half a second, three times.  Nothing may reach the user as "database is locked",
 and no acknowledged rating may be lost.
 """
 
@@ -20,7 +21,7 @@ from conftest import SAMPLE_DECK, write_deck
 RATINGS_EACH = 200
 
 WORKER = r"""
-import random, sys
+import random, sys, time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,16 +39,20 @@ db = Database(db_path)
 print("READY", flush=True)
 sys.stdin.readline()  # both start together
 done = 0
+slowest = 0.0
 while done < limit:
     session = StudySession(db, items, clock=clock, new_limit=len(items), seed=seed)
     while done < limit and (cur := session.next_card()) is not None:
         clock.advance(seconds=rng.uniform(1, 30))
+        t0 = time.perf_counter()
         session.rate(rng.choice((1, 2, 3, 3, 4)))
+        slowest = max(slowest, time.perf_counter() - t0)
         done += 1
         print(f"ACK {session.history[-1].review_id}", flush=True)
     if session.next_card() is None:
         clock.advance(hours=6)
 db.close()
+print(f"SLOWEST {slowest * 1000:.1f}", flush=True)
 print("DONE", flush=True)
 """
 
@@ -78,14 +83,30 @@ def test_two_scheduling_sessions_at_once(tmp_path):
     for proc in procs:
         assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
     started = time.perf_counter()
-    outputs = [p.communicate("go\n", timeout=120) for p in procs]
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.close()
+    # meanwhile a third writer (think: a backup tool, another app) holds the write
+    # lock three times for half a second: ratings must wait for it, not fail
+    holder = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+    for _ in range(3):
+        time.sleep(0.05)
+        holder.execute("BEGIN IMMEDIATE")
+        time.sleep(0.5)
+        holder.execute("COMMIT")
+    holder.close()
+    outputs = [(p.stdout.read(), p.stderr.read()) for p in procs]
+    for proc in procs:
+        proc.wait(timeout=120)
     elapsed = time.perf_counter() - started
     acked: list[int] = []
+    slowest = []
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
         assert "locked" not in err.lower() and "busy" not in err.lower(), err
         assert out.strip().endswith("DONE")
         acked += [int(line.split()[1]) for line in out.splitlines() if line.startswith("ACK")]
+        slowest += [float(x.split()[1]) for x in out.splitlines() if x.startswith("SLOWEST")]
     assert len(acked) == 2 * RATINGS_EACH == len(set(acked))
     con = sqlite3.connect(db_path)
     try:
@@ -109,7 +130,7 @@ def test_two_scheduling_sessions_at_once(tmp_path):
         con.close()
     print(
         f"\nconcurrency: 2 processes x {RATINGS_EACH} ratings in {elapsed:.1f} s, "
-        f"{len(stored)} stored, 0 lost"
+        f"{len(stored)} stored, 0 lost; slowest single rating {max(slowest):.0f} ms"
     )
 
 
