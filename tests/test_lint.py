@@ -311,3 +311,20 @@ def _raw(tmp_path, text):
     path = tmp_path / "d.yaml"
     path.write_text(text)
     return path
+
+
+def test_raw_control_byte_located(tmp_path):
+    path = tmp_path / "ctrl.yaml"
+    path.write_bytes(b"deck: x\ntitle: t\ncards:\n  - id: a\n    front: ab\x01c\n    back: b\n")
+    problem = load_file(path).problems[0]
+    assert (problem.line, problem.col) == (5, 14)
+    assert "control characters are not allowed (found U+0001)" in problem.message.replace(
+        " in YAML", ""
+    )
+
+
+def test_raw_control_byte_after_non_ascii_text(tmp_path):
+    path = tmp_path / "ctrl.yaml"
+    path.write_bytes("deck: x\ntitle: ééé\ncards:\n  - id: a\n    front: ab\x01c\n".encode())
+    problem = load_file(path).problems[0]
+    assert (problem.line, problem.col) == (5, 14)

@@ -166,3 +166,24 @@ def test_daily_backup_keeps_seven(tmp_path, clock):
     con = sqlite3.connect(kept[-1])
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
+
+
+def test_failed_backup_leaves_no_partial(tmp_path, clock, monkeypatch):
+    path = tmp_path / "b.sqlite3"
+    Database(path).close()
+
+    real_connect = sqlite3.connect
+
+    class FullDisk:
+        def __init__(self, *args, **kwargs):
+            self.conn = real_connect(*args, **kwargs)
+
+        def backup(self, dst):
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self):
+            self.conn.close()
+
+    monkeypatch.setattr(backup.sqlite3, "connect", FullDisk)
+    assert backup.daily_backup(path, clock()) is None
+    assert list(backup.backup_dir(path).glob("*.partial")) == []

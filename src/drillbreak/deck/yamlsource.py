@@ -83,6 +83,16 @@ def read_yaml(text: str) -> tuple[Any, Positions]:
         _check_tabs(text)
     try:
         root = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as exc:
+        # libyaml reports a byte offset into the UTF-8 text
+        before = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        raise YamlError(
+            f"control characters are not allowed in YAML (found U+{exc.character:04X}); remove it",
+            line,
+            col,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

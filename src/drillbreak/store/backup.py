@@ -21,9 +21,9 @@ def daily_backup(db_path: Path, now: datetime, keep: int = KEEP) -> Path | None:
     target = folder / f"{db_path.stem}-{now:%Y-%m-%d}.sqlite3"
     if target.exists():
         return None
+    partial = target.with_suffix(".partial")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".partial")
         src = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
         try:
             dst = sqlite3.connect(partial)
@@ -35,6 +35,7 @@ def daily_backup(db_path: Path, now: datetime, keep: int = KEEP) -> Path | None:
             src.close()
         partial.replace(target)
     except (OSError, sqlite3.Error):
+        partial.unlink(missing_ok=True)  # e.g. a full disk: leave nothing behind
         return None  # a backup must never stop anyone from studying
     backups = sorted(folder.glob(f"{db_path.stem}-*.sqlite3"))
     for old in backups[:-keep]:

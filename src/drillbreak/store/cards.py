@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from drillbreak.schedule.fsrs_adapter import SchedState
-from drillbreak.store.tables import NEW, CardState
+from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW, CardState
 
 T = CardState.__table__
 C = T.c
@@ -127,7 +127,7 @@ def next_due_ms(conn: Connection, decks: list[str], after_ms: int) -> int | None
     return conn.execute(
         select(func.min(C.due_ms)).where(
             C.deck.in_(decks),
-            C.state != NEW,
+            C.state.in_((LEARNING, REVIEW, RELEARNING)),  # uses the queue index
             C.active.is_(True),
             C.suspended.is_(False),
             C.due_ms > after_ms,
@@ -157,7 +157,7 @@ def due_rows(conn: Connection, decks: list[str], until_ms: int, now_ms: int) -> 
             for r in conn.execute(
                 select(*ROW_COLUMNS).where(
                     C.deck.in_(chunk),
-                    C.state != NEW,
+                    C.state.in_((LEARNING, REVIEW, RELEARNING)),  # uses the queue index
                     C.due_ms <= until_ms,
                     C.active.is_(True),
                     C.suspended.is_(False),

@@ -70,6 +70,7 @@ class DrillbreakApp(App):
         self.options = options or AppOptions()
         self.clock = clock
         self.ctx: Context | None = None
+        self.first_card_shown = False  # set once a study card is drawn (benchmarks wait on it)
         self.register_theme(DRILLBREAK_THEME)
         self.theme = DRILLBREAK_THEME.name
 
