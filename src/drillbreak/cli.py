@@ -210,7 +210,9 @@ def cmd_study(args: argparse.Namespace) -> int:
         items = select_items(ctx.collection, args.deck, args.tag)
         if args.new is not None and args.new < 0:
             raise UserError("--new must be 0 or more")
-        session = StudySession(ctx.db, items, clock=ctx.clock, cram=args.cram, new_limit=args.new)
+        session = StudySession(
+            ctx.db, items, clock=ctx.clock, cram=args.cram, new_limit=args.new, rows_synced=True
+        )
         if session.remaining == 0:
             print("Nothing due right now. Come back later, or study with --cram.")
             return 0

@@ -85,14 +85,14 @@ def _stored(conn: Connection, decks: list[str]) -> dict[tuple[str, str], tuple[i
 
 
 def add_missing(conn: Connection, keys: Iterable[tuple[str, str]]) -> int:
-    """Give every (deck, key) not yet stored a NEW row; return how many were added.
-
-    New cards are introduced in deck-file order: ``new_order`` continues from
-    the largest so far.
-    """
+    """Give every (deck, key) not yet stored a NEW row; return how many were added."""
     wanted = list(dict.fromkeys(keys))
     stored = _stored(conn, sorted({d for d, _ in wanted}))
-    missing = [k for k in wanted if k not in stored]
+    return _insert_new(conn, [k for k in wanted if k not in stored])
+
+
+def _insert_new(conn: Connection, missing: list[tuple[str, str]]) -> int:
+    """New cards are introduced in deck-file order: ``new_order`` continues from the largest."""
     if missing:
         start = conn.execute(select(func.coalesce(func.max(C.new_order), 0))).scalar_one()
         conn.execute(
@@ -110,16 +110,16 @@ def sync(conn: Connection, keys: Iterable[tuple[str, str]]) -> int:
 
     Adds missing rows; rows whose card is gone from its file are marked
     inactive, not deleted, so that restoring the card restores its history.
+    One read of the stored rows serves all three decisions.
     """
     wanted = list(dict.fromkeys(keys))
-    added = add_missing(conn, wanted)
     wanted_set = set(wanted)
     stored = _stored(conn, sorted({d for d, _ in wanted}))
     revive = [cid for k, (cid, active) in stored.items() if not active and k in wanted_set]
     retire = [cid for k, (cid, active) in stored.items() if active and k not in wanted_set]
     set_flags(conn, revive, active=True)
     set_flags(conn, retire, active=False)
-    return added
+    return _insert_new(conn, [k for k in wanted if k not in stored])
 
 
 def next_due_ms(conn: Connection, decks: list[str], after_ms: int) -> int | None:

@@ -110,6 +110,7 @@ class StudySession:
         new_limit: int | None = None,
         tz: tzinfo | None = None,
         seed: int | None = None,
+        rows_synced: bool = False,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -118,9 +119,15 @@ class StudySession:
         self.rng = random.Random(seed)
         self.items = {(i.deck_id, i.key): i for i in items}
         self.decks = sorted({i.deck_id for i in items})
-        with db.write() as conn:
-            cards.add_missing(conn, self.items.keys())
-            self.settings = settings or settings_store.load(conn)
+        # open_context() has already synced every loaded card; other callers (tests,
+        # scripts) get their rows created here.
+        if not rows_synced:
+            with db.write() as conn:
+                cards.add_missing(conn, self.items.keys())
+        if settings is None:
+            with db.read() as conn:
+                settings = settings_store.load(conn)
+        self.settings = settings
         self.scheduler = fsrs_adapter.make_scheduler(self.settings)
         self._decay = fsrs_adapter.decay_of(self.scheduler)
         self.started_at = clock()

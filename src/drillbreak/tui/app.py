@@ -131,6 +131,7 @@ class DrillbreakApp(App):
                 cram=request.cram,
                 new_limit=request.new_limit,
                 seed=self.options.seed,
+                rows_synced=True,
             )
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
