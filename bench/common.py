@@ -161,9 +161,12 @@ def slope(sizes: list[int], times: list[float]) -> float:
     return math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
 
 
-def bench_env() -> dict[str, str]:
-    """Child environment: the repository on the path, no user database touched."""
+def bench_env(deck_cache: str = "off") -> dict[str, str]:
+    """Child environment: the repository on the path, no user database or cache touched.
+
+    ``deck_cache``: the parse cache folder for the app (``off`` parses every file)."""
     env = dict(os.environ)
+    env["DRILLBREAK_CACHE_DIR"] = deck_cache
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     env.setdefault("TZ", "UTC")
     env.pop("PYTHONDONTWRITEBYTECODE", None)

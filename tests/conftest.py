@@ -16,6 +16,7 @@ def _isolate(tmp_path, monkeypatch):
     """Never touch the user's real database or config in tests."""
     monkeypatch.setenv("DRILLBREAK_DB", str(tmp_path / "default.sqlite3"))
     monkeypatch.setenv("DRILLBREAK_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("DRILLBREAK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from drillbreak.deck.lint import lint
 from drillbreak.deck.loader import load_text
+from drillbreak.deck.models import to_dict
 from drillbreak.errors import UserError
 from drillbreak.interop.anki_text import (
     card_id_for,
@@ -47,7 +48,7 @@ def test_every_fixture_imports_to_a_clean_deck_that_round_trips(tmp_path, name):
     loaded = load_text(out.read_text(encoding="utf-8"), out)
     assert loaded.ok and not loaded.problems
     assert loaded.deck.id == deck["deck"]
-    assert [c.model_dump(exclude_defaults=True) for c in loaded.deck.cards] == [
+    assert [to_dict(c, exclude_defaults=True) for c in loaded.deck.cards] == [
         {k: (tuple(v) if isinstance(v, list) else v) for k, v in c.items()} for c in deck["cards"]
     ]
 

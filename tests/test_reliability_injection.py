@@ -8,6 +8,7 @@ exactly as a hostile deck file would deliver it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -18,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drillbreak.deck.loader import load_file, load_text
+from drillbreak.deck.models import to_dict
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 (but \n, \t), DEL, C1
 MARKUP = "[bold red]x[/] [link=https://evil.example]click[/link]"
@@ -87,8 +89,8 @@ def strings(value) -> list[str]:
     """Every string inside a loaded value: dict keys and values, lists, models."""
     if isinstance(value, str):
         return [value]
-    if hasattr(value, "model_dump"):
-        return strings(value.model_dump())
+    if dataclasses.is_dataclass(value):
+        return strings(to_dict(value))
     if isinstance(value, dict):
         return [s for k, v in value.items() for s in (*strings(k), *strings(v))]
     if isinstance(value, list | tuple):

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,29 @@ def test_failed_backup_leaves_no_partial(tmp_path, clock, monkeypatch):
     monkeypatch.setattr(backup.sqlite3, "connect", FullDisk)
     assert backup.daily_backup(path, clock()) is None
     assert list(backup.backup_dir(path).glob("*.partial")) == []
+
+
+def test_queue_reads_merge_decks_in_introduction_order(db):
+    from drillbreak.store import cards
+
+    keys = [(deck, f"c{i}") for i in range(6) for deck in ("b-deck", "a-deck", "c-deck")]
+    with db.write() as conn:
+        cards.add_missing(conn, keys)
+        rows = {(r.deck, r.key): r for r in cards.rows_for_decks(conn, ["a-deck", "b-deck"])}
+        cards.set_flags(conn, [rows["a-deck", "c1"].id], suspended=True)
+        cards.set_flags(conn, [rows["b-deck", "c2"].id], active=False)
+        cards.set_flags(conn, [rows["b-deck", "c3"].id], buried_until_ms=2_000)
+        sched = replace(rows["a-deck", "c4"].sched, state=2, due_ms=500)
+        cards.save_sched(conn, rows["a-deck", "c4"].id, sched)
+    with db.read() as conn:
+        fresh = list(cards.new_rows(conn, ["a-deck", "b-deck"], now_ms=1_000))
+        due = cards.due_rows(conn, ["a-deck", "b-deck", "c-deck"], until_ms=600, now_ms=1_000)
+        later = cards.due_rows(conn, ["a-deck"], until_ms=400, now_ms=1_000)
+    orders = [r.new_order for r in fresh]
+    assert orders == sorted(orders)
+    gone = {("a-deck", "c1"), ("b-deck", "c2"), ("b-deck", "c3"), ("a-deck", "c4")}
+    assert [(r.deck, r.key) for r in fresh] == [
+        (d, f"c{i}") for i in range(6) for d in ("b-deck", "a-deck") if (d, f"c{i}") not in gone
+    ]
+    assert [(r.deck, r.key, r.due_ms) for r in due] == [("a-deck", "c4", 500)]
+    assert later == []

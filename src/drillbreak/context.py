@@ -11,6 +11,7 @@ from pathlib import Path
 
 from drillbreak import paths
 from drillbreak.clock import Clock, utc_now
+from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_items
 from drillbreak.deck.lint import known_demo_names
 from drillbreak.deck.loader import Collection, load_collection
@@ -43,8 +44,13 @@ class Context:
         self.db.close()
 
 
-def load_decks(extra: Sequence[Path] = (), *, include_shipped: bool = True) -> Collection:
-    return load_collection(deck_paths(extra, include_shipped=include_shipped), known_demo_names())
+def load_decks(
+    extra: Sequence[Path] = (), *, include_shipped: bool = True, cached: bool = True
+) -> Collection:
+    """The decks to study; unchanged files come from the parse cache unless ``cached=False``."""
+    names = known_demo_names()
+    cache = DeckCache.default(names) if cached else None
+    return load_collection(deck_paths(extra, include_shipped=include_shipped), names, cache=cache)
 
 
 def open_context(

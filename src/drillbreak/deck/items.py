@@ -14,7 +14,7 @@ from drillbreak.deck.loader import Deck
 from drillbreak.deck.models import Card
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StudyItem:
     deck: Deck
     card: Card

@@ -12,14 +12,17 @@ import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from drillbreak.deck import cloze
-from drillbreak.deck.models import CARD_MODELS, CARD_TYPES, Card, DeckHeader
+from drillbreak.deck.models import CARD_MODELS, CARD_TYPES, Card, DeckHeader, fields_of, validate
 from drillbreak.deck.problems import Problem, display_path
 from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, YamlError, read_yaml
+
+if TYPE_CHECKING:
+    from drillbreak.deck.cache import DeckCache
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -182,7 +185,7 @@ def _load_card(rep: _Reporter, raw: Any, where: tuple, demos: set[str] | None) -
         return None
     model = CARD_MODELS[card_type]
     try:
-        card = model.model_validate(raw)
+        card = validate(model, raw)
     except ValidationError as exc:
         _report_validation(rep, exc, where, model)
         return None
@@ -225,7 +228,7 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
         if kind == "missing":
             parent = path[:-1]
             rep.path(parent, f"missing required field {loc[-1]!r}")
-        elif kind == "extra_forbidden":
+        elif kind in ("extra_forbidden", "unexpected_keyword_argument"):
             allowed = _allowed_keys(model if len(loc) == 1 else None, loc)
             guess = _did_you_mean(str(loc[-1]), allowed) if allowed else ""
             hint = ""
@@ -259,14 +262,14 @@ def _allowed_keys(model, loc: tuple) -> list[str]:
         inner = {"choices": Choice, "evidence": Evidence, "rubric": RubricPoint}
         for part in loc:
             if part in inner:
-                return list(inner[part].model_fields)
-        return list(DeckHeader.model_fields)
-    return list(model.model_fields)
+                return fields_of(inner[part])
+        return fields_of(DeckHeader)
+    return fields_of(model)
 
 
 def _misplaced_hint(key: str, model) -> str:
     for name, other in CARD_MODELS.items():
-        if other is not model and key in other.model_fields:
+        if other is not model and key in fields_of(other):
             return f"; {key!r} belongs to {name} cards"
     return ""
 
@@ -355,7 +358,14 @@ class Collection:
         return next((d for d in self.decks if d.id == deck_id), None)
 
 
-def load_collection(paths: Iterable[Path], demo_names: Iterable[str] | None = None) -> Collection:
+def load_collection(
+    paths: Iterable[Path],
+    demo_names: Iterable[str] | None = None,
+    *,
+    cache: DeckCache | None = None,
+) -> Collection:
+    """Load every deck file under ``paths``; ``cache`` (whose demo names are used then)
+    serves unchanged files without parsing them."""
     files = deck_files(paths)
     names = set(demo_names) if demo_names is not None else None
     # Loading only adds objects; pausing the cyclic GC avoids re-scanning a heap that
@@ -363,7 +373,10 @@ def load_collection(paths: Iterable[Path], demo_names: Iterable[str] | None = No
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        results = [load_file(f, names) for f in files]
+        if cache is not None:
+            results = [cache.load(f) for f in files]
+        else:
+            results = [load_file(f, names) for f in files]
     finally:
         if was_enabled:
             gc.enable()

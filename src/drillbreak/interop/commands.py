@@ -119,7 +119,7 @@ def cmd_export_anki(args: argparse.Namespace) -> int:
     from drillbreak.context import load_decks
     from drillbreak.interop.anki_export import export_apkg
 
-    collection = load_decks(args.decks)
+    collection = load_decks(args.decks, cached=False)  # an export is an author tool: parse afresh
     for result in collection.broken:
         first = result.first_error
         if first is not None:

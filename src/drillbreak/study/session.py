@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
@@ -304,8 +304,7 @@ class StudySession:
                     prev=row.to_json(),
                 ),
             )
-        new_row = replace(
-            row,
+        new_row = row._replace(
             state=after.state,
             step=after.step,
             stability=after.stability,

@@ -1,0 +1,117 @@
+"""The parse cache serves unchanged deck files and never serves a stale one."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import write_deck
+
+from drillbreak.context import load_decks
+from drillbreak.deck import cache as cache_mod
+from drillbreak.deck.cache import DeckCache
+from drillbreak.deck.loader import load_collection, load_file
+
+DECK = """
+deck: cached
+title: Cached
+cards:
+  - id: a
+    front: What is cached?
+    back: The parse of this file.
+  - id: b
+    type: cloze
+    text: A {{c1::pickle}} per file.
+"""
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Counts real parses done through the cache."""
+    seen: list[str] = []
+
+    def counting(path, names=None):
+        seen.append(path.name)
+        return load_file(path, names)
+
+    monkeypatch.setattr(cache_mod.loader, "load_file", counting)
+    return seen
+
+
+def test_second_load_comes_from_the_cache(tmp_path, calls):
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    first = DeckCache(tmp_path / "c").load(path)
+    again = DeckCache(tmp_path / "c")
+    second = again.load(path)
+    assert calls == ["d.yaml"] and (again.hits, again.misses) == (1, 0)
+    assert second.deck.cards == first.deck.cards and second.problems == first.problems
+    assert second.deck.card_lines == {"a": 4, "b": 7}
+
+
+def test_an_edit_is_parsed_again_even_at_the_same_size(tmp_path, calls):
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    DeckCache(tmp_path / "c").load(path)
+    path.write_text(path.read_text().replace("cached?", "stored?"))  # same length
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    result = DeckCache(tmp_path / "c").load(path)
+    assert result.deck.cards[0].front == "What is stored?"
+    assert calls == ["d.yaml", "d.yaml"]
+    assert len(list((tmp_path / "c").glob("*.pickle"))) == 1  # the old entry is gone
+
+
+def test_problems_and_demo_names_are_part_of_the_key(tmp_path, calls):
+    path = write_deck(
+        tmp_path,
+        "d.yaml",
+        DECK.replace("    back: The parse", "    demo: fgsm\n    back: The parse"),
+    )
+    with_demo = DeckCache(tmp_path / "c", {"fgsm"}).load(path)
+    without = DeckCache(tmp_path / "c", {"overfitting"}).load(path)
+    assert with_demo.ok and not without.ok
+    assert "unknown demo 'fgsm'" in without.first_error.message
+    assert len(calls) == 2
+
+
+def test_corrupt_entry_is_replaced(tmp_path, calls):
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    DeckCache(tmp_path / "c").load(path)
+    (entry,) = (tmp_path / "c").glob("*.pickle")
+    entry.write_bytes(b"\x80\x05garbage")
+    result = DeckCache(tmp_path / "c").load(path)
+    assert result.ok and len(result.deck.cards) == 2 and len(calls) == 2
+    assert DeckCache(tmp_path / "c").load(path).ok and len(calls) == 2
+
+
+def test_unwritable_cache_only_costs_speed(tmp_path, calls):
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder should be")
+    cache = DeckCache(blocker / "c")
+    assert cache.load(path).ok and cache.load(path).ok
+    assert len(calls) == 2
+
+
+def test_missing_file_is_reported_not_cached(tmp_path):
+    result = DeckCache(tmp_path / "c").load(tmp_path / "gone.yaml")
+    assert not result.ok and "cannot read file" in result.first_error.message
+    assert not (tmp_path / "c").exists()
+
+
+def test_collection_through_the_cache_equals_a_fresh_parse(tmp_path, monkeypatch):
+    write_deck(tmp_path, "d.yaml", DECK)
+    write_deck(tmp_path, "e.yaml", DECK.replace("deck: cached", "deck: cached"))  # duplicate id
+    monkeypatch.setenv("DRILLBREAK_CACHE_DIR", str(tmp_path / "c"))
+    fresh = load_collection([tmp_path])
+    for _ in range(2):  # the second time from the cache: problems added after loading stay out
+        cached = load_decks([tmp_path], include_shipped=False)
+        assert cached.problems == fresh.problems
+        assert [d.cards for d in cached.decks] == [d.cards for d in fresh.decks]
+
+
+def test_cache_can_be_turned_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("DRILLBREAK_CACHE_DIR", "off")
+    assert DeckCache.default() is None
+    monkeypatch.delenv("DRILLBREAK_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert DeckCache.default().root == tmp_path / "xdg" / "drillbreak" / "decks"
