@@ -214,3 +214,44 @@ def test_queue_reads_merge_decks_in_introduction_order(db):
     ]
     assert [(r.deck, r.key, r.due_ms) for r in due] == [("a-deck", "c4", 500)]
     assert later == []
+
+
+def test_sync_retires_and_revives_rows_deck_by_deck(db):
+    from drillbreak.store import cards
+
+    def state():
+        with db.read() as conn:
+            rows = cards.rows_for_decks(conn, ["one", "two"])
+        return {(r.deck, r.key): r.id for r in rows}, {
+            (r.deck, r.key) for r in rows if not _active(db, r.id)
+        }
+
+    with db.write() as conn:
+        assert cards.sync(conn, [("one", ["a", "b", "c~c1"]), ("two", ["a"])]) == 4
+    ids, inactive = state()
+    assert inactive == set()
+    with db.write() as conn:  # b removed from its file, d added; deck two untouched
+        assert cards.sync(conn, [("one", ["a", "c~c1", "d"])]) == 1
+    ids2, inactive = state()
+    assert inactive == {("one", "b")}
+    assert all(ids2[k] == ids[k] for k in ids)
+    with db.write() as conn:  # b restored: same row, history kept
+        assert cards.sync(conn, [("one", ["a", "b", "c~c1", "d"]), ("two", ["a"])]) == 0
+    ids3, inactive = state()
+    assert inactive == set() and ids3 == ids2
+    with db.read() as conn:
+        order = [
+            r.key for r in sorted(cards.rows_for_decks(conn, ["one"]), key=lambda r: r.new_order)
+        ]
+    assert order == ["a", "b", "c~c1", "d"]
+
+
+def _active(db, card_id: int) -> bool:
+    from sqlalchemy import text
+
+    with db.read() as conn:
+        return bool(
+            conn.execute(
+                text("SELECT active FROM card_state WHERE id = :i"), {"i": card_id}
+            ).scalar_one()
+        )

@@ -12,7 +12,7 @@ from pathlib import Path
 from drillbreak import paths
 from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
-from drillbreak.deck.items import deck_items
+from drillbreak.deck.items import deck_keys
 from drillbreak.deck.lint import known_demo_names
 from drillbreak.deck.loader import Collection, load_collection
 from drillbreak.schedule.settings import Settings
@@ -66,7 +66,6 @@ def open_context(
     path = Path(db_path) if db_path else paths.default_db_path()
     backup.daily_backup(path, clock())
     db = Database(path)
-    keys = [(i.deck_id, i.key) for d in collection.decks for i in deck_items(d)]
     with db.write() as conn:
-        cards.sync(conn, keys)
+        cards.sync(conn, ((d.id, deck_keys(d)) for d in collection.decks))
     return Context(collection, db, clock)

@@ -42,16 +42,26 @@ class StudyItem:
         return self.variant == "r"
 
 
-def expand(deck: Deck, card: Card) -> list[StudyItem]:
+def variants(card: Card) -> list[str]:
     if card.type == "basic":
-        items = [StudyItem(deck, card, card.id)]
-        if card.reverse:
-            items.append(StudyItem(deck, card, f"{card.id}~r", "r"))
-        return items
+        return ["", "r"] if card.reverse else [""]
     if card.type == "cloze":
-        return [StudyItem(deck, card, f"{card.id}~c{n}", f"c{n}") for n in cloze.numbers(card.text)]
-    return [StudyItem(deck, card, card.id)]
+        return [f"c{n}" for n in cloze.numbers(card.text)]
+    return [""]
+
+
+def item_key(card_id: str, variant: str) -> str:
+    return f"{card_id}~{variant}" if variant else card_id
+
+
+def expand(deck: Deck, card: Card) -> list[StudyItem]:
+    return [StudyItem(deck, card, item_key(card.id, v), v) for v in variants(card)]
 
 
 def deck_items(deck: Deck) -> list[StudyItem]:
     return [item for card in deck.cards for item in expand(deck, card)]
+
+
+def deck_keys(deck: Deck) -> list[str]:
+    """The item keys of a deck, without making its items."""
+    return [item_key(card.id, v) for card in deck.cards for v in variants(card)]

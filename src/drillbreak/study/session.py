@@ -117,13 +117,19 @@ class StudySession:
         self.cram = cram
         self.tz = tz
         self.rng = random.Random(seed)
-        self.items = {(i.deck_id, i.key): i for i in items}
-        self.decks = sorted({i.deck_id for i in items})
+        # deck id -> item key -> item: no (deck, key) tuple per item (100k cards: ~6 MB)
+        self.items: dict[str, dict[str, StudyItem]] = {}
+        for i in items:
+            by_key = self.items.get(i.deck.id)
+            if by_key is None:
+                by_key = self.items[i.deck.id] = {}
+            by_key[i.key] = i
+        self.decks = sorted(self.items)
         # open_context() has already synced every loaded card; other callers (tests,
         # scripts) get their rows created here.
         if not rows_synced:
             with db.write() as conn:
-                cards.add_missing(conn, self.items.keys())
+                cards.add_missing(conn, ((d, k) for d, keys in self.items.items() for k in keys))
         if settings is None:
             with db.read() as conn:
                 settings = settings_store.load(conn)
@@ -149,24 +155,18 @@ class StudySession:
                 rows = [
                     r
                     for r in cards.rows_for_decks(conn, self.decks)
-                    if (r.deck, r.key) in self.items and not r.suspended
+                    if self._in_scope(r) and not r.suspended
                 ]
                 self.rng.shuffle(rows)
                 self.main = rows
                 return
             end_ms = to_ms(self._day_end(now))
-            due = [
-                r
-                for r in cards.due_rows(conn, self.decks, end_ms, now_ms)
-                if (r.deck, r.key) in self.items
-            ]
+            due = [r for r in cards.due_rows(conn, self.decks, end_ms, now_ms) if self._in_scope(r)]
             new_today, reviews_today = reviews.counts_since(conn, to_ms(self._day_start(now)))
             new_left = self.settings.new_per_day - new_today
             if new_limit is not None:
                 new_left = new_limit
-            new_iter = (
-                r for r in cards.new_rows(conn, self.decks, now_ms) if (r.deck, r.key) in self.items
-            )
+            new_iter = (r for r in cards.new_rows(conn, self.decks, now_ms) if self._in_scope(r))
             plan = queue.plan(
                 due,
                 new_iter,
@@ -177,6 +177,10 @@ class StudySession:
             )
         self.learning = plan.learning
         self.main = plan.main
+
+    def _in_scope(self, row: CardRow) -> bool:
+        by_key = self.items.get(row.deck)
+        return by_key is not None and row.key in by_key
 
     def _day_start(self, now: datetime) -> datetime:
         return day_start(now, self.settings.rollover_hour, self.tz)
@@ -219,7 +223,7 @@ class StudySession:
         return self.current
 
     def _present(self, row: CardRow, now: datetime) -> Current:
-        item = self.items[(row.deck, row.key)]
+        item = self.items[row.deck][row.key]
         outcomes = {} if self.cram else fsrs_adapter.preview(self.scheduler, row.id, row.sched, now)
         card = item.card
         order: list[int] = []
