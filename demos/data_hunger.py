@@ -17,7 +17,7 @@ META = {
         "flattening. Training accuracy stays at 100% while test accuracy catches up: the gap "
         "between them is what more data closes."
     ),
-    "expected_seconds": 6,
+    "expected_seconds": 4,
     "order": 80,
 }
 
@@ -30,7 +30,7 @@ def run(ctx: Any) -> None:
 
     dev = ctx.device
     sizes = ctx.pick([20, 50, 100, 200, 400, 1200], [20, 50, 100, 200, 400, 800, 1200])
-    steps = ctx.pick(150, 200)
+    steps = ctx.pick(150, 150)
     split = dk.digits_split(N_POOL, 0, 500, seed=ctx.seed).to(dev)
     chart = "Accuracy vs training-set size"
     ctx.chart(chart, x_label="training examples (log scale)", y_min=0, y_max=1, x_log=True)
@@ -42,7 +42,7 @@ def run(ctx: Any) -> None:
     rows, curve = [], {}
     total = len(sizes)
     for k, n in enumerate(sizes):
-        reps = ctx.pick(2, 5) if n <= 100 else ctx.pick(1, 2)
+        reps = ctx.pick(2, 3) if n <= 100 else 1
         acc = {"mlp": 0.0, "logreg": 0.0, "mlp_train": 0.0}
         for rep in range(reps):
             seed = ctx.seed + 100 * rep

@@ -16,7 +16,7 @@ META = {
         "The validation curve turning upward early while the training curve goes to zero; "
         "then how dropout, weight decay and early stopping change the end of the story."
     ),
-    "expected_seconds": 8,
+    "expected_seconds": 5,
     "order": 20,
 }
 
@@ -28,8 +28,8 @@ def run(ctx: Any) -> None:
     import demokit as dk
 
     dev = ctx.device
-    epochs = ctx.pick(100, 200)
-    hidden = ctx.pick(256, 512)
+    epochs = ctx.pick(100, 120)
+    hidden = ctx.pick(256, 384)
     lr = ctx.pick(2e-3, 1e-3)
     split = dk.digits_split(100, 500, 0, seed=ctx.seed).to(dev)
     y_noisy = dk.noisy_labels(split.y_train.cpu(), NOISE, seed=ctx.seed + 1).to(dev)

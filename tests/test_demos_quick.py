@@ -136,3 +136,21 @@ def test_same_seed_gives_identical_numbers():
     assert isinstance(first, Result)
     assert first.headline == second.headline
     assert first.summary == second.summary
+
+
+def test_child_seeding_is_deterministic_without_loading_the_compiler():
+    """seed_everything turns deterministic kernels on without importing torch._inductor
+    (1 s of start-up that torch.use_deterministic_algorithms() would add to every demo)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, torch\n"
+        "from drillbreak.demo_runner.child import auto_threads, seed_everything\n"
+        "seed_everything(3, torch)\n"
+        "print(torch.are_deterministic_algorithms_enabled(),"
+        " 'torch._inductor.config' in sys.modules, 1 <= auto_threads() <= 4)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False", "True"]

@@ -83,7 +83,7 @@ def child_command(
     device: str = "auto",
     seed: int = 0,
     scale: str = "full",
-    threads: int = 1,
+    threads: int = 0,
     demos_dir: Path | None = None,
 ) -> list[str]:
     """The command line of the real demo child, run with this interpreter."""
@@ -149,7 +149,7 @@ class DemoRun:
         seed: int = 0,
         scale: str = "full",
         timeout: float = DEFAULT_TIMEOUT,
-        threads: int = 1,
+        threads: int = 0,
         demos_dir: Path | None = None,
         command: Sequence[str] | None = None,
     ) -> None:
@@ -306,7 +306,7 @@ def run_demo(
     seed: int = 0,
     scale: str = "full",
     timeout: float = DEFAULT_TIMEOUT,
-    threads: int = 1,
+    threads: int = 0,
     demos_dir: Path | None = None,
     command: Sequence[str] | None = None,
 ) -> DemoRun:
@@ -333,7 +333,7 @@ def iter_demo(
     seed: int = 0,
     scale: str = "full",
     timeout: float = DEFAULT_TIMEOUT,
-    threads: int = 1,
+    threads: int = 0,
     demos_dir: Path | None = None,
     command: Sequence[str] | None = None,
 ) -> Iterator[Event]:
