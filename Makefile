@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CODE := $(wildcard src tests bench demos)
+CODE := $(wildcard src tests bench demos) hatch_build.py
 
 .PHONY: run test lint fmt bench venv clean
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
+def wheel_file(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
-    target = tmp_path_factory.mktemp("site")
     build = subprocess.run(
         [
             sys.executable,
@@ -34,7 +34,13 @@ def installed(tmp_path_factory) -> Path:
         timeout=300,
     )
     assert build.returncode == 0, build.stderr
-    wheel = next(dist.glob("drillbreak-*.whl"))
+    return next(dist.glob("drillbreak-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, wheel_file) -> Path:
+    wheel = wheel_file
+    target = tmp_path_factory.mktemp("site")
     install = subprocess.run(
         [
             sys.executable,
@@ -65,6 +71,14 @@ def run_installed(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProc
         text=True,
         timeout=120,
     )
+
+
+def test_wheel_ships_sources_not_bytecode(wheel_file):
+    (ROOT / "demos" / "__pycache__").mkdir(exist_ok=True)  # as after any demo run
+    names = zipfile.ZipFile(wheel_file).namelist()
+    assert "drillbreak/_shipped/cards/starter.yaml" in names
+    assert "drillbreak/_shipped/demos/demokit.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
 def test_wheel_carries_cards_and_demos(installed, tmp_path):

@@ -32,7 +32,7 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
 Tag = Annotated[str, BeforeValidator(_scalar_to_text), Field(pattern=r"^[^\s]+$", max_length=80)]
 
 
-_STRICT = ConfigDict(extra="forbid")
+_STRICT = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _record(cls):
@@ -42,7 +42,7 @@ def _record(cls):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 @_record
