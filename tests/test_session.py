@@ -284,3 +284,40 @@ def test_interleaves_new_with_reviews(tmp_path, db, clock):
     assert states.count(NEW) == 20 and states.count(REVIEW) == 20
     assert states[:4] != [NEW] * 4 and states[-4:] != [NEW] * 4
     _ = timedelta
+
+
+def test_synced_session_filters_rows_only_for_a_partial_scope(tmp_path, clock):
+    from drillbreak.context import open_context
+    from drillbreak.deck.items import deck_items
+
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    write_deck(
+        folder,
+        "mixed.yaml",
+        """
+        deck: mixed
+        title: Mixed
+        cards:
+          - {id: plain, front: F, back: B, tags: [keep]}
+          - {id: both, front: F, back: B, reverse: true}
+          - {id: gaps, type: cloze, text: "{{c1::a}} and {{c2::b}} and {{c1::c}}", tags: [keep]}
+        """,
+    )
+    ctx = open_context(tmp_path / "s.sqlite3", [folder], clock=clock, include_shipped=False)
+    try:
+        (deck,) = ctx.collection.decks
+        assert deck.item_count == len(deck_items(deck)) == 5
+        whole = StudySession(ctx.db, select_items(ctx.collection), clock=clock, rows_synced=True)
+        assert whole._whole_decks and whole.counts() == (5, 0, 0)
+        tagged = select_items(ctx.collection, tag="keep")
+        part = StudySession(ctx.db, tagged, clock=clock, rows_synced=True)
+        assert not part._whole_decks
+        shown = []
+        while (cur := part.next_card()) is not None:
+            shown.append(cur.item.key)
+            part.rate(3)
+            clock.advance(days=3)
+        assert sorted(set(shown)) == ["gaps~c1", "gaps~c2", "plain"]
+    finally:
+        ctx.close()

@@ -25,9 +25,9 @@ from pathlib import Path
 from drillbreak.deck import loader
 from drillbreak.deck.problems import display_path
 
-FORMAT = 1
+FORMAT = 2  # bump when a cached class changes shape
 # Modules whose code decides what a parse returns.
-_PARSER_MODULES = ("cloze", "loader", "models", "problems", "sanitize", "yamlsource")
+_PARSER_MODULES = ("cloze", "loader", "models", "problems", "sanitize", "variants", "yamlsource")
 
 
 def default_dir() -> Path | None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drillbreak.deck import cloze
 from drillbreak.deck.loader import Deck
 from drillbreak.deck.models import Card
+from drillbreak.deck.variants import item_key, variants
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,18 +40,6 @@ class StudyItem:
     @property
     def is_reverse(self) -> bool:
         return self.variant == "r"
-
-
-def variants(card: Card) -> list[str]:
-    if card.type == "basic":
-        return ["", "r"] if card.reverse else [""]
-    if card.type == "cloze":
-        return [f"c{n}" for n in cloze.numbers(card.text)]
-    return [""]
-
-
-def item_key(card_id: str, variant: str) -> str:
-    return f"{card_id}~{variant}" if variant else card_id
 
 
 def expand(deck: Deck, card: Card) -> list[StudyItem]:

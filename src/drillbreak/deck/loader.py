@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from drillbreak.deck import cloze
 from drillbreak.deck.models import CARD_MODELS, CARD_TYPES, Card, DeckHeader, fields_of, validate
 from drillbreak.deck.problems import Problem, display_path
+from drillbreak.deck.variants import variants
 from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, YamlError, read_yaml
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class Deck:
     cards: list[Card] = field(default_factory=list)
     card_lines: dict[str, int] = field(default_factory=dict)
     deck_line: int = 1
+    item_count: int = 0  # study items the cards expand into (see deck.variants)
 
     def card(self, card_id: str) -> Card | None:
         for card in self.cards:
@@ -161,6 +163,7 @@ def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) ->
             continue
         deck.cards.append(card)
         deck.card_lines[card.id] = where[0]
+        deck.item_count += len(variants(card))
     rep.problems.sort(key=lambda p: (p.line, p.col))
     return FileResult(path, deck, rep.problems)
 

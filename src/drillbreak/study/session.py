@@ -119,12 +119,19 @@ class StudySession:
         self.rng = random.Random(seed)
         # deck id -> item key -> item: no (deck, key) tuple per item (100k cards: ~6 MB)
         self.items: dict[str, dict[str, StudyItem]] = {}
+        item_counts: dict[str, int] = {}
         for i in items:
             by_key = self.items.get(i.deck.id)
             if by_key is None:
                 by_key = self.items[i.deck.id] = {}
+                item_counts[i.deck.id] = i.deck.item_count
             by_key[i.key] = i
         self.decks = sorted(self.items)
+        # Every item of every deck, and the rows synced from this same load: then the
+        # queue's rows are exactly these items and need no filtering (3 ms at 100k).
+        self._whole_decks = rows_synced and all(
+            len(self.items[d]) == n for d, n in item_counts.items()
+        )
         # open_context() has already synced every loaded card; other callers (tests,
         # scripts) get their rows created here.
         if not rows_synced:
@@ -161,12 +168,16 @@ class StudySession:
                 self.main = rows
                 return
             end_ms = to_ms(self._day_end(now))
-            due = [r for r in cards.due_rows(conn, self.decks, end_ms, now_ms) if self._in_scope(r)]
+            due = cards.due_rows(conn, self.decks, end_ms, now_ms)
+            if not self._whole_decks:
+                due = [r for r in due if self._in_scope(r)]
             new_today, reviews_today = reviews.counts_since(conn, to_ms(self._day_start(now)))
             new_left = self.settings.new_per_day - new_today
             if new_limit is not None:
                 new_left = new_limit
-            new_iter = (r for r in cards.new_rows(conn, self.decks, now_ms) if self._in_scope(r))
+            new_iter = cards.new_rows(conn, self.decks, now_ms)
+            if not self._whole_decks:
+                new_iter = (r for r in new_iter if self._in_scope(r))
             plan = queue.plan(
                 due,
                 new_iter,
