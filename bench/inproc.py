@@ -32,6 +32,13 @@ _NEW_SQL = (
 )
 
 
+def _deck_keys(items) -> list[tuple[str, list[str]]]:
+    by_deck: dict[str, list[str]] = {}
+    for item in items:
+        by_deck.setdefault(item.deck_id, []).append(item.key)
+    return list(by_deck.items())
+
+
 def _session(db, items, clock, **kw):
     from drillbreak.study.session import StudySession
 
@@ -43,6 +50,7 @@ def bench_queue(cfg: Config, ws: Workspace, sizes: tuple[int, ...] | None = None
     """Queue build (due + new SQL, filtering, ordering) against the bare SQL."""
     from drillbreak.clock import FakeClock, to_ms
     from drillbreak.schedule.days import day_end
+    from drillbreak.store import cards
     from drillbreak.store.db import Database
 
     sizes = sizes or cfg.sizes
@@ -55,7 +63,10 @@ def bench_queue(cfg: Config, ws: Workspace, sizes: tuple[int, ...] | None = None
         clock = FakeClock(synth.NOW)
         try:
             t0 = time.perf_counter()
-            session = _session(db, items, clock)
+            # as the app does: open_context() syncs every deck, then the session starts
+            with db.write() as conn:
+                cards.sync(conn, _deck_keys(items))
+            session = _session(db, items, clock, rows_synced=True)
             construct = time.perf_counter() - t0
             end_ms = to_ms(day_end(synth.NOW, session.settings.rollover_hour))
             now_ms = to_ms(synth.NOW)
@@ -88,7 +99,7 @@ def bench_queue(cfg: Config, ws: Workspace, sizes: tuple[int, ...] | None = None
                 "bare SQL of the same rows",
                 f"<= {QUEUE_TARGET_MS:g} ms at 100k" if big else "",
                 (ms <= QUEUE_TARGET_MS) if big else None,
-                [f"whole StudySession() incl. card sync: {construct * 1000:.1f} ms"],
+                [f"card sync + StudySession(), as at app start: {construct * 1000:.1f} ms"],
             )
         )
     if len(sizes) > 1:
