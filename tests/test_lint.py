@@ -328,3 +328,23 @@ def test_raw_control_byte_after_non_ascii_text(tmp_path):
     path.write_bytes("deck: x\ntitle: ééé\ncards:\n  - id: a\n    front: ab\x01c\n".encode())
     problem = load_file(path).problems[0]
     assert (problem.line, problem.col) == (5, 14)
+
+
+def test_number_as_key_and_empty_card_entry(tmp_path):
+    text = """
+    deck: x
+    title: t
+    cards:
+      - id: a
+        front: Q
+        back: A
+        7: stray
+      -
+      - id: b
+        front: Q
+        back: A
+    """
+    assert problems(tmp_path, text) == [
+        (7, 5, "error", "key 7 is not a field name; remove it"),
+        (8, 4, "error", "each card must be a mapping (id, type, ...), got an empty entry"),
+    ]

@@ -169,6 +169,8 @@ def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) ->
 
 
 def _kind(value: Any) -> str:
+    if value is None:
+        return "an empty entry"
     return {list: "list", dict: "mapping", str: "text", int: "number", float: "number"}.get(
         type(value), type(value).__name__
     )
@@ -231,6 +233,8 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
         if kind == "missing":
             parent = path[:-1]
             rep.path(parent, f"missing required field {loc[-1]!r}")
+        elif kind == "invalid_key":
+            rep.path(path, f"key {loc[-1]!r} is not a field name; remove it", key=True)
         elif kind in ("extra_forbidden", "unexpected_keyword_argument"):
             allowed = _allowed_keys(model if len(loc) == 1 else None, loc)
             guess = _did_you_mean(str(loc[-1]), allowed) if allowed else ""
