@@ -32,13 +32,6 @@ _NEW_SQL = (
 )
 
 
-def _deck_keys(items) -> list[tuple[str, list[str]]]:
-    by_deck: dict[str, list[str]] = {}
-    for item in items:
-        by_deck.setdefault(item.deck_id, []).append(item.key)
-    return list(by_deck.items())
-
-
 def _session(db, items, clock, **kw):
     from drillbreak.study.session import StudySession
 
@@ -49,6 +42,7 @@ def _session(db, items, clock, **kw):
 def bench_queue(cfg: Config, ws: Workspace, sizes: tuple[int, ...] | None = None) -> list[Result]:
     """Queue build (due + new SQL, filtering, ordering) against the bare SQL."""
     from drillbreak.clock import FakeClock, to_ms
+    from drillbreak.deck.items import deck_keys
     from drillbreak.schedule.days import day_end
     from drillbreak.store import cards
     from drillbreak.store.db import Database
@@ -65,7 +59,8 @@ def bench_queue(cfg: Config, ws: Workspace, sizes: tuple[int, ...] | None = None
             t0 = time.perf_counter()
             # as the app does: open_context() syncs every deck, then the session starts
             with db.write() as conn:
-                cards.sync(conn, _deck_keys(items))
+                decks = {id(i.deck): i.deck for i in items}.values()
+                cards.sync(conn, ((d.id, deck_keys(d)) for d in decks))
             session = _session(db, items, clock, rows_synced=True)
             construct = time.perf_counter() - t0
             end_ms = to_ms(day_end(synth.NOW, session.settings.rollover_hour))
