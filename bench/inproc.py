@@ -6,6 +6,7 @@ import io
 import random
 import sqlite3
 import time
+from pathlib import Path
 
 import yaml
 
@@ -16,6 +17,9 @@ from bench.workspace import Workspace
 QUEUE_TARGET_MS = 20.0
 RATING_P99_TARGET_MS = 10.0
 LINT_TARGET_RATIO = 1.5
+# Hostile files are refused by bounded work, far below parsing a real deck of 10k cards.
+BOMB_TARGET_RATIO = 0.5
+OVERSIZE_TARGET_RATIO = 0.01
 STATS_TARGET_S = 1.0
 
 _DUE_SQL = (
@@ -209,11 +213,12 @@ def _bare_commits(path, count: int) -> list[float]:
 # -- deck loading and lint ---------------------------------------------------------------
 def bench_lint(cfg: Config, ws: Workspace, n: int = 10_000) -> list[Result]:
     from drillbreak.deck.lint import known_demo_names, lint
-    from drillbreak.deck.loader import deck_files, load_collection
+    from drillbreak.deck.loader import deck_files, load_collection, load_file
 
     syn = ws.synthetic(n)
     files = deck_files([syn.deck_dir])
     names = known_demo_names()
+    bomb, big = synth.hostile_decks(ws.root / "hostile")
 
     def bare():
         for f in files:
@@ -226,30 +231,44 @@ def bench_lint(cfg: Config, ws: Workspace, n: int = 10_000) -> list[Result]:
     def load():
         load_collection([syn.deck_dir], names)
 
-    a, b, c = rotated([run_lint, load, bare], max(cfg.repeats, 3 if cfg.quick else 5))
-    lint_s, load_s, base_s = median(a), median(b), median(c)
-    base2_s = base_s
+    def refusal(path: Path, message: str):
+        def refuse():
+            problems = load_file(path, names).problems
+            if len(problems) != 1 or message not in problems[0].message:
+                raise RuntimeError(f"{path.name} was not refused: {problems}")
+
+        return refuse
+
+    a, b, c, d, e = rotated(
+        [run_lint, load, bare, refusal(bomb, "alias bomb"), refusal(big, "5 MB limit")],
+        max(cfg.repeats, 3 if cfg.quick else 5),
+    )
+    lint_s, load_s, base_s, bomb_s, big_s = map(median, (a, b, c, d, e))
     target = n == 10_000
-    return [
-        Result(
+    base_what = f"yaml.load CSafeLoader, {n:,} cards"
+
+    def result(what: str, seconds: float, ratio: float) -> Result:
+        return Result(
             "lint",
-            f"drillbreak lint, {n:,} cards ({syn.yaml_bytes / 1e6:.1f} MB YAML)",
-            lint_s,
+            what,
+            seconds,
             "s",
             base_s,
-            "yaml.load CSafeLoader",
-            f"<= {LINT_TARGET_RATIO}x" if target else "",
-            (lint_s / base_s <= LINT_TARGET_RATIO) if target else None,
+            base_what,
+            f"<= {ratio:g}x" if target else "",
+            (seconds / base_s <= ratio) if target else None,
+        )
+
+    return [
+        result(
+            f"drillbreak lint, {n:,} cards ({syn.yaml_bytes / 1e6:.1f} MB YAML)",
+            lint_s,
+            LINT_TARGET_RATIO,
         ),
-        Result(
-            "lint",
-            f"load_collection, {n:,} cards",
-            load_s,
-            "s",
-            base2_s,
-            "yaml.load CSafeLoader",
-            f"<= {LINT_TARGET_RATIO}x" if target else "",
-            (load_s / base2_s <= LINT_TARGET_RATIO) if target else None,
+        result(f"load_collection, {n:,} cards", load_s, LINT_TARGET_RATIO),
+        result("alias bomb (9**10 values) refused", bomb_s, BOMB_TARGET_RATIO),
+        result(
+            f"{big.stat().st_size / 1e6:.1f} MB file refused unread", big_s, OVERSIZE_TARGET_RATIO
         ),
     ]
 

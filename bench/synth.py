@@ -137,6 +137,19 @@ def write_decks(folder: Path, n_cards: int, *, seed: int = 1) -> tuple[list[str]
     return decks, keys, total
 
 
+def hostile_decks(folder: Path) -> tuple[Path, Path]:
+    """Two files lint must refuse without doing their work: an alias bomb ("billion
+    laughs": 9**10 values once expanded) and a 10 MB file (over the 5 MB limit)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    bomb = folder / "alias-bomb.yaml"
+    lines = ["deck: bomb", "title: Bomb", "a0: &a0 [" + ", ".join(["lol"] * 9) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    bomb.write_text("\n".join([*lines, "cards: *a9"]) + "\n")
+    big = folder / "ten-megabytes.yaml"
+    big.write_text("deck: big\ntitle: Big\n# " + "x" * (10 * 1024 * 1024) + "\n")
+    return bomb, big
+
+
 def populate_cards(db_path: Path, keys: list[tuple[str, str]], *, seed: int = 2) -> None:
     """Card rows for ``keys``: 25% new, 74% review (due -5..+175 days), 1% learning.
 

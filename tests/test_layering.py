@@ -37,7 +37,6 @@ def test_core_imports_neither_textual_nor_torch(module):
 
 
 def test_tui_does_not_import_torch():
-    pytest.importorskip("drillbreak.tui.app")
     loaded = imported_after("drillbreak.tui.app")
     assert "torch" not in loaded
     assert "textual" in loaded

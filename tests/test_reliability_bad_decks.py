@@ -1,31 +1,25 @@
-"""Hostile deck files through the real command line: a clear error, fast, exit 1.
+"""Hostile deck files through the real command line: one clear error, exit 1.
 
 Each file is linted with ``python -m drillbreak lint FILE`` in a fresh process.
-The time allowed (1 s) is for the deck itself: it is measured on top of linting
-a one-card deck the same way, so the interpreter's start-up is not counted.
+How fast they are refused is measured by ``make bench`` (bench/inproc.py, lint).
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-EXTRA_SECONDS = 1.0
 
-
-def lint_cli(path: Path) -> tuple[subprocess.CompletedProcess, float]:
-    start = time.perf_counter()
-    result = subprocess.run(
+def lint_cli(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "drillbreak", "lint", str(path)],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,  # only against a hang
     )
-    return result, time.perf_counter() - start
 
 
 def ten_megabytes(tmp_path: Path) -> Path:
@@ -63,25 +57,11 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def startup_seconds(tmp_path_factory) -> float:
-    """Wall time of linting a clean one-card deck (the interpreter's start-up, mostly)."""
-    folder = tmp_path_factory.mktemp("clean")
-    path = folder / "one.yaml"
-    path.write_text("deck: one\ntitle: One\ncards:\n  - id: a\n    front: q\n    back: a\n")
-    times = []
-    for _ in range(2):
-        result, seconds = lint_cli(path)
-        assert result.returncode == 0, result.stderr
-        times.append(seconds)
-    return min(times)
-
-
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_deck_clear_error_fast(tmp_path, case, startup_seconds):
+def test_bad_deck_clear_error(tmp_path, case):
     make, message, line = CASES[case]
     path = make(tmp_path)
-    result, seconds = lint_cli(path)
+    result = lint_cli(path)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out
     assert "Traceback" not in out
@@ -91,9 +71,3 @@ def test_bad_deck_clear_error_fast(tmp_path, case, startup_seconds):
     if line is not None:
         assert f"{path.name}:{line}:" in errors[0]
     assert result.stdout.strip().endswith("1 error(s), 0 warning(s)")
-    extra = seconds - startup_seconds
-    print(
-        f"\nbad deck [{case}] {path.stat().st_size / 1e6:.2f} MB: exit 1 in {seconds:.2f} s "
-        f"({extra:+.2f} s over a clean one-card lint): {errors[0].split(': error: ')[1]}"
-    )
-    assert extra < EXTRA_SECONDS

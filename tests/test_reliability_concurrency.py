@@ -86,16 +86,19 @@ def test_two_scheduling_sessions_at_once(tmp_path):
     for proc in procs:
         proc.stdin.write("go\n")
         proc.stdin.close()
+    first = [proc.stdout.readline() for proc in procs]  # both are rating now
     # meanwhile a third writer (think: a backup tool, another app) holds the write
     # lock three times for half a second: ratings must wait for it, not fail
-    holder = sqlite3.connect(db_path, isolation_level=None, timeout=30)
+    holder = sqlite3.connect(db_path, isolation_level=None, timeout=120)
     for _ in range(3):
         time.sleep(0.05)
         holder.execute("BEGIN IMMEDIATE")
         time.sleep(0.5)
         holder.execute("COMMIT")
     holder.close()
-    outputs = [(p.stdout.read(), p.stderr.read()) for p in procs]
+    outputs = [
+        (line + p.stdout.read(), p.stderr.read()) for line, p in zip(first, procs, strict=True)
+    ]
     for proc in procs:
         proc.wait(timeout=120)
     elapsed = time.perf_counter() - started

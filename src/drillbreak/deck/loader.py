@@ -37,7 +37,7 @@ class Deck:
     tags: tuple[str, ...] = ()
     cards: list[Card] = field(default_factory=list)
     card_lines: dict[str, int] = field(default_factory=dict)
-    deck_line: int = 1
+    deck_at: tuple[int, int] = (1, 1)  # line, col of the deck id's value
     item_count: int = 0  # study items the cards expand into (see deck.variants)
 
     def card(self, card_id: str) -> Card | None:
@@ -136,7 +136,7 @@ def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) ->
         path=path,
         description=header.description if header else None,
         tags=header.tags if header else (),
-        deck_line=positions.of(("deck",))[0],
+        deck_at=positions.of(("deck",)),
     )
     if raw_cards is None:
         rep.path((), "no 'cards:' list; add at least one card", severity="warning")
@@ -397,8 +397,7 @@ def load_collection(
             result.problems.append(
                 Problem(
                     display_path(result.path),
-                    result.deck.deck_line,
-                    7,
+                    *result.deck.deck_at,
                     "error",
                     f"duplicate deck id {deck_id!r} (also in {display_path(other.path)}); "
                     "deck ids must be unique",
