@@ -15,8 +15,12 @@ from one ``stat``, so a hit reads nothing but the entry.  Size and mtime alone
 are not enough: an edit to the same size with the old mtime put back (``cp -p``,
 ``rsync -t``, tar, ``touch -r``) would be served stale.  The ctime is set by the
 kernel on every write, rename and ``utime`` and cannot be set by users, so such
-an edit always changes the key.  A content hash would be as safe but must read
-and hash every deck at every start, which is the work this cache exists to skip.
+an edit changes the key.  Timestamps are coarse, though (a kernel tick, 4 ms; a
+second or more on some file systems), so two edits within one tick can share
+every stamp: a file whose ctime is under ``RACY_NS`` old is keyed by its content
+as well (as git does for "racily clean" files).  A content hash for every file
+would be as safe but must read and hash every deck at every start, which is the
+work this cache exists to skip; here only just-edited files are read.
 
 Entries are pickles, and unpickling runs code, so the cache trusts only itself:
 the folder is created 0700, and it is not used at all when it is not owned by
@@ -34,6 +38,7 @@ import os
 import pickle
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -42,6 +47,9 @@ from drillbreak.deck.problems import display_path
 from drillbreak.paths import make_private_dirs
 
 FORMAT = 2  # bump when a cached class changes shape
+# File timestamps are coarse (a kernel tick; seconds on some file systems): a file whose
+# ctime is this recent is also keyed by its content.
+RACY_NS = 2_000_000_000
 # Modules whose code decides what a parse returns.
 _PARSER_MODULES = ("cloze", "loader", "models", "problems", "sanitize", "variants", "yamlsource")
 
@@ -70,6 +78,16 @@ def _code_stamp() -> tuple:
         except OSError:
             stamps.append((name, None, None))
     return tuple(stamps)
+
+
+def _stamp(path: Path, st: os.stat_result) -> tuple:
+    """What an edit of ``path`` cannot leave unchanged (see the module docstring)."""
+    stamp: tuple = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if time.time_ns() - st.st_ctime_ns < RACY_NS:
+        # Changed moments ago: a second change within the same clock tick would keep
+        # every timestamp, so the content decides (it is about to be read anyway).
+        stamp += (hashlib.sha256(path.read_bytes()).hexdigest(),)
+    return stamp
 
 
 def _trusted(st: os.stat_result, kind: Callable[[int], bool]) -> bool:
@@ -104,7 +122,10 @@ class DeckCache:
             return loader.load_file(path, self.demo_names)
         where = str(path.resolve())
         prefix = _digest(where)
-        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        try:
+            stamp = _stamp(path, st)
+        except OSError:
+            return loader.load_file(path, self.demo_names)
         key = _digest(where, display_path(path), stamp, self._salt)
         entry = self.root / f"{prefix}-{key}.pickle"
         result = self._read(entry)
