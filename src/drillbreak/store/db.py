@@ -25,6 +25,7 @@ from drillbreak.store import migrations
 from drillbreak.store.tables import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
+CHECKPOINT_WAIT_MS = 100
 
 
 class StoreError(UserError):
@@ -114,10 +115,16 @@ class Database:
 
     def _checkpoint(self) -> None:
         # Copies the WAL into the database and empties it, so the file alone holds
-        # everything (a copy, a sync tool).  Readers in other processes can keep it
-        # from finishing; then their own close finishes it.  Outside any transaction.
-        with contextlib.suppress(DBAPIError, sqlite3.Error):
-            self.conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # everything (a copy, a sync tool).  Another process reading or writing can keep
+        # it from finishing: then it gives up after CHECKPOINT_WAIT_MS instead of the
+        # busy timeout, and the last connection to close finishes it.
+        raw = self.conn.connection.dbapi_connection
+        with contextlib.suppress(sqlite3.Error):
+            raw.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
