@@ -142,3 +142,136 @@ def test_runs_from_any_directory(tmp_path):
     result = run("decks", "--db", str(tmp_path / "x.sqlite3"), cwd=tmp_path)
     assert result.returncode == 0 and "starter" in result.stdout
     _ = Path
+
+
+# Every command, run with --db/--decks before it and after it: the same effect either way.
+BROKEN = "deck: broken\ntitle: t\ncards:\n  - id: x\n"
+FIXTURE_TXT = Path(__file__).parent / "fixtures" / "anki" / "plain_text_export.txt"
+COMMANDS = {
+    # name: (arguments, what shows that --db and --decks were used)
+    "study": (["study", "sample", "--plain"], "Question one"),
+    "decks": (["decks"], "sample "),
+    "stats": (["stats", "--json"], '"reviews_today": 0'),
+    "lint": (["lint"], "broken.yaml:4:5"),
+    "export anki": (["export", "anki", "sample", "-o", "{tmp}/out.apkg"], "Wrote "),
+    "export reviews": (["export", "reviews"], "card_id"),
+    "import anki-text": (["import", "anki-text", str(FIXTURE_TXT)], "deck:"),
+    "optimize": (["optimize"], "not enough reviews"),
+    "schema": (["schema"], "$schema"),
+    "demo": (["demo", "list"], "fgsm"),
+}
+USES_DB = {"study", "decks", "stats", "export reviews", "optimize"}
+USES_DECKS = {"study", "decks", "lint", "export anki"}
+
+
+def _run_with_options(tmp_path, name: str, where: str):
+    root = tmp_path / where
+    decks = root / "decks"
+    decks.mkdir(parents=True)
+    write_deck(decks, "sample.yaml", SAMPLE_DECK)
+    write_deck(decks, "broken.yaml", BROKEN)
+    db = root / "x.sqlite3"
+    args, _ = COMMANDS[name]
+    args = [a.replace("{tmp}", str(root)) for a in args]
+    options = ["--db", str(db), "--decks", str(decks)]
+    argv = [*options, *args] if where == "before" else [*args, *options]
+    return run(*argv, input=""), root, db
+
+
+def test_every_command_takes_the_shared_options_before_and_after_it(tmp_path):
+    default_db = tmp_path / "default.sqlite3"  # DRILLBREAK_DB, set by conftest
+    for name, (_, evidence) in COMMANDS.items():
+        outputs = []
+        for where in ("before", "after"):
+            result, root, db = _run_with_options(tmp_path / name, name, where)
+            text = result.stdout + result.stderr
+            assert evidence in text, (name, where, text[-2000:])
+            if name in USES_DB:
+                assert db.is_file(), (name, where)
+            if name in USES_DECKS:
+                assert "no deck 'sample'" not in text and "unknown deck" not in text
+            if name == "export anki":
+                assert (root / "out.apkg").is_file()
+            outputs.append((result.returncode, text.replace(str(root), "ROOT")))
+        assert outputs[0] == outputs[1], name
+        assert not default_db.exists(), name  # never the default database
+
+
+def test_decks_given_before_and_after_the_command_add_up(tmp_path):
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    write_deck(first, "a.yaml", SAMPLE_DECK)
+    write_deck(second, "b.yaml", SAMPLE_DECK.replace("deck: sample", "deck: other"))
+    db = str(tmp_path / "d.sqlite3")
+    result = run("--decks", str(first), "decks", "--decks", str(second), "--db", db)
+    assert result.returncode == 0, result.stderr
+    listed = {line.split()[0] for line in result.stdout.splitlines()[1:]}
+    assert {"sample", "other"} <= listed
+
+
+def test_debug_before_or_after_the_command():
+    from drillbreak.cli import build_parser
+
+    argvs = [
+        ["study"],
+        ["lint"],
+        ["decks"],
+        ["stats"],
+        ["demo", "list"],
+        ["export", "anki"],
+        ["export", "reviews"],
+        ["import", "anki-text", "f.txt"],
+        ["optimize"],
+        ["schema"],
+    ]
+    parser = build_parser()
+    for argv in argvs:
+        for args in (["--debug", *argv], [*argv, "--debug"]):
+            assert parser.parse_args(args).debug is True, args
+        assert parser.parse_args(argv).debug is False, argv
+    missing = run("--debug", "import", "anki-text", "nope.txt")
+    assert "Traceback" in missing.stderr and "nope.txt: no such file" in missing.stderr
+
+
+def test_db_in_a_missing_folder_is_an_error_naming_it(tmp_path):
+    for env in ({}, {"DRILLBREAK_DB": str(tmp_path / "typo" / "env.sqlite3")}):
+        argv = ["decks"] if env else ["decks", "--db", str(tmp_path / "typo" / "x.sqlite3")]
+        source = "DRILLBREAK_DB" if env else "--db"
+        result = run(*argv, env_extra=env)
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"drillbreak: error: {tmp_path / 'typo'}: no such folder for the database given "
+            f"with {source}; create the folder or fix the path\n"
+        )
+        assert not (tmp_path / "typo").exists()
+
+
+def test_default_database_folder_is_created_private(tmp_path):
+    env = {"DRILLBREAK_DB": "", "XDG_DATA_HOME": str(tmp_path / "xdg" / "data")}
+    result = run("decks", env_extra=env)
+    assert result.returncode == 0, result.stderr
+    db = tmp_path / "xdg" / "data" / "drillbreak" / "drillbreak.sqlite3"
+    assert db.is_file() and db.stat().st_mode & 0o777 == 0o600
+    for folder in (db.parent, db.parent.parent, db.parent.parent.parent):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+
+
+def test_missing_decks_path_is_a_one_line_error(tmp_path):
+    gone = tmp_path / "no-such-decks"
+    db = str(tmp_path / "x.sqlite3")
+    commands = [
+        ["study", "--plain"],
+        ["study"],  # the app: refused before it takes the screen
+        [],
+        ["decks"],
+        ["stats"],
+        ["lint"],
+        ["export", "anki"],
+    ]
+    for argv in commands:
+        result = run(*argv, "--db", db, "--decks", str(gone), input="")
+        assert result.returncode == 1, argv
+        assert result.stderr == (
+            f"drillbreak: error: {gone}: no such deck file or folder (given with --decks)\n"
+        ), argv

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from conftest import write_deck
@@ -115,3 +116,98 @@ def test_cache_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.delenv("DRILLBREAK_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert DeckCache.default().root == tmp_path / "xdg" / "drillbreak" / "decks"
+
+
+def _after_a_clock_tick(path) -> None:
+    """Return once a change made now gets a later ctime than ``path`` has (timestamps are
+    coarse): waits on the condition, a few milliseconds."""
+    probe = path.with_name(".probe")
+    probe.write_text("")
+    while probe.stat().st_ctime_ns <= path.stat().st_ctime_ns:
+        os.utime(probe)
+    probe.unlink()
+
+
+def test_same_size_edit_with_restored_mtime_is_parsed_again(tmp_path, calls, monkeypatch):
+    """``cp -p``, ``rsync -t`` or tar put the old mtime back: the ctime still moves."""
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)  # the key from stat alone, as for old files
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    before = path.stat()
+    assert DeckCache(tmp_path / "c").load(path).deck.cards[0].front == "What is cached?"
+    _after_a_clock_tick(path)
+    path.write_text(path.read_text().replace("cached?", "stored?"))  # same size, same inode
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    result = DeckCache(tmp_path / "c").load(path)
+    assert result.deck.cards[0].front == "What is stored?"
+    assert calls == ["d.yaml", "d.yaml"]
+
+
+def test_an_edit_within_one_clock_tick_changes_the_key(tmp_path):
+    """Two edits that share every timestamp: a just-edited file is keyed by content."""
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    st = path.stat()  # the stat the second edit below would leave unchanged
+    first = cache_mod._stamp(path, st)
+    path.write_text(path.read_text().replace("cached?", "stored?"))
+    assert cache_mod._stamp(path, st) != first
+    # a file changed long ago is keyed by its stat alone: nothing read
+    old = SimpleNamespace(st_dev=1, st_ino=2, st_size=3, st_mtime_ns=4, st_ctime_ns=5)
+    assert cache_mod._stamp(tmp_path / "not read", old) == (1, 2, 3, 4, 5)
+
+
+class _Payload:
+    """Unpickling this creates ``marker``: what a planted entry could do."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _plant(entry, marker) -> None:
+    import pickle
+
+    entry.write_bytes(pickle.dumps(_Payload(marker)))
+
+
+def test_an_entry_planted_by_another_user_is_never_unpickled(tmp_path, calls):
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    root = tmp_path / "c"
+    DeckCache(root).load(path)
+    (entry,) = root.glob("*.pickle")
+    marker = tmp_path / "ran"
+    _plant(entry, marker)  # the payload works: the user's own entry is trusted
+    DeckCache(root).load(path)
+    assert marker.exists()
+    marker.unlink()
+    for change in (lambda: os.chown(entry, 12345, 12345), lambda: entry.chmod(0o666)):
+        _plant(entry, marker)
+        entry.chmod(0o600)
+        change()
+        result = DeckCache(root).load(path)
+        assert not marker.exists()
+        assert result.ok and result.deck.cards[0].front == "What is cached?"
+
+
+def test_cache_folder_is_private_or_not_used(tmp_path, calls):
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    root = tmp_path / "new" / "c"
+    DeckCache(root).load(path)
+    assert (root.stat().st_mode & 0o777, root.parent.stat().st_mode & 0o777) == (0o700, 0o700)
+    assert len(list(root.glob("*.pickle"))) == 1
+    (entry,) = root.glob("*.pickle")
+    marker = tmp_path / "ran"
+    _plant(entry, marker)
+    for change in (lambda: root.chmod(0o777), lambda: os.chown(root, 12345, 12345)):
+        root.chmod(0o700)
+        change()
+        cache = DeckCache(root)
+        assert cache.load(path).ok and cache.load(path).ok
+        assert not marker.exists() and cache.hits == 0
+    assert len(calls) == 5

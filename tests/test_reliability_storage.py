@@ -147,12 +147,23 @@ def test_real_full_file_system_through_the_cli(tmp_path):
     print(f"\nstorage: real tmpfs full after {stored} ratings; all {stored} kept")
 
 
-def test_missing_database_folder_is_created(tmp_path):
+def test_missing_database_folder_is_an_error_not_an_empty_database(tmp_path, monkeypatch):
     decks = deck_folder(tmp_path, 3)
     db = tmp_path / "not" / "there" / "yet" / "db.sqlite3"
     result = cli("decks", "--db", str(db), "--decks", str(decks))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"drillbreak: error: {db.parent}: no such folder for the database given with --db; "
+        "create the folder or fix the path\n"
+    )
+    assert not (tmp_path / "not").exists()
+    # the default location (no --db, no DRILLBREAK_DB) is created, three levels deep
+    monkeypatch.delenv("DRILLBREAK_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "not" / "there"))
+    result = cli("decks", "--decks", str(decks))
     assert result.returncode == 0, result.stderr
-    assert db.is_file() and check_consistent(db) == 0
+    default = tmp_path / "not" / "there" / "drillbreak" / "drillbreak.sqlite3"
+    assert default.is_file() and check_consistent(default) == 0
 
 
 def test_read_only_error_text_is_friendly(tmp_path):
@@ -191,8 +202,11 @@ def test_read_only_database_through_the_cli(tmp_path):
                 lines = result.stderr.strip().splitlines()
                 assert len(lines) == 1 and "Traceback" not in result.stderr
                 assert re.search(r"read-only|cannot open the database", lines[0]), lines[0]
-            # and a database folder that cannot be created there
-            result = cli("decks", "--db", str(folder / "sub" / "x.sqlite3"), "--decks", str(decks))
+            # and a default database folder that cannot be created there
+            with pytest.MonkeyPatch.context() as env:
+                env.delenv("DRILLBREAK_DB")
+                env.setenv("XDG_DATA_HOME", str(folder / "data"))
+                result = cli("decks", "--decks", str(decks))
             assert result.returncode == 1
             assert "cannot create the database folder" in result.stderr
         finally:

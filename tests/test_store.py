@@ -139,11 +139,14 @@ def test_read_only_directory(tmp_path):
         folder.chmod(0o700)
 
 
-def test_unwritable_location_is_a_clear_error(tmp_path):
+def test_missing_folder_is_a_clear_error_and_not_created(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(UserError, match="cannot create the database folder"):
+    with pytest.raises(UserError, match=f"^{blocker / 'sub'}: no such folder"):
         Database(blocker / "sub" / "x.sqlite3")
+    with pytest.raises(UserError, match=f"^{tmp_path / 'sub'}: no such folder"):
+        Database(tmp_path / "sub" / "x.sqlite3")
+    assert not (tmp_path / "sub").exists()
 
 
 def test_settings_round_trip(db):

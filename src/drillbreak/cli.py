@@ -16,29 +16,60 @@ from pathlib import Path
 from drillbreak import __version__
 from drillbreak.errors import UserError
 
+# Where the --decks given after the command go until they join those given before it.
+_DECKS_AFTER = "decks_after_command"
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db", type=Path, help="database file (default: user data dir; env DRILLBREAK_DB)"
+
+def _add_shared_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--db, --decks and --debug, accepted before and after the command.
+
+    Only the top parser holds defaults: a subparser's copy uses ``SUPPRESS`` so
+    that an option left out after the command keeps the value given before it
+    (a subparser's own defaults would overwrite it).
+    """
+    unset = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="database file (default: user data dir; env DRILLBREAK_DB)",
+        **unset,
     )
-    common.add_argument(
+    parser.add_argument(
         "--decks",
         type=Path,
         action="append",
-        default=[],
+        dest="decks" if top else _DECKS_AFTER,
         metavar="PATH",
         help="also load decks from this file or folder (repeatable)",
+        **({"default": []} if top else unset),
     )
-    common.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks", **({} if top else unset)
+    )
 
-    parser = argparse.ArgumentParser(
+
+class _TopParser(argparse.ArgumentParser):
+    """The ``drillbreak`` parser: --decks given before and after the command add up."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        parsed.decks = [*parsed.decks, *vars(parsed).pop(_DECKS_AFTER, [])]
+        return parsed, extras
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _add_shared_options(common, top=False)
+
+    parser = _TopParser(
         prog="drillbreak",
         description="Terminal flashcards for how machine learning works and where it breaks.",
-        parents=[common],
     )
+    _add_shared_options(parser, top=True)
     parser.add_argument("--version", action="version", version=f"drillbreak {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser
+    )
 
     study = sub.add_parser("study", parents=[common], help="study due cards")
     study.add_argument("deck", nargs="*", help="deck ids (default: all decks)")
@@ -222,6 +253,12 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    from drillbreak import paths
+    from drillbreak.context import deck_paths
+
+    # A wrong --db or --decks is reported here, before the app takes over the screen.
+    args.db = paths.database_path(args.db)
+    deck_paths(args.decks)
     try:
         from drillbreak.tui.app import run_app
     except ImportError:

@@ -15,12 +15,17 @@ from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
 from drillbreak.deck.lint import known_demo_names
 from drillbreak.deck.loader import Collection, load_collection
+from drillbreak.errors import UserError
 from drillbreak.schedule.settings import Settings
 from drillbreak.store import backup, cards, settings_store
 from drillbreak.store.db import Database
 
 
 def deck_paths(extra: Sequence[Path] = (), *, include_shipped: bool = True) -> list[Path]:
+    """The shipped decks, then ``extra`` (``--decks``), each of which must exist."""
+    for path in extra:
+        if not Path(path).exists():
+            raise UserError(f"{path}: no such deck file or folder (given with --decks)")
     found = [paths.shipped_cards_dir()] if include_shipped else []
     return found + [Path(p) for p in extra]
 
@@ -63,7 +68,7 @@ def open_context(
 ) -> Context:
     """Load decks, open (and back up) the database, and sync card rows with the decks."""
     collection = collection or load_decks(extra_decks, include_shipped=include_shipped)
-    path = Path(db_path) if db_path else paths.default_db_path()
+    path = paths.database_path(db_path)
     backup.daily_backup(path, clock())
     db = Database(path)
     with db.write() as conn:

@@ -7,8 +7,11 @@ are found here so that ``pip install .`` works from any directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+
+from drillbreak.errors import UserError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 APP_NAME = "drillbreak"
@@ -49,6 +52,47 @@ def default_db_path() -> Path:
     if env:
         return Path(env).expanduser()
     return user_data_dir() / "drillbreak.sqlite3"
+
+
+def database_path(given: Path | None = None) -> Path:
+    """The database to open: ``given`` (``--db``), else ``DRILLBREAK_DB``, else the default.
+
+    Only the default location's folder is created (readable by the user only).  A
+    path the user named, with ``--db`` or ``DRILLBREAK_DB``, must be in a folder that
+    exists: a typo there would otherwise start an empty database that looks like
+    lost progress.
+    """
+    if given is not None:
+        path, source = Path(given), "--db"
+    elif os.environ.get("DRILLBREAK_DB"):
+        path, source = default_db_path(), "DRILLBREAK_DB"
+    else:
+        path = default_db_path()
+        try:
+            make_private_dirs(path.parent)
+        except OSError as exc:
+            raise UserError(
+                f"{path.parent}: cannot create the database folder ({exc.strerror}); pass --db PATH"
+            ) from None
+        return path
+    if not path.parent.is_dir():
+        raise UserError(
+            f"{path.parent}: no such folder for the database given with {source}; "
+            "create the folder or fix the path"
+        )
+    return path
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and its missing parents, each one 0700 (the user's only)."""
+    missing: list[Path] = []
+    here = Path(folder)
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for each in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            os.mkdir(each, 0o700)
 
 
 def config_path() -> Path:

@@ -3,11 +3,29 @@
 Parsing and validating YAML is most of what start-up costs with a big
 collection (10k cards: ~0.45 s to parse, ~0.04 s to read back from here).  Each
 deck file's :class:`FileResult` is pickled under the user cache dir, keyed by
-everything its parse depends on: the file's path, size and mtime, the names
-shown in problem messages, the known demo names, and the loader's own source
-files (so a changed parser never serves an old result).  Entries are written
-atomically; a missing, stale, corrupt or unreadable entry just means the file is
-parsed again.  ``drillbreak lint`` never uses the cache: authors get a real check.
+everything its parse depends on: the file's identity and change stamps (below),
+the names shown in problem messages, the known demo names, and the loader's own
+source files (so a changed parser never serves an old result).  Entries are
+written atomically; a missing, stale, corrupt or unreadable entry just means the
+file is parsed again.  ``drillbreak lint`` never uses the cache: authors get a
+real check.
+
+The key is the file's device, inode, size, mtime *and ctime* (nanoseconds), all
+from one ``stat``, so a hit reads nothing but the entry.  Size and mtime alone
+are not enough: an edit to the same size with the old mtime put back (``cp -p``,
+``rsync -t``, tar, ``touch -r``) would be served stale.  The ctime is set by the
+kernel on every write, rename and ``utime`` and cannot be set by users, so such
+an edit changes the key.  Timestamps are coarse, though (a kernel tick, 4 ms; a
+second or more on some file systems), so two edits within one tick can share
+every stamp: a file whose ctime is under ``RACY_NS`` old is keyed by its content
+as well (as git does for "racily clean" files).  A content hash for every file
+would be as safe but must read and hash every deck at every start, which is the
+work this cache exists to skip; here only just-edited files are read.
+
+Entries are pickles, and unpickling runs code, so the cache trusts only itself:
+the folder is created 0700, and it is not used at all when it is not owned by
+the current user or is group- or world-writable; an entry is read only when the
+opened file is a regular file owned by the user with no group or world write bit.
 
 ``DRILLBREAK_CACHE_DIR`` moves the cache; set it to ``off`` to turn it off.
 """
@@ -18,14 +36,20 @@ import contextlib
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from drillbreak.deck import loader
 from drillbreak.deck.problems import display_path
+from drillbreak.paths import make_private_dirs
 
 FORMAT = 2  # bump when a cached class changes shape
+# File timestamps are coarse (a kernel tick; seconds on some file systems): a file whose
+# ctime is this recent is also keyed by its content.
+RACY_NS = 2_000_000_000
 # Modules whose code decides what a parse returns.
 _PARSER_MODULES = ("cloze", "loader", "models", "problems", "sanitize", "variants", "yamlsource")
 
@@ -56,12 +80,28 @@ def _code_stamp() -> tuple:
     return tuple(stamps)
 
 
+def _stamp(path: Path, st: os.stat_result) -> tuple:
+    """What an edit of ``path`` cannot leave unchanged (see the module docstring)."""
+    stamp: tuple = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if time.time_ns() - st.st_ctime_ns < RACY_NS:
+        # Changed moments ago: a second change within the same clock tick would keep
+        # every timestamp, so the content decides (it is about to be read anyway).
+        stamp += (hashlib.sha256(path.read_bytes()).hexdigest(),)
+    return stamp
+
+
+def _trusted(st: os.stat_result, kind: Callable[[int], bool]) -> bool:
+    """Owned by this user, of the expected kind, and writable by no one else."""
+    return kind(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 class DeckCache:
     def __init__(self, root: Path, demo_names: Iterable[str] | None = None) -> None:
         self.root = Path(root)
         self.demo_names = set(demo_names) if demo_names is not None else None
         names = sorted(self.demo_names) if self.demo_names is not None else None
         self._salt = (FORMAT, _code_stamp(), names)
+        self._private: bool | None = None  # checked on first use
         self.hits = 0
         self.misses = 0
 
@@ -77,9 +117,16 @@ class DeckCache:
             st = path.stat()
         except OSError:
             return loader.load_file(path, self.demo_names)
+        if not self._usable():
+            self.misses += 1
+            return loader.load_file(path, self.demo_names)
         where = str(path.resolve())
         prefix = _digest(where)
-        key = _digest(where, display_path(path), st.st_size, st.st_mtime_ns, self._salt)
+        try:
+            stamp = _stamp(path, st)
+        except OSError:
+            return loader.load_file(path, self.demo_names)
+        key = _digest(where, display_path(path), stamp, self._salt)
         entry = self.root / f"{prefix}-{key}.pickle"
         result = self._read(entry)
         if result is not None:
@@ -90,9 +137,21 @@ class DeckCache:
         self._write(entry, prefix, result)
         return result
 
+    def _usable(self) -> bool:
+        """Whether the cache folder is private to this user (created 0700 if missing)."""
+        if self._private is None:
+            try:
+                make_private_dirs(self.root)
+                self._private = _trusted(os.stat(self.root), stat.S_ISDIR)
+            except OSError:  # cannot be created: the cache only costs speed
+                self._private = False
+        return self._private
+
     def _read(self, entry: Path) -> loader.FileResult | None:
         try:
             with open(entry, "rb") as f:
+                if not _trusted(os.fstat(f.fileno()), stat.S_ISREG):
+                    return None  # planted by someone else: never unpickled
                 result = pickle.load(f)
         except OSError:  # not there yet, or the cache folder is unusable
             return None
@@ -104,7 +163,6 @@ class DeckCache:
 
     def _write(self, entry: Path, prefix: str, result: loader.FileResult) -> None:
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as f:

@@ -21,8 +21,9 @@ COMMANDS = ("export", "import", "optimize", "schema")
 
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    # --db/--decks/--debug sit on the leaf parsers only: a parser's defaults would
-    # overwrite what an outer one parsed.
+    # ``common`` holds --db/--decks/--debug without defaults (drillbreak.cli's top parser
+    # has them), so a leaf keeps what was given before the command.  They sit on the leaf
+    # parsers only: --decks given at two nested levels would not add up.
     export = sub.add_parser("export", help="export decks to Anki, or the review log")
     export_sub = export.add_subparsers(dest="export_what", metavar="WHAT", required=True)
     anki = export_sub.add_parser("anki", parents=[common], help="decks -> an Anki package (.apkg)")
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int | None:
 def _db_path(args: argparse.Namespace) -> Path:
     from drillbreak import paths
 
-    return Path(args.db) if getattr(args, "db", None) else paths.default_db_path()
+    return paths.database_path(getattr(args, "db", None))
 
 
 def _writable_target(path: Path) -> None:

@@ -9,6 +9,7 @@ each rating is its own committed transaction.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from drillbreak.store import migrations
 from drillbreak.store.tables import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 10_000
+CHECKPOINT_WAIT_MS = 100
 
 
 class StoreError(UserError):
@@ -55,16 +57,19 @@ class Database:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path) if str(path) != ":memory:" else Path(":memory:")
-        if str(self.path) != ":memory:":
-            self._prepare_dir()
-        url = f"sqlite:///{self.path}" if str(self.path) != ":memory:" else "sqlite://"
-        poolclass = NullPool if str(self.path) != ":memory:" else None
-        kwargs = {"poolclass": poolclass} if poolclass else {}
-        self.engine: Engine = create_engine(
-            url,
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-            **kwargs,
-        )
+        memory = str(self.path) == ":memory:"
+        if not memory:
+            self._create_private()
+        # The path goes to sqlite3 as a path, never pasted into a URL: "?", "%" and "#"
+        # are ordinary file name characters.  Absolute, so that SQLite never reads a
+        # name such as "file:x" as a URI.
+        target = ":memory:" if memory else os.path.abspath(self.path)
+
+        def connect() -> sqlite3.Connection:
+            return sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+        kwargs = {} if memory else {"poolclass": NullPool}
+        self.engine: Engine = create_engine("sqlite://", creator=connect, **kwargs)
         event.listen(self.engine, "connect", _on_connect)
         event.listen(self.engine, "begin", _on_begin)
         self._conn: Connection | None = None
@@ -74,13 +79,22 @@ class Database:
             self.close()
             raise _friendly(exc, self.path) from None
 
-    def _prepare_dir(self) -> None:
-        folder = self.path.parent
+    def _create_private(self) -> None:
+        """Create a new database file readable by the user only (0600); SQLite gives
+        its -wal and -shm files the same mode.  An existing file keeps its mode."""
+        if self.path.exists():
+            return
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:  # created meanwhile by another process
+            pass
+        except (FileNotFoundError, NotADirectoryError):
+            raise StoreError(
+                f"{self.path.parent}: no such folder; create it first or pass --db PATH"
+            ) from None
         except OSError as exc:
             raise StoreError(
-                f"{folder}: cannot create the database folder ({exc.strerror}); pass --db PATH"
+                f"{self.path}: cannot create the database ({exc.strerror}); pass --db PATH"
             ) from None
 
     # One long-lived connection: cheap transactions, and "connect" pragmas run once.
@@ -91,10 +105,26 @@ class Database:
         return self._conn
 
     def close(self) -> None:
+        """Checkpoint the WAL into the database file and close."""
         if self._conn is not None:
+            if not self._conn.closed and not self._conn.in_transaction():
+                self._checkpoint()
             self._conn.close()
             self._conn = None
         self.engine.dispose()
+
+    def _checkpoint(self) -> None:
+        # Copies the WAL into the database and empties it, so the file alone holds
+        # everything (a copy, a sync tool).  Another process reading or writing can keep
+        # it from finishing: then it gives up after CHECKPOINT_WAIT_MS instead of the
+        # busy timeout, and the last connection to close finishes it.
+        raw = self.conn.connection.dbapi_connection
+        with contextlib.suppress(sqlite3.Error):
+            raw.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -151,6 +181,8 @@ class Database:
                     f"knows {SCHEMA_VERSION}); upgrade drillbreak"
                 )
             migrations.upgrade(conn, version)
+        if version < SCHEMA_VERSION:  # the schema changed: write it to the database file
+            self._checkpoint()
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
