@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
+import fsrs
 import pytest
 from conftest import write_deck
 
-from drillbreak.clock import FakeClock, to_ms
+from drillbreak.clock import FakeClock, from_ms, to_ms
 from drillbreak.deck.loader import load_collection
+from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end, day_start
+from drillbreak.schedule.fsrs_adapter import SchedState
 from drillbreak.schedule.settings import Settings
 from drillbreak.store import cards, settings_store
-from drillbreak.store.tables import LEARNING, NEW, REVIEW
+from drillbreak.store.db import StoreError
+from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW
 from drillbreak.study.scope import select_items
 from drillbreak.study.session import StudySession
 
@@ -38,6 +44,35 @@ def review_rows(db):
 def card_row(db, key, deck="sample"):
     with db.read() as conn:
         return cards.get_by_key(conn, deck, key)
+
+
+def oracle(settings: Settings, *, fuzz: bool = False) -> fsrs.Scheduler:
+    """fsrs itself with the learner's settings: the independent reference for intervals."""
+    return fsrs.Scheduler(
+        parameters=settings.parameters or fsrs.scheduler.DEFAULT_PARAMETERS,
+        desired_retention=settings.desired_retention,
+        learning_steps=[timedelta(seconds=s) for s in settings.learning_steps],
+        relearning_steps=[timedelta(seconds=s) for s in settings.relearning_steps],
+        maximum_interval=settings.maximum_interval_days,
+        enable_fuzzing=fuzz,
+    )
+
+
+def fsrs_fuzz_range(settings: Settings, card: fsrs.Card, rating: int, when: datetime):
+    """The fewest and most days fsrs's own fuzz can give this review (its random() at 0 and 1)."""
+    days = []
+    for draw in (0.0, 1.0 - 1e-12):
+        with mock.patch.object(fsrs.scheduler, "random", lambda d=draw: d):
+            after, _ = oracle(settings, fuzz=True).review_card(card, fsrs.Rating(rating), when)
+        days.append((after.due - when) / timedelta(days=1))
+    return days[0], days[1]
+
+
+def review_log(db):
+    with db.read() as conn:
+        return conn.exec_driver_sql(
+            "SELECT reviewed_at_ms, interval_ms, due_after_ms FROM review_log ORDER BY id"
+        ).all()
 
 
 def test_new_card_daily_limit(tmp_path, db, clock):
@@ -124,6 +159,7 @@ def test_shown_interval_is_the_stored_interval(tmp_path, db, clock):
 
 
 def test_review_interval_fuzz_matches_stored(tmp_path, db, clock):
+    """The fuzzed interval on the button is the one stored, even when the rating comes later."""
     items = many_cards(tmp_path, 5)
     s = session(db, items, clock)
     while s.next_card() is not None:
@@ -133,8 +169,126 @@ def test_review_interval_fuzz_matches_stored(tmp_path, db, clock):
         s = session(db, items, clock)
         while (cur := s.next_card()) is not None:
             expected = cur.outcomes[3].after.due_ms
+            random.seed(len(review_log(db)))  # the global generator plays no part
+            clock.advance(minutes=4)
             s.rate(3)
-            assert card_row(db, cur.item.key, "many").due_ms == expected
+            assert card_row(db, cur.item.key, "many").due_ms == expected + 4 * 60_000
+
+
+def test_outcome_is_computed_at_rating_time(tmp_path, db, clock):
+    """Each rating comes 3 minutes after the card was shown: fsrs (the oracle, fuzzing off) must
+    be told the rating time, the log must say the same, and the due date must be the one on
+    the button moved by those 3 minutes."""
+    items = many_cards(tmp_path, 1)
+    settings = Settings()
+    reference = oracle(settings)
+    card_id = None
+    expected: fsrs.Card | None = None
+    fuzzed = 0
+    for rating in (1, 3, 3, 3, 4, 2, 3, 1, 3, 3, 4, 3):
+        s = session(db, items, clock)
+        cur = s.next_card()
+        assert cur is not None and cur.item.key == "c0"
+        if expected is None:
+            card_id = cur.row.id
+            expected = fsrs.Card(card_id=card_id, due=clock.now)
+        shown = cur.outcomes[rating]
+        clock.advance(minutes=3)
+        rated_at = clock.now
+        low, high = fsrs_fuzz_range(settings, expected, rating, rated_at)
+        s.rate(rating)
+        expected, _ = reference.review_card(expected, fsrs.Rating(rating), rated_at)
+
+        row = card_row(db, "c0", "many")
+        logged_at, interval_ms, due_after_ms = review_log(db)[-1]
+        assert row.last_review_ms == logged_at == to_ms(rated_at)
+        assert row.due_ms == due_after_ms == shown.after.due_ms + 3 * 60_000
+        assert interval_ms == row.due_ms - to_ms(rated_at)
+        assert (row.stability, row.difficulty) == (expected.stability, expected.difficulty)
+        assert (row.state, row.step) == (
+            {
+                fsrs.State.Learning: LEARNING,
+                fsrs.State.Relearning: RELEARNING,
+                fsrs.State.Review: REVIEW,
+            }[expected.state],
+            expected.step,
+        )
+        if expected.state == fsrs.State.Review and low != high:
+            fuzzed += 1
+            assert low <= interval_ms / 86_400_000 <= high
+        else:
+            assert row.due_ms == to_ms(expected.due)
+        clock.set(from_ms(row.due_ms))
+    assert fuzzed >= 3
+
+
+def test_fuzz_is_seeded_by_card_and_review_count():
+    """Preview and rating agree without any global seed; the fuzz still varies by card and
+    by review, within fsrs's range around the unfuzzed interval."""
+    settings = Settings()
+    scheduler = fsrs_adapter.make_scheduler(settings)
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    state = SchedState(REVIEW, None, 40.0, 5.0, to_ms(now), to_ms(now - timedelta(days=40)))
+    fsrs_card = fsrs.Card(
+        card_id=1,
+        state=fsrs.State.Review,
+        stability=40.0,
+        difficulty=5.0,
+        due=now,
+        last_review=now - timedelta(days=40),
+    )
+    low, high = fsrs_fuzz_range(settings, fsrs_card, 3, now)
+    random.seed(1)
+    first = fsrs_adapter.preview(scheduler, 11, state, 5, now)[3]
+    random.seed(2)
+    assert fsrs_adapter.review(scheduler, 11, state, 5, 3, now) == first
+    by_card = {fsrs_adapter.review(scheduler, c, state, 5, 3, now).interval for c in range(40)}
+    by_reps = {fsrs_adapter.review(scheduler, 11, state, r, 3, now).interval for r in range(40)}
+    assert len(by_card) > 3 and len(by_reps) > 3
+    assert all(low <= i / timedelta(days=1) <= high for i in by_card | by_reps)
+
+
+def test_failed_writes_leave_the_session_unchanged(sample_dir, db, clock, monkeypatch):
+    """rate, suspend, bury and undo: a StoreError leaves the card on screen, the action can
+    be retried, and exactly one review row results."""
+    items = select_items(load_collection([sample_dir]))
+    s = session(db, items, clock)
+    real_write = db.write
+    failures = []
+
+    def failing_write():
+        if failures:
+            failures.pop()
+            raise StoreError("the database stayed busy for too long; try again")
+        return real_write()
+
+    monkeypatch.setattr(db, "write", failing_write)
+
+    def attempt(action, *args):
+        before = (s.current, list(s.learning), list(s.main), len(s.history), s.studied)
+        failures.append(1)
+        with pytest.raises(StoreError):
+            action(*args)
+        assert (s.current, list(s.learning), list(s.main), len(s.history), s.studied) == before
+        return action(*args)
+
+    first = s.next_card()
+    attempt(s.rate, 3)
+    assert [r[0] for r in review_rows(db)] == [first.row.id]
+    assert s.studied == 1 and s.current is None
+    attempt(s.undo)
+    assert review_rows(db) == [] and s.current.item.key == first.item.key
+    attempt(s.rate, 4)
+    assert len(review_rows(db)) == 1
+    second = s.next_card()
+    attempt(s.suspend)
+    assert card_row(db, second.item.key).suspended
+    third = s.next_card()
+    attempt(s.bury)
+    assert card_row(db, third.item.key).buried_until_ms is not None
+    attempt(s.undo)
+    assert card_row(db, third.item.key).buried_until_ms is None
+    assert s.current.item.key == third.item.key
 
 
 def test_undo_restores_card_and_log(sample_dir, db, clock):

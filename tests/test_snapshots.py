@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -23,12 +22,6 @@ cards:
     front: "[bold red]not bold[/] [link=http://x]not a link[/link] \\e[31mno colour\\e[0m \\e]52;c;Zm9v\\a end"
     back: "tab\\tand bell\\a gone"
 """
-
-
-@pytest.fixture(autouse=True)
-def _deterministic_fuzz():
-    """fsrs fuzzes review intervals with the global random module."""
-    random.seed(20260302)
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def run(db_path: Path, *, retention: bool, threads: int, out: TextIO) -> int:
     try:
         rows = load_reviews(db)
         with db.read() as conn:
-            settings = settings_store.load(conn)
+            settings = settings_store.load(conn, drop_invalid_parameters=True)
     finally:
         db.close()
     cards = histories(rows)

@@ -241,12 +241,13 @@ def optimize(
     better = metrics["fitted"]["log_loss"] <= baseline["log_loss"] + 1e-12
     db = Database(db_path)
     try:
-        if better:
-            with db.write() as conn:
-                current = settings_store.load(conn)
-                settings_store.save(conn, current.with_changes(parameters=tuple(parameters)))
-        with db.read() as conn:
-            desired = settings_store.load(conn).desired_retention
+        with db.write() as conn:
+            # stored parameters fsrs would refuse are replaced: by the fit, or else the defaults
+            current = settings_store.load(conn, drop_invalid_parameters=True)
+            if better:
+                current = current.with_changes(parameters=tuple(parameters))
+            settings_store.save(conn, current)
+        desired = current.desired_retention
     finally:
         db.close()
     result = OptimizeResult(

@@ -1,16 +1,21 @@
 """The bridge to ``fsrs``: rows <-> fsrs.Card, and the four outcomes of a review.
 
-The outcomes are computed once, before the learner rates; the one chosen is
-stored exactly as shown (fsrs fuzzes intervals, so computing again could differ).
+The outcomes are previewed when a card is shown (the button labels) and computed
+again at rating time, so fsrs is told the real review time.  fsrs's own fuzz draws
+from the global ``random``; here, as in Anki, the fuzz factor comes from a generator
+seeded by the card and its review count, so the interval on a button is the interval
+stored (shifted by the time that passed between showing and rating).
 """
 
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import fsrs
+from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
 from drillbreak.clock import from_ms, to_ms
 from drillbreak.schedule.settings import Settings
@@ -28,16 +33,25 @@ _FROM_FSRS = {v: k for k, v in _TO_FSRS.items()}
 
 
 def make_scheduler(settings: Settings) -> fsrs.Scheduler:
-    kwargs = {}
-    if settings.parameters is not None:
-        kwargs["parameters"] = tuple(settings.parameters)
+    """fsrs with the learner's settings; fuzz is applied by ``review``, not by fsrs."""
     return fsrs.Scheduler(
+        parameters=parameters_of(settings),
         desired_retention=settings.desired_retention,
         learning_steps=tuple(timedelta(seconds=s) for s in settings.learning_steps),
         relearning_steps=tuple(timedelta(seconds=s) for s in settings.relearning_steps),
         maximum_interval=settings.maximum_interval_days,
-        **kwargs,
+        enable_fuzzing=False,
     )
+
+
+def parameters_of(settings: Settings) -> tuple[float, ...]:
+    """The learner's fitted FSRS parameters, or fsrs's defaults."""
+    return tuple(settings.parameters) if settings.parameters is not None else DEFAULT_PARAMETERS
+
+
+def decay(settings: Settings) -> float:
+    """The forgetting curve's decay (negative) for the learner's parameters."""
+    return -float(parameters_of(settings)[20])
 
 
 @dataclass(frozen=True)
@@ -88,17 +102,44 @@ def from_fsrs_card(card: fsrs.Card) -> SchedState:
     )
 
 
-def preview(
-    scheduler: fsrs.Scheduler, card_id: int, s: SchedState, now: datetime
-) -> dict[int, Outcome]:
-    """The state each rating would give, computed once for display and storage."""
+def review(
+    scheduler: fsrs.Scheduler, card_id: int, s: SchedState, reps: int, rating: int, now: datetime
+) -> Outcome:
+    """The state ``rating`` gives at ``now``; ``reps`` (reviews so far) seeds the fuzz."""
     card = to_fsrs_card(card_id, s, now)
-    outcomes = {}
-    for rating in RATINGS:
-        after, _log = scheduler.review_card(card, fsrs.Rating(rating), now)
-        new = from_fsrs_card(after)
-        outcomes[rating] = Outcome(rating, new, from_ms(new.due_ms) - now)
-    return outcomes
+    after, _log = scheduler.review_card(card, fsrs.Rating(rating), now)
+    if after.state == fsrs.State.Review:
+        days = fuzzed_days((after.due - now).days, scheduler.maximum_interval, card_id, reps)
+        after.due = now + timedelta(days=days)
+    new = from_fsrs_card(after)
+    return Outcome(rating, new, from_ms(new.due_ms) - now)
+
+
+def preview(
+    scheduler: fsrs.Scheduler, card_id: int, s: SchedState, reps: int, now: datetime
+) -> dict[int, Outcome]:
+    """The state each rating would give at ``now``: the labels of the rating buttons."""
+    return {rating: review(scheduler, card_id, s, reps, rating, now) for rating in RATINGS}
+
+
+def fuzz_range(days: int, maximum_interval: int) -> tuple[int, int]:
+    """The interval range fsrs/Anki fuzz ``days`` into (fsrs's FUZZ_RANGES)."""
+    delta = 1.0
+    for r in FUZZ_RANGES:
+        delta += r["factor"] * max(min(float(days), r["end"]) - r["start"], 0.0)
+    high = min(round(days + delta), maximum_interval)
+    low = min(max(2, round(days - delta)), high)
+    return low, high
+
+
+def fuzzed_days(days: int, maximum_interval: int, card_id: int, reps: int) -> int:
+    """Anki's fuzz: review intervals of 2.5 days or more move within their fuzz range,
+    by a factor drawn from a generator seeded by the card and its review count."""
+    if days < 2.5:
+        return days
+    low, high = fuzz_range(days, maximum_interval)
+    factor = random.Random(f"{card_id}:{reps}").random()
+    return low + math.floor(factor * (high - low + 1))
 
 
 def retrievability(
@@ -110,10 +151,6 @@ def retrievability(
     factor = 0.9 ** (1 / decay) - 1
     days = max(0.0, (now_ms - last_review_ms) / 86_400_000)
     return (1 + factor * days / stability) ** decay
-
-
-def decay_of(scheduler: fsrs.Scheduler) -> float:
-    return -float(scheduler.parameters[20])
 
 
 def format_interval(delta: timedelta) -> str:

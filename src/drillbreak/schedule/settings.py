@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
+
+from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from drillbreak.errors import UserError
 
@@ -40,8 +43,8 @@ class Settings:
             problems.append("learning steps must be positive durations")
         if self.leech_threshold < 1:
             problems.append("leech threshold must be at least 1")
-        if self.parameters is not None and len(self.parameters) != 21:
-            problems.append("FSRS parameters must be 21 numbers")
+        if self.parameters is not None and (bad := parameter_problems(self.parameters)):
+            problems.append(invalid_parameters_message(bad))
         if problems:
             raise UserError("; ".join(problems))
         return self
@@ -61,6 +64,26 @@ class Settings:
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes).validated()
+
+
+def parameter_problems(parameters: Sequence[object]) -> list[str]:
+    """Why fsrs.Scheduler would refuse ``parameters`` (the bounds it checks), if it would."""
+    if len(parameters) != len(LOWER_BOUNDS_PARAMETERS):
+        return [f"{len(parameters)} numbers instead of {len(LOWER_BOUNDS_PARAMETERS)}"]
+    return [
+        f"parameters[{i}] = {value!r} is outside [{low}, {high}]"
+        for i, (value, low, high) in enumerate(
+            zip(parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
+        )
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high
+    ]
+
+
+def invalid_parameters_message(problems: list[str]) -> str:
+    return (
+        f"stored FSRS parameters are invalid: {', '.join(problems)}; "
+        "run `drillbreak optimize` again to replace them"
+    )
 
 
 _STEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")

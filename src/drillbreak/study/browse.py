@@ -12,13 +12,11 @@ from datetime import datetime
 from drillbreak.clock import from_ms, to_ms
 from drillbreak.deck.items import StudyItem, deck_items
 from drillbreak.deck.loader import Collection
-from drillbreak.schedule.fsrs_adapter import retrievability
-from drillbreak.store import cards
+from drillbreak.schedule.fsrs_adapter import decay, retrievability
+from drillbreak.store import cards, settings_store
 from drillbreak.store.db import Database
 from drillbreak.store.tables import NEW, STATE_NAMES
 from drillbreak.study import content
-
-DEFAULT_DECAY = -0.1542
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,7 @@ class BrowseRow:
 def load_rows(db: Database, collection: Collection, now: datetime) -> list[BrowseRow]:
     items = [i for d in collection.decks for i in deck_items(d)]
     with db.read() as conn:
+        curve = decay(settings_store.load(conn))  # the learner's fitted forgetting curve
         stored = {
             (r.deck, r.key): r for r in cards.rows_for_decks(conn, [d.id for d in collection.decks])
         }
@@ -57,7 +56,7 @@ def load_rows(db: Database, collection: Collection, now: datetime) -> list[Brows
             continue
         r = None
         if row.state != NEW:
-            r = retrievability(row.stability, row.last_review_ms, now_ms, DEFAULT_DECAY)
+            r = retrievability(row.stability, row.last_review_ms, now_ms, curve)
         text = " ".join(
             [
                 item.deck_id,

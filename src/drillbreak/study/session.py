@@ -2,7 +2,10 @@
 
 The session is UI-agnostic: the Textual app and plain mode both drive it.  Each
 rating is committed to the database before ``rate`` returns, so nothing the
-learner did is lost if the process dies before the next card shows.
+learner did is lost if the process dies before the next card shows.  ``rate``,
+``suspend``, ``bury`` and ``undo`` change the session only after their write has
+committed: when the write raises (StoreError), the session is as it was and the
+action can be retried.
 """
 
 from __future__ import annotations
@@ -142,7 +145,7 @@ class StudySession:
                 settings = settings_store.load(conn)
         self.settings = settings
         self.scheduler = fsrs_adapter.make_scheduler(self.settings)
-        self._decay = fsrs_adapter.decay_of(self.scheduler)
+        self._decay = fsrs_adapter.decay(self.settings)
         self.started_at = clock()
         self.current: Current | None = None
         self.learning: list[CardRow] = []
@@ -235,7 +238,11 @@ class StudySession:
 
     def _present(self, row: CardRow, now: datetime) -> Current:
         item = self.items[row.deck][row.key]
-        outcomes = {} if self.cram else fsrs_adapter.preview(self.scheduler, row.id, row.sched, now)
+        outcomes = (
+            {}
+            if self.cram
+            else fsrs_adapter.preview(self.scheduler, row.id, row.sched, row.reps, now)
+        )
         card = item.card
         order: list[int] = []
         if card.type in ("choice", "diagnosis"):
@@ -291,7 +298,8 @@ class StudySession:
         duration = min(MAX_DURATION_MS, max(0, to_ms(now) - to_ms(cur.shown_at)))
         if self.cram:
             return self._rate_cram(cur, rating, now, duration, snapshot)
-        outcome = cur.outcomes[rating]
+        # computed again at rating time: fsrs must be told when the review happened
+        outcome = fsrs_adapter.review(self.scheduler, row.id, row.sched, row.reps, rating, now)
         after = outcome.after
         lapse = row.state == REVIEW and rating == grading.AGAIN
         lapses = row.lapses + (1 if lapse else 0)
@@ -410,11 +418,12 @@ class StudySession:
         """Undo the last rating, suspend or bury; that card is shown again."""
         if not self.history:
             return None
-        action = self.history.pop()
+        action = self.history[-1]
         with self.db.write() as conn:
             if action.review_id is not None:
                 reviews.remove(conn, action.review_id)
             cards.restore(conn, action.prev)
+        self.history.pop()
         snap = action.snapshot
         self.learning, self.main = snap.learning, snap.main
         self.studied, self.correct = snap.studied, snap.correct
