@@ -285,12 +285,10 @@ class StudyScreen(Screen):
     def _in_thread(self, call: Callable[[], Any], then: Callable[[Any], None]) -> None:
         """Run ``call`` off the event loop; ``then(result)`` runs here once it returned.
 
-        Until then the keys that change the session are ignored (no double rating).
+        Until then check_action ignores the keys that change the session (no double rating).
         A StoreError leaves the session unchanged (the core's contract): the card stays
         on screen with the message, and pressing the key again retries.
         """
-        if self.saving:
-            return
         self.saving = True
         lock = self.app.db_lock
 
