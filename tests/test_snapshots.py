@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import write_deck
-from test_tui import DECK
+from helpers.pilot import wait_shown
+from test_tui import DECK, to_card, wait_card, wait_decks
 
 from drillbreak.clock import FakeClock
 from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
@@ -64,29 +65,24 @@ def _seed(decks, db) -> None:
     ctx.close()
 
 
-async def wait_for(pilot, name: str) -> None:
-    for _ in range(100):
-        await pilot.pause()
-        if type(pilot.app.screen).__name__ == name:
-            await pilot.pause()
-            return
-    raise AssertionError(name)
-
-
 def test_decks_screen(snap_compare, decks, tmp_path):
     app = app_for(decks, tmp_path, seed_history=True)
-    assert snap_compare(app, terminal_size=SIZE, run_before=lambda p: wait_for(p, "DecksScreen"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=wait_decks)
 
 
 def test_study_question(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_card(pilot, "basic-one")
+
     app = app_for(decks, tmp_path, StudyRequest(("tui",)))
-    assert snap_compare(app, terminal_size=SIZE, run_before=lambda p: wait_for(p, "StudyScreen"))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
 
 
 def test_study_answer(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "StudyScreen")
+        await wait_card(pilot, "basic-one")
         await pilot.press("space")
+        await wait_shown(pilot, "A literal answer", "#answer")
 
     app = app_for(decks, tmp_path, StudyRequest(("tui",)))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -94,8 +90,11 @@ def test_study_answer(snap_compare, decks, tmp_path):
 
 def test_choice_feedback(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "StudyScreen")
-        await pilot.press("space", "3", "b", "enter")
+        await wait_card(pilot, "basic-one")
+        await pilot.press("space", "3")
+        await wait_card(pilot, "pick")
+        await pilot.press("b", "enter")
+        await wait_shown(pilot, "Not quite.", "#prompt")
 
     app = app_for(decks, tmp_path, StudyRequest(("tui",)))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -103,8 +102,7 @@ def test_choice_feedback(snap_compare, decks, tmp_path):
 
 def test_diagnosis_evidence(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "StudyScreen")
-        await pilot.press("space", "3", "a", "enter", "3")
+        await to_card(pilot, "diag")
 
     app = app_for(decks, tmp_path, StudyRequest(("tui",)))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -112,9 +110,9 @@ def test_diagnosis_evidence(snap_compare, decks, tmp_path):
 
 def test_open_rubric(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "StudyScreen")
-        await pilot.press("space", "3", "a", "enter", "3", "a", "enter", "3")
+        await to_card(pilot, "essay")
         await pilot.press(*"noise everywhere", "ctrl+s")
+        await wait_shown(pilot, "mentions validation", "#rubric")
 
     app = app_for(decks, tmp_path, StudyRequest(("tui",)))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -122,9 +120,11 @@ def test_open_rubric(snap_compare, decks, tmp_path):
 
 def test_summary(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "StudyScreen")
-        await pilot.press("space", "4", "escape")
-        await wait_for(pilot, "SummaryScreen")
+        await wait_card(pilot, "basic-one")
+        await pilot.press("space", "4")
+        await wait_card(pilot, "pick")
+        await pilot.press("escape")
+        await wait_shown(pilot, "Session finished")
 
     app = app_for(decks, tmp_path, StudyRequest(("tui",)))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -132,9 +132,9 @@ def test_summary(snap_compare, decks, tmp_path):
 
 def test_browse(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "DecksScreen")
+        await wait_decks(pilot)
         await pilot.press("b")
-        await wait_for(pilot, "BrowseScreen")
+        await wait_shown(pilot, "5 of 5 cards", "#browse-count")
 
     app = app_for(decks, tmp_path, seed_history=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -142,9 +142,9 @@ def test_browse(snap_compare, decks, tmp_path):
 
 def test_stats(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "DecksScreen")
+        await wait_decks(pilot)
         await pilot.press("t")
-        await wait_for(pilot, "StatsScreen")
+        await wait_shown(pilot, "True retention", "#stats-today")
 
     app = app_for(decks, tmp_path, seed_history=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -152,9 +152,9 @@ def test_stats(snap_compare, decks, tmp_path):
 
 def test_settings(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "DecksScreen")
+        await wait_decks(pilot)
         await pilot.press("o")
-        await wait_for(pilot, "SettingsScreen")
+        await wait_shown(pilot, "0.9", "#desired_retention")
 
     app = app_for(decks, tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
@@ -162,7 +162,7 @@ def test_settings(snap_compare, decks, tmp_path):
 
 def test_injection_rendered_literally(snap_compare, decks, tmp_path):
     async def run(pilot):
-        await wait_for(pilot, "StudyScreen")
+        await wait_shown(pilot, "[bold red]not bold[/]", "#question")
         text = pilot.app.export_screenshot()
         assert "[bold red]not bold[/]" in text.replace("&#160;", " ")
         assert "\x1b" not in text

@@ -1,16 +1,26 @@
-"""Pilot tests for every key flow; each checks the database, not only the screen."""
+"""Pilot tests for every key flow; each checks the database, not only the screen.
+
+Every test waits for what it then asserts on (the card's question on screen, the
+row in the database): ratings are written in a thread, so the screen moves on a
+little after the key press, later still on a busy machine.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import write_deck
+from helpers.pilot import shown, wait_shown, wait_until
 
 from drillbreak.clock import FakeClock
+from drillbreak.store import db as store_db
+from drillbreak.store.db import StoreError
 from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
+from drillbreak.tui.screens.study import StudyScreen
 
 DECK = """
 deck: tui
@@ -56,6 +66,12 @@ cards:
         keywords: [validation]
     model_answer: Fitting noise; validation loss rises.
 """
+QUESTION = {
+    "basic-one": "What is [bold]this[/bold]?",
+    "pick": "Which is right?",
+    "diag": "Loss went up.",
+    "essay": "Explain overfitting",
+}
 
 
 def reviews(db: Path) -> list[tuple]:
@@ -100,121 +116,158 @@ def make_app(setup, study=True, **kw) -> DrillbreakApp:
     return DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
 
 
-async def ready(pilot, screen: str) -> None:
-    for _ in range(100):
-        await pilot.pause()
-        if type(pilot.app.screen).__name__ == screen:
-            return
-    raise AssertionError(f"{screen} never appeared; at {pilot.app.screen}")
+def key_of(app) -> str | None:
+    screen = app.screen
+    if not isinstance(screen, StudyScreen) or screen.current is None:
+        return None
+    return screen.current.item.key
 
 
-def key_of(app) -> str:
-    return app.screen.session.current.item.key
+async def wait_card(pilot, key: str) -> None:
+    """Until card ``key`` is drawn (its question in #question) and the screen takes keys."""
+    app = pilot.app
+
+    def drawn() -> bool:
+        return (
+            key_of(app) == key
+            and not app.screen.saving
+            and QUESTION[key] in shown(app, "#question")
+        )
+
+    await wait_until(pilot, drawn, f"card {key!r} on screen")
+
+
+async def wait_decks(pilot) -> None:
+    await wait_shown(pilot, "TUI deck", "#decks")
+
+
+async def to_card(pilot, key: str) -> None:
+    """Study from the first card to ``key``, rating each card on the way Good."""
+    await wait_card(pilot, "basic-one")
+    steps = {
+        "basic-one": (("space", "3"), "pick"),
+        "pick": (("a", "enter", "3"), "diag"),
+        "diag": (("a", "enter", "3"), "essay"),
+    }
+    at = "basic-one"
+    while at != key:
+        keys, at = steps[at]
+        await pilot.press(*keys)
+        await wait_card(pilot, at)
+
+
+def deck_row(app) -> list[str]:
+    """The TUI deck's row on the decks screen: title words, then new, learn, due, total."""
+    line = next(ln for ln in shown(app, "#decks").splitlines() if "TUI deck" in ln)
+    return line.split()
 
 
 async def test_reveal_and_rate(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
-        assert key_of(app) == "basic-one"
+        await wait_card(pilot, "basic-one")
         await pilot.press("3")  # not revealed yet: rating keys do nothing
+        await pilot.press("h")
+        await wait_shown(pilot, "Hint: think", "#hint")
+        assert key_of(app) == "basic-one" and not app.screen.saving
         assert reviews(setup[1]) == []
         await pilot.press("space")
-        assert app.screen.session.current.revealed
+        await wait_shown(pilot, "A literal answer", "#answer")
         await pilot.press("3")
-        await pilot.pause()
+        await wait_card(pilot, "pick")
         assert reviews(setup[1]) == [("basic-one", 3, 0)]
-        assert key_of(app) == "pick"
 
 
 async def test_undo(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
+        await wait_card(pilot, "basic-one")
         await pilot.press("space", "4")
+        await wait_card(pilot, "pick")
         assert len(reviews(setup[1])) == 1
         await pilot.press("u")
-        await pilot.pause()
+        await wait_card(pilot, "basic-one")
         assert reviews(setup[1]) == []
-        assert key_of(app) == "basic-one"
         assert card(setup[1], "basic-one")[0] == 0  # back to new
 
 
 async def test_choice_feedback_and_override(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
-        await pilot.press("space", "3")
-        assert key_of(app) == "pick"
+        await to_card(pilot, "pick")
         await pilot.press("b")  # picks choice b (the wrong one), not bury
         await pilot.press("enter")
+        await wait_shown(pilot, "Not quite.", "#prompt")
         cur = app.screen.session.current
         assert cur.feedback is not None and not cur.feedback.correct
         assert cur.suggested == 1
         assert card(setup[1], "pick")[2] is None  # not buried
         await pilot.press("4")  # override the suggested Again
-        await pilot.pause()
+        await wait_card(pilot, "diag")
         assert reviews(setup[1])[-1] == ("pick", 4, 0)
 
 
 async def test_choice_enter_takes_suggestion(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
-        await pilot.press("space", "3", "a", "enter")
+        await to_card(pilot, "pick")
+        await pilot.press("a", "enter")
+        await wait_shown(pilot, "Correct!", "#prompt")
         assert app.screen.session.current.feedback.correct
         await pilot.press("enter")  # enter after feedback = the suggested rating (Good)
-        await pilot.pause()
+        await wait_card(pilot, "diag")
         assert reviews(setup[1])[-1] == ("pick", 3, 0)
 
 
 async def test_diagnosis_table_toggle(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
-        await pilot.press("space", "3", "a", "enter", "3")
-        assert key_of(app) == "diag"
-        table = app.screen.query_one("#evidence-table")
-        assert not table.display
+        await to_card(pilot, "diag")
+        assert "━━ train_loss" in shown(app, "#evidence-chart")
+        assert shown(app, "#evidence-table") == ""
         await pilot.press("t")
-        assert table.display
-        await pilot.press("a", "enter", "enter")
-        await pilot.pause()
+        await wait_shown(pilot, "train_loss", "#evidence-table")
+        assert shown(app, "#evidence-chart") == ""
+        await pilot.press("a", "enter")
+        await wait_shown(pilot, "Correct!", "#prompt")
+        await pilot.press("enter")
+        await wait_card(pilot, "essay")
         assert reviews(setup[1])[-1] == ("diag", 3, 0)
 
 
 async def test_open_card_typing_and_rubric(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
-        await pilot.press("space", "3", "a", "enter", "3", "a", "enter", "3")
-        assert key_of(app) == "essay"
+        await to_card(pilot, "essay")
         # letters and digits typed go into the text box, never to the screen's bindings
         await pilot.press(*"it fits noise 1 s b u")
-        area = app.screen.query_one("#typed")
-        assert area.text == "it fits noise 1 s b u"
+        await wait_shown(pilot, "it fits noise 1 s b u", "#typed")
+        assert app.screen.query_one("#typed").text == "it fits noise 1 s b u"
         assert len(reviews(setup[1])) == 3 and card(setup[1], "essay")[1] == 0
         await pilot.press("ctrl+s")
+        await wait_shown(pilot, "mentions validation", "#rubric")
         cur = app.screen.session.current
         assert cur.revealed and cur.covered == {0}
         assert cur.suggested == 2  # half the rubric -> Hard
         await pilot.press("down", "space")  # tick the second point
-        assert cur.covered == {0, 1} and cur.suggested == 3
+        await wait_until(pilot, lambda: cur.covered == {0, 1}, "the second point ticked")
+        assert cur.suggested == 3
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(pilot, lambda: len(reviews(setup[1])) == 4, "the essay's rating stored")
         assert reviews(setup[1])[-1] == ("essay", 3, 0)
 
 
 async def test_suspend_and_bury(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
+        await wait_card(pilot, "basic-one")
         await pilot.press("s")
-        await pilot.pause()
+        await wait_card(pilot, "pick")
         assert card(setup[1], "basic-one")[1] == 1
         await pilot.press("a", "enter")  # choice card answered, then bury it
+        await wait_shown(pilot, "Correct!", "#prompt")
         await pilot.press("b")
-        await pilot.pause()
+        await wait_card(pilot, "diag")
         assert card(setup[1], "pick")[2] is not None
         assert reviews(setup[1]) == []
 
@@ -222,19 +275,23 @@ async def test_suspend_and_bury(setup):
 async def test_session_summary_and_back_to_decks(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
+        await to_card(pilot, "pick")
         await pilot.press("escape")
-        await ready(pilot, "SummaryScreen")
+        await wait_shown(pilot, "Session finished")
+        assert "Cards studied   1" in shown(app)
+        assert "Answered right  1 (100%)" in shown(app)
         await pilot.press("enter")
-        await ready(pilot, "DecksScreen")
+        await wait_decks(pilot)
+        assert deck_row(app) == ["TUI", "deck", "3", "1", "0", "4"]  # new, learn, due, total
 
 
 async def test_decks_screen_enter_studies(setup):
     app = make_app(setup, study=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "DecksScreen")
+        await wait_decks(pilot)
+        assert deck_row(app) == ["TUI", "deck", "4", "0", "0", "4"]
         await pilot.press("enter")
-        await ready(pilot, "StudyScreen")
+        await wait_card(pilot, "basic-one")
         assert app.screen.session.decks == ["tui"]
 
 
@@ -242,128 +299,249 @@ async def test_broken_deck_listed(setup):
     write_deck(setup[0], "broken.yaml", "deck: broken\ntitle: B\ncards:\n  - id: x\n    front: y\n")
     app = make_app(setup, study=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "DecksScreen")
-        text = str(app.screen.query_one("#broken").render())
-        assert "broken.yaml:4:5" in text and "missing required field 'back'" in text
+        await wait_decks(pilot)
+        broken = str(app.screen.query_one("#broken").render())  # a long path: wrapped on screen
+        assert "broken.yaml:4:5" in broken and "missing required field 'back'" in broken
 
 
 async def test_browse_search_and_suspend(setup):
     app = make_app(setup, study=False)
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot, "DecksScreen")
+        await wait_decks(pilot)
         await pilot.press("b")
-        await ready(pilot, "BrowseScreen")
+        await wait_shown(pilot, "4 of 4 cards", "#browse-count")
         await pilot.press("slash", *"type:open", "enter")
+        await wait_shown(pilot, "1 of 4 cards", "#browse-count")
         assert [r.key for r in app.screen.shown] == ["essay"]
+        assert "essay" in shown(app, "#cards")
         await pilot.press("s")
-        await pilot.pause()
-        assert card(setup[1], "essay")[1] == 1
+        await wait_until(pilot, lambda: card(setup[1], "essay")[1] == 1, "essay suspended")
         await pilot.press("s")
-        await pilot.pause()
-        assert card(setup[1], "essay")[1] == 0
+        await wait_until(pilot, lambda: card(setup[1], "essay")[1] == 0, "essay unsuspended")
         await pilot.press("enter")
-        await ready(pilot, "PreviewScreen")
+        await wait_shown(pilot, "Explain overfitting", "#preview")
+        assert "Fitting noise" in shown(app, "#preview")
+
+
+async def test_browse_suspend_store_error_is_a_message(setup):
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_decks(pilot)
+        await pilot.press("b")
+        await wait_shown(pilot, "4 of 4 cards", "#browse-count")
+        with failing_writes(app.ctx.db, 1):
+            await pilot.press("s")
+            await wait_until(pilot, lambda: notified(app, "the disk is full"), "the error shown")
+        assert card(setup[1], "basic-one")[1] == 0
+        assert not app._exit_renderables and app.return_code is None
+
+
+async def open_settings(pilot) -> None:
+    await wait_decks(pilot)
+    await pilot.press("o")
+    await wait_until(pilot, lambda: pilot.app.screen.query("#new_per_day"), "the settings form")
+
+
+def stored_settings(db: Path) -> str | None:
+    con = sqlite3.connect(db)
+    try:
+        row = con.execute("SELECT value FROM setting WHERE key='settings'").fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
 
 
 async def test_settings_saved(setup):
     app = make_app(setup, study=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(pilot, "DecksScreen")
-        await pilot.press("o")
-        await ready(pilot, "SettingsScreen")
-        field = app.screen.query_one("#new_per_day")
-        field.value = "7"
+        await open_settings(pilot)
+        app.screen.query_one("#new_per_day").value = "7"
         app.screen.query_one("#learning_steps").value = "30s 5m"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-    con = sqlite3.connect(setup[1])
-    stored = con.execute("SELECT value FROM setting WHERE key='settings'").fetchone()[0]
-    con.close()
+        await wait_until(pilot, lambda: stored_settings(setup[1]), "the settings stored")
+    stored = stored_settings(setup[1])
     assert '"new_per_day": 7' in stored and '"learning_steps": [30, 300]' in stored
 
 
 async def test_settings_reject_bad_input(setup):
     app = make_app(setup, study=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(pilot, "DecksScreen")
-        await pilot.press("o")
-        await ready(pilot, "SettingsScreen")
+        await open_settings(pilot)
         app.screen.query_one("#desired_retention").value = "5"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert "between 0.70 and 0.99" in str(app.screen.query_one("#settings-error").render())
-    con = sqlite3.connect(setup[1])
-    assert con.execute("SELECT count(*) FROM setting").fetchone()[0] == 0
-    con.close()
+        await wait_shown(pilot, "between 0.70 and 0.99", "#settings-error")
+    assert stored_settings(setup[1]) is None
 
 
 async def test_stats_screen_opens(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
-        await pilot.press("space", "3", "escape", "enter")
-        await ready(pilot, "DecksScreen")
+        await to_card(pilot, "pick")
+        await pilot.press("escape")
+        await wait_shown(pilot, "Session finished")
+        await pilot.press("enter")
+        await wait_decks(pilot)
         await pilot.press("t")
-        await ready(pilot, "StatsScreen")
-        assert "1 review ·" in str(app.screen.query_one("#stats-today").render())
+        await wait_shown(pilot, "1 review ·", "#stats-today")
 
 
 async def test_remapped_key(setup):
     app = make_app(setup, keys={"study.bury": "z"})
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
+        await wait_card(pilot, "basic-one")
         await pilot.press("z")
-        await pilot.pause()
+        await wait_card(pilot, "pick")
         assert card(setup[1], "basic-one")[2] is not None
 
 
 async def test_card_text_is_literal(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "StudyScreen")
+        await wait_card(pilot, "basic-one")
         assert "[bold]this[/bold]" in app.export_screenshot().replace("&#160;", " ")
 
 
-async def test_bad_database_path_exits_with_message(tmp_path):
+async def test_bad_database_path_exits_with_message(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
     app = DrillbreakApp(AppOptions(db_path=blocker / "x.sqlite3", include_shipped=False))
     async with app.run_test() as pilot:
-        for _ in range(50):
-            await pilot.pause()
+        await wait_until(pilot, lambda: app.return_code is not None, "the app to exit")
     assert app.return_code == 1
+    message = "".join(capsys.readouterr().err.split())  # printed wrapped to the terminal
+    assert message.startswith("drillbreak:error:") and str(blocker) in message
 
 
 async def test_no_color_respected(setup, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(setup, study=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "DecksScreen")
+        await wait_decks(pilot)
         assert app.no_color
 
 
 async def test_theme_remembered(setup):
     app = make_app(setup, study=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        await ready(pilot, "DecksScreen")
-        await pilot.press("o")
-        await ready(pilot, "SettingsScreen")
+        await open_settings(pilot)
         app.screen.query_one("#theme").value = "nord"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_until(pilot, lambda: "nord" in (stored_settings(setup[1]) or ""), "theme stored")
     again = make_app(setup, study=False)
     async with again.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "DecksScreen")
+        await wait_decks(pilot)
         assert again.theme == "nord"
 
 
 async def test_command_palette_opens_stats(setup):
     app = make_app(setup, study=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot, "DecksScreen")
+        await wait_decks(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.screen.query("CommandInput"), "the command palette")
         await pilot.press(*"Statistics")
-        await pilot.pause(0.3)
+        await wait_shown(pilot, "Reviews, retention, forecast")  # the hit's help line
         await pilot.press("enter")
-        await ready(pilot, "StatsScreen")
+        await wait_shown(pilot, "0 reviews ·", "#stats-today")
+
+
+# store errors while studying: the card stays, the key can be pressed again --------------
+@contextmanager
+def failing_writes(db, times: int):
+    """``db.write`` raises the disk-full StoreError ``times`` times, then works again."""
+    real = db.write
+    left = [times]
+
+    @contextmanager
+    def write():
+        if left[0] > 0:
+            left[0] -= 1
+            raise StoreError(f"{db.path}: the disk is full; free some space")
+        with real() as conn:
+            yield conn
+
+    db.write = write
+    try:
+        yield
+    finally:
+        del db.write
+
+
+def notified(app, text: str) -> bool:
+    return any(text in n.message and n.severity == "error" for n in app._notifications)
+
+
+async def test_store_error_while_rating_keeps_the_card(setup):
+    app = make_app(setup)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_card(pilot, "basic-one")
+        await pilot.press("space")
+        await wait_shown(pilot, "A literal answer", "#answer")
+        with failing_writes(app.screen.session.db, 1):
+            await pilot.press("3")
+            await wait_until(pilot, lambda: notified(app, "the disk is full"), "the error shown")
+            assert key_of(app) == "basic-one" and not app.screen.saving
+            assert QUESTION["basic-one"] in shown(app, "#question")
+            assert "A literal answer" in shown(app, "#answer")
+            assert reviews(setup[1]) == []
+            await pilot.press("3")  # retried: now it is stored
+            await wait_card(pilot, "pick")
+        assert reviews(setup[1]) == [("basic-one", 3, 0)]
+        assert app.return_code is None
+
+
+@contextmanager
+def writer_holding_lock(db: Path):
+    """Another process's connection holding the write lock (BEGIN IMMEDIATE)."""
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+async def test_locked_database_says_busy_and_the_rating_can_be_retried(setup, monkeypatch):
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 20)
+    app = make_app(setup)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_card(pilot, "basic-one")
+        await pilot.press("space")
+        await wait_shown(pilot, "A literal answer", "#answer")
+        with writer_holding_lock(setup[1]):
+            await pilot.press("3")
+            await wait_until(pilot, lambda: notified(app, "busy"), "the busy message")
+            assert key_of(app) == "basic-one" and not app.screen.saving
+            assert reviews(setup[1]) == []
+        await pilot.press("3")
+        await wait_card(pilot, "pick")
+        assert reviews(setup[1]) == [("basic-one", 3, 0)]
+
+
+async def test_screen_answers_keys_while_a_rating_waits_for_the_database(setup, monkeypatch):
+    # The write waits as long as the other connection holds the lock (a 120 s busy
+    # timeout, never reached): the screen must go on answering keys meanwhile.
+    monkeypatch.setattr(store_db, "BUSY_TIMEOUT_MS", 120_000)
+    app = make_app(setup)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_card(pilot, "basic-one")
+        await pilot.press("space")
+        await wait_shown(pilot, "A literal answer", "#answer")
+        with writer_holding_lock(setup[1]) as other:
+            await pilot.press("3")
+            await pilot.press("h")
+            await wait_shown(pilot, "Hint: think", "#hint")
+            await pilot.press("3", "4", "u", "s", "escape")  # ignored while the write waits
+            await wait_shown(pilot, "saving…", "#study-status")
+            assert key_of(app) == "basic-one" and app.screen.saving
+            assert reviews(setup[1]) == []
+            other.rollback()
+            await wait_card(pilot, "pick")
+        assert reviews(setup[1]) == [("basic-one", 3, 0)]
+        assert card(setup[1], "basic-one")[1:] == (0, None)  # neither suspended nor buried
+
+
+def test_star_import_of_the_app_module():
+    namespace: dict[str, object] = {}
+    exec("from drillbreak.tui.app import *", namespace)
+    assert {"DrillbreakApp", "AppOptions", "StudyRequest", "run_app"} <= namespace.keys()

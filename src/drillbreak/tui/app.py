@@ -8,6 +8,7 @@ and the worker posts a message when done (it never touches widgets).
 from __future__ import annotations
 
 import argparse
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,6 @@ from drillbreak.tui.theme import DRILLBREAK_THEME
 
 if TYPE_CHECKING:
     from drillbreak.context import Context
-    from drillbreak.study.session import StudySession
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ class DrillbreakApp(App):
         self.clock = clock
         self.ctx: Context | None = None
         self.first_card_shown = False  # set once a study card is drawn (benchmarks wait on it)
+        # Held by a worker thread while it uses the database; closing waits for it.
+        self.db_lock = threading.Lock()
         self.register_theme(DRILLBREAK_THEME)
         self.theme = DRILLBREAK_THEME.name
 
@@ -122,6 +124,8 @@ class DrillbreakApp(App):
         from drillbreak.tui.screens.study import StudyScreen
 
         assert self.ctx is not None
+        if self._still_saving():
+            return
         try:
             items = select_items(self.ctx.collection, request.decks, request.tag)
             session = StudySession(
@@ -163,8 +167,17 @@ class DrillbreakApp(App):
         from drillbreak.tui.screens.stats import StatsScreen
 
         screens = {"browse": BrowseScreen, "stats": StatsScreen, "settings": SettingsScreen}
-        if self.ctx is not None:
+        if self.ctx is not None and not self._still_saving():
             self.push_screen(screens[name]())
+
+    def _still_saving(self) -> bool:
+        """True while a study screen writes in a thread; say so rather than read meanwhile."""
+        from drillbreak.tui.screens.study import StudyScreen
+
+        if any(isinstance(s, StudyScreen) and s.saving for s in self.screen_stack):
+            self.notify("Still saving the last answer; try again in a moment.", severity="warning")
+            return True
+        return False
 
     def open_demo(self, name: str) -> None:
         try:
@@ -182,7 +195,8 @@ class DrillbreakApp(App):
 
     def on_unmount(self) -> None:
         if self.ctx is not None:
-            self.ctx.close()
+            with self.db_lock:  # an answer being written commits (or fails) before the close
+                self.ctx.close()
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -199,4 +213,4 @@ def run_app(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-__all__ = ["DrillbreakApp", "AppOptions", "StudyRequest", "run_app", "StudySession"]
+__all__ = ["AppOptions", "DrillbreakApp", "StudyRequest", "run_app"]

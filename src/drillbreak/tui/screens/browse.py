@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Markdown, Static
 
+from drillbreak.store.db import StoreError
 from drillbreak.study import browse, content
 
 MAX_ROWS = 1000
@@ -76,7 +77,11 @@ class BrowseScreen(Screen):
         row = self._current()
         if row is None:
             return
-        browse.set_suspended(self.app.ctx.db, row.card_id, not row.suspended)
+        try:
+            browse.set_suspended(self.app.ctx.db, row.card_id, not row.suspended)
+        except StoreError as exc:  # disk full, database busy: nothing changed, try again
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
         query = self.query_one(Input).value
         cursor = self.query_one(DataTable).cursor_row
         self.rows = browse.load_rows(self.app.ctx.db, self.app.ctx.collection, self.app.clock())

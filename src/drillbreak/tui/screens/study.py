@@ -1,24 +1,36 @@
 """The study screen: one card at a time, Anki's keys.
 
 All decisions (grading, scheduling, undo) live in the core StudySession; this
-screen only draws the current card and forwards keys.
+screen only draws the current card and forwards keys.  Session calls that use the
+database (rate, undo, suspend, bury, the summary) run in a thread, so a busy
+database never freezes the screen; a store error (disk full, database locked)
+leaves the card on screen with a one-line message, and the key can be pressed again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static, TextArea
 
+from drillbreak.store.db import StoreError
 from drillbreak.study import content
-from drillbreak.study.session import Current, StudySession
+from drillbreak.study.session import Current, RatingResult, StudySession, Summary
 from drillbreak.tui.widgets.choice_list import ChoiceList
 from drillbreak.tui.widgets.evidence import EvidenceView
 from drillbreak.tui.widgets.rating_bar import RatingBar
 from drillbreak.tui.widgets.rubric_list import RubricList
+
+# While a database call is in flight, only these actions run: they leave the session alone.
+_WHILE_SAVING = frozenset({"hint", "toggle_table"})
 
 
 class StudyScreen(Screen):
@@ -39,10 +51,23 @@ class StudyScreen(Screen):
         Binding("escape", "back", "End", id="study.end"),
     ]
 
+    class Saved(Message, bubble=False):
+        """A session call made in a thread returned (``error`` is None) or failed."""
+
+        def __init__(
+            self, then: Callable[[Any], None], result: Any, error: StoreError | None
+        ) -> None:
+            super().__init__()
+            self.then = then
+            self.result = result
+            self.error = error
+
     def __init__(self, session: StudySession, title: str) -> None:
         super().__init__()
         self.session = session
         self.deck_title = title
+        self.saving = False  # a session call is running in a thread
+        self._numbers = (0, 0, 0, 0)  # remaining, new, learn, review: kept while saving
 
     def compose(self) -> ComposeResult:
         yield Static(id="study-status")
@@ -169,24 +194,31 @@ class StudyScreen(Screen):
 
     def _update_status(self) -> None:
         s = self.session
-        new, learn, due = s.counts()
+        if not self.saving:  # a thread may be changing the queues: keep the last numbers
+            self._numbers = (s.remaining, *s.counts())
+        remaining, new, learn, due = self._numbers
         elapsed = int((s.clock() - s.started_at).total_seconds())
         text = Text()
         title = self.deck_title if len(self.deck_title) <= 28 else self.deck_title[:27] + "…"
         text.append(f" {title} ", style="bold reverse")
-        text.append(f" {s.remaining} left ")
+        text.append(f" {remaining} left ")
         text.append(f"{new} new", style="cyan")
         text.append(" · ")
         text.append(f"{learn} learn", style="red")
         text.append(" · ")
         text.append(f"{due} review", style="green")
         text.append(f"  {elapsed // 60:02d}:{elapsed % 60:02d}", style="dim")
-        if self.current is not None:
-            text.append(f"  {self.current.item.type}", style="dim italic")
+        cur = self.current
+        if cur is not None:
+            text.append(f"  {cur.item.type}", style="dim italic")
+        if self.saving:
+            text.append("  saving…", style="bold yellow")
         self.query_one("#study-status", Static).update(text)
 
     # actions ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.saving and action not in _WHILE_SAVING:
+            return False
         cur = self.current
         if cur is None:
             return action == "back"
@@ -242,38 +274,76 @@ class StudyScreen(Screen):
 
     def _toggle_point(self, index: int) -> None:
         cur = self.current
-        if cur is None:
+        if cur is None or self.saving:
             return
         self.session.toggle_point(index)
         self.query_one(RubricList).covered = cur.covered
         labels = {r: o.label for r, o in cur.outcomes.items()}
         self.query_one(RatingBar).show(labels, cur.suggested)
 
+    # database calls: one at a time, in a thread --------------------------------------
+    def _in_thread(self, call: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """Run ``call`` off the event loop; ``then(result)`` runs here once it returned.
+
+        Until then check_action ignores the keys that change the session (no double rating).
+        A StoreError leaves the session unchanged (the core's contract): the card stays
+        on screen with the message, and pressing the key again retries.
+        """
+        self.saving = True
+        lock = self.app.db_lock
+
+        def work() -> None:
+            with lock:
+                try:
+                    result = call()
+                except StoreError as exc:
+                    self.post_message(self.Saved(then, None, exc))
+                else:
+                    self.post_message(self.Saved(then, result, None))
+
+        self.run_worker(work, thread=True, group="study-db", name="study-db")
+
+    def on_study_screen_saved(self, message: StudyScreen.Saved) -> None:
+        self.saving = False
+        if message.error is not None:
+            self.notify(str(message.error), title="Not saved", severity="error", markup=False)
+            self._update_status()
+            return
+        message.then(message.result)
+
     def action_rate(self, rating: int) -> None:
         cur = self.current
         if cur is None or not cur.revealed:
             return
-        result = self.session.rate(rating)  # committed before the next card is shown
+        self._in_thread(partial(self.session.rate, rating), self._rated)
+
+    def _rated(self, result: RatingResult) -> None:
+        # committed: only now is the next card shown
         if result.message:
             self.notify(result.message, title="Leech", severity="warning", timeout=10, markup=False)
         self.show_next()
 
     def action_undo(self) -> None:
-        if self.session.undo() is not None:
+        self._in_thread(self.session.undo, self._undone)
+
+    def _undone(self, action: object) -> None:
+        if action is not None:
             self.notify("Undone.", timeout=2)
             self._draw(self.session.current)
 
     def action_suspend(self) -> None:
         if self.current is not None:
-            self.session.suspend()
-            self.notify("Card suspended (unsuspend it in Browse).", timeout=3)
-            self.show_next()
+            note = "Card suspended (unsuspend it in Browse)."
+            self._in_thread(self.session.suspend, partial(self._set_aside, note))
 
     def action_bury(self) -> None:
         if self.current is not None:
-            self.session.bury()
-            self.notify("Card buried until tomorrow.", timeout=3)
-            self.show_next()
+            note = "Card buried until tomorrow."
+            self._in_thread(self.session.bury, partial(self._set_aside, note))
+
+    def _set_aside(self, note: str, _result: None) -> None:
+        self.notify(note, timeout=3)
+        self.show_next()
 
     def action_hint(self) -> None:
         cur = self.current
@@ -298,9 +368,12 @@ class StudyScreen(Screen):
         self._finish()
 
     def _finish(self) -> None:
+        self._in_thread(self.session.summary, self._show_summary)
+
+    def _show_summary(self, summary: Summary) -> None:
         from drillbreak.tui.screens.summary import SummaryScreen
 
-        self.app.switch_screen(SummaryScreen(self.session.summary(), self.session.messages))
+        self.app.switch_screen(SummaryScreen(summary, self.session.messages))
 
 
 def _highlight(answer: str, hits: dict[int, list[str]]) -> Text:

@@ -8,7 +8,17 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from drillbreak.tui.widgets.line_chart import LineChart
+from drillbreak.tui.widgets.line_chart import LineChart, Series
+
+
+def evidence_series(evidence) -> dict[str, Series]:
+    """Each column other than x, against x: what the chart draws."""
+    xs = [float(x) for x in evidence.columns[evidence.x]]
+    return {
+        name: (xs, [float(v) for v in values])
+        for name, values in evidence.columns.items()
+        if name != evidence.x
+    }
 
 
 class EvidenceView(Vertical):
@@ -24,14 +34,10 @@ class EvidenceView(Vertical):
             Text.assemble((title, "bold"), ("   (t: table)", "dim"))
         )
         chart = self.query_one(LineChart)
-        if hasattr(chart, "clear"):
-            chart.clear()
-        xs = list(evidence.columns[evidence.x])
-        for name, values in evidence.columns.items():
-            if name != evidence.x:
-                chart.set_series(name, xs, list(values))
-        if hasattr(chart, "x_label"):
-            chart.x_label = evidence.x
+        chart.clear()
+        for name, (xs, ys) in evidence_series(evidence).items():
+            chart.set_series(name, xs, ys)
+        chart.x_label = evidence.x
         self.query_one("#evidence-table", Static).update(_table(evidence))
         self.show_table(False)
 

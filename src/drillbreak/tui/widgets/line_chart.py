@@ -12,7 +12,8 @@ widget around it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -35,6 +36,7 @@ COLOURS = (
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 # Series with at most this many points get a visible marker at each point.
 _MARK_POINTS = 16
+_MAX = sys.float_info.max
 
 Series = tuple[list[float], list[float | None]]
 
@@ -54,6 +56,36 @@ def format_tick(value: float) -> str:
 
 def _finite(v: float | None) -> bool:
     return v is not None and math.isfinite(v)
+
+
+def _widen(v: float, least: float, *, keep_low: bool = False) -> tuple[float, float]:
+    """A range around (or, with ``keep_low``, above) ``v`` for a constant series; the
+    margin grows with ``v`` so that it still shows at 1e17, and stays finite at 1.8e308."""
+    pad = max(least, abs(v) / 10)
+    if keep_low and math.isfinite(v + 2 * pad):
+        return v, v + 2 * pad
+    return max(v - pad, -_MAX), min(v + pad, _MAX)
+
+
+def _scale(lo: float, hi: float) -> Callable[[float], float]:
+    """Map [lo, hi] (lo < hi) onto [0, 1]; hi - lo may be larger than the largest float."""
+    span = hi - lo
+    if math.isfinite(span):
+        return lambda v: (v - lo) / span
+    half = hi / 2 - lo / 2
+    return lambda v: (v / 2 - lo / 2) / half
+
+
+def _middle(lo: float, hi: float) -> float:
+    total = lo + hi
+    return total / 2 if math.isfinite(total) else lo / 2 + hi / 2
+
+
+def _power10(v: float) -> float:
+    try:
+        return 10.0**v
+    except OverflowError:
+        return _MAX
 
 
 def _legend(names: Sequence[str], colours: Sequence[str], width: int) -> list[Text]:
@@ -88,7 +120,8 @@ def render_chart(
 
     ``None`` or non-finite y values are gaps.  ``y_min`` / ``y_max`` fix the y range
     (values outside are drawn at the edge); ``x_log`` puts x on a log scale
-    (points with x <= 0 are skipped).
+    (points with x <= 0 are skipped).  Any finite numbers draw, 1e17 constants and
+    ranges of +-1e308 included.
     """
     names = list(series)
     out = Text(no_wrap=True, overflow="crop")
@@ -113,7 +146,22 @@ def render_chart(
             line.append((t, float(y)) if t is not None and _finite(y) else None)
         pts.append(line)
     flat = [p for line in pts for p in line if p is not None]
-    legend = _legend(names, colours, max(10, width - 2))
+    if flat:
+        x0, x1 = min(p[0] for p in flat), max(p[0] for p in flat)
+        data_lo, data_hi = min(p[1] for p in flat), max(p[1] for p in flat)
+        fixed_lo = y_min is not None and math.isfinite(y_min)
+        fixed_hi = y_max is not None and math.isfinite(y_max)
+        y0 = y_min if fixed_lo else data_lo
+        y1 = y_max if fixed_hi else data_hi
+        if y1 <= y0:
+            y0, y1 = _widen(y0, 0.5, keep_low=fixed_lo or fixed_hi)
+        if x1 == x0:
+            x0, x1 = _widen(x0, 1.0)
+        labels = [format_tick(y1), format_tick(_middle(y0, y1)), format_tick(y0)]
+        label_w = max(len(s) for s in labels)
+    else:
+        label_w = 0
+    legend = _legend(names, colours, max(10, width - label_w - 2))
     fixed = (1 if header.cell_len else 0) + 2 + len(legend)
     rows = height - fixed
     if rows < 2 and legend:  # drop the legend before giving up
@@ -128,17 +176,7 @@ def render_chart(
         out.append("(too small to draw)", style="dim")
         return out
 
-    x0, x1 = min(p[0] for p in flat), max(p[0] for p in flat)
-    data_lo, data_hi = min(p[1] for p in flat), max(p[1] for p in flat)
-    y0 = y_min if y_min is not None else data_lo
-    y1 = y_max if y_max is not None else data_hi
-    if y1 <= y0:
-        y0, y1 = (y0 - 0.5, y0 + 0.5) if y_min is None and y_max is None else (y0, y0 + 1)
-    if x1 == x0:
-        x0, x1 = x0 - 1, x1 + 1
-
-    labels = [format_tick(y1), format_tick((y0 + y1) / 2), format_tick(y0)]
-    label_w = max(len(s) for s in labels)
+    x_frac, y_frac = _scale(x0, x1), _scale(y0, y1)
     cols = width - label_w - 2
     dot_w, dot_h = cols * 2, rows * 4
     grid = [[0] * cols for _ in range(rows)]
@@ -152,8 +190,8 @@ def render_chart(
 
     def to_dots(p: tuple[float, float]) -> tuple[int, int]:
         y = min(max(p[1], y0), y1)
-        px = round((p[0] - x0) / (x1 - x0) * (dot_w - 1))
-        py = round((y1 - y) / (y1 - y0) * (dot_h - 1))
+        px = round(x_frac(p[0]) * (dot_w - 1))
+        py = round((1 - y_frac(y)) * (dot_h - 1))
         return px, py
 
     for s, line in enumerate(pts):
@@ -196,16 +234,20 @@ def render_chart(
             out.append(run, style=run_style)
         out.append("\n")
     out.append(" " * label_w + " └" + "─" * cols + "\n", style="dim")
-    left = format_tick(10**x0 if x_log else x0)
-    right = format_tick(10**x1 if x_log else x1)
+    left = format_tick(_power10(x0) if x_log else x0)
+    right = format_tick(_power10(x1) if x_log else x1)
+    if len(left) + 1 + len(right) > cols:  # a number cut short would mislead: leave it out
+        right = ""
+        left = left if len(left) <= cols else ""
     middle = x_label + (" (log scale)" if x_log and "log" not in x_label else "")
-    gap = max(1, cols - len(left) - len(right))
+    gap = max(0, cols - len(left) - len(right))
     centre = f" {middle} " if middle else ""
     out.append(" " * (label_w + 2) + left, style="dim")
     out.append(centre.center(gap)[:gap] if len(centre) <= gap else " " * gap, style="italic dim")
     out.append(right, style="dim")
     for legend_line in legend:
         out.append("\n" + " " * (label_w + 2))
+        legend_line.truncate(cols)  # a name longer than the chart is cut
         out.append_text(legend_line)
     return out
 

@@ -1,0 +1,173 @@
+"""A diagnosis chart draws any evidence that lint calls clean, whatever its numbers.
+
+The decks are real YAML read by the loader (what `drillbreak lint` checks), so the
+values are exactly those lint accepts: any float, 1e17 constants and +-1e308 ranges
+included; inf and nan are gaps.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from helpers.pilot import shown, wait_until
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from textual.app import App, ComposeResult
+
+from drillbreak.deck.loader import load_text
+from drillbreak.tui.widgets.evidence import EvidenceView, evidence_series
+from drillbreak.tui.widgets.line_chart import format_tick, render_chart
+
+BRAILLE = {chr(c) for c in range(0x2800, 0x2900)}
+LABEL_CHARS = set("0123456789.e+- ")
+
+
+def _yaml_number(v: float) -> str:
+    if math.isnan(v):
+        return ".nan"
+    if math.isinf(v):
+        return ".inf" if v > 0 else "-.inf"
+    return repr(v)
+
+
+def deck_yaml(columns: dict[str, list[float]]) -> str:
+    body = "\n".join(
+        f"        {name}: [{', '.join(_yaml_number(v) for v in values)}]"
+        for name, values in columns.items()
+    )
+    return f"""\
+deck: chart
+title: Chart
+cards:
+  - id: diag
+    type: diagnosis
+    scenario: Look at the numbers.
+    evidence:
+      x: x
+      columns:
+{body}
+    question: Which?
+    choices:
+      - text: this one
+        correct: true
+      - text: that one
+"""
+
+
+def clean_evidence(columns: dict[str, list[float]]):
+    """The card's evidence, parsed by the loader; None when lint reports an error."""
+    result = load_text(deck_yaml(columns), Path("chart.yaml"))
+    if not result.ok:
+        return None
+    return result.deck.cards[0].evidence
+
+
+def check_drawing(series, width: int, height: int) -> list[str]:
+    """Render and check the shape: ``height`` lines, plot rows ``width`` wide, only
+    braille dots in the plot and plain numbers in the labels.  Returns the lines."""
+    lines = render_chart(series, width, height, x_label="x").plain.split("\n")
+    assert len(lines) == height
+    assert all(len(line) <= width for line in lines)
+    axis = next(i for i, line in enumerate(lines) if "└" in line)
+    assert axis >= 2
+    for row in lines[:axis]:
+        assert len(row) == width
+        label, plot = row.split("┤" if "┤" in row else "│", 1)
+        assert set(label) <= LABEL_CHARS, label  # no "nan", no "inf"
+        assert set(plot) <= BRAILLE | {" "}, plot
+    assert set(lines[axis].strip()) <= {"└", "─"}
+    assert all("━━" in line for line in lines[axis + 2 :])  # the legend
+    assert any(ch in BRAILLE for row in lines[:axis] for ch in row)  # something is drawn
+    return lines
+
+
+def y_labels(lines: list[str]) -> list[str]:
+    return [row.split("┤")[0].strip() for row in lines if "┤" in row]
+
+
+names = st.lists(
+    st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=10).filter(lambda n: n != "x"),
+    min_size=1,
+    max_size=3,
+    unique=True,
+)
+
+
+@st.composite
+def evidence_columns(draw) -> dict[str, list[float]]:
+    n = draw(st.integers(1, 40))
+    column = st.lists(st.floats(), min_size=n, max_size=n)
+    columns = {"x": draw(column)}
+    for name in draw(names):
+        columns[name] = draw(column)
+    return columns
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(evidence_columns(), st.integers(16, 120), st.integers(8, 30))
+def test_any_clean_evidence_draws(columns, width, height):
+    evidence = clean_evidence(columns)
+    assume(evidence is not None)
+    series = evidence_series(evidence)
+    points = [
+        (x, y)
+        for xs, ys in series.values()
+        for x, y in zip(xs, ys, strict=True)
+        if math.isfinite(x) and math.isfinite(y)
+    ]
+    if not points:
+        assert "(no data yet)" in render_chart(series, width, height).plain
+        return
+    lines = check_drawing(series, width, height)
+    lo, hi = min(y for _, y in points), max(y for _, y in points)
+    if lo < hi:  # the y axis spans the data exactly
+        labels = y_labels(lines)
+        assert (labels[0], labels[-1]) == (format_tick(hi), format_tick(lo))
+
+
+def test_constant_column_of_large_values_draws():
+    evidence = clean_evidence({"x": [1.0, 2.0, 3.0], "loss": [1e17, 1e17, 1e17]})
+    assert evidence is not None  # lint calls it clean
+    lines = check_drawing(evidence_series(evidence), 60, 12)
+    assert y_labels(lines) == ["1.1e+17", "1e+17", "9e+16"]  # the constant in the middle
+
+
+def test_range_of_plus_minus_1e308_draws():
+    evidence = clean_evidence(
+        {"x": [-1e308, 0.0, 1e308], "a": [1e308, -1e308, 0.0], "b": [-1.5e308, 1.7e308, 1.0]}
+    )
+    assert evidence is not None
+    lines = check_drawing(evidence_series(evidence), 60, 12)
+    assert y_labels(lines) == ["1.7e+308", "1e+307", "-1.5e+308"]
+    x_axis = lines[lines.index(next(ln for ln in lines if "└" in ln)) + 1].split()
+    assert x_axis == ["-1e+308", "x", "1e+308"]
+    both_large = check_drawing({"a": ([1.0, 2.0], [1e308, 1.7e308])}, 60, 12)
+    assert y_labels(both_large) == ["1.7e+308", "1.3e+308", "1e+308"]  # 1e308 + 1.7e308 = inf
+
+
+def test_constant_largest_float_on_a_log_axis_draws():
+    lines = render_chart({"a": ([1.7e308], [1.7e308])}, 40, 10, x_log=True).plain.split("\n")
+    assert len(lines) == 10
+    assert lines[-2].rstrip().endswith("1.8e+308")  # the axis end, not an overflow
+
+
+class EvidenceApp(App):
+    def __init__(self, evidence) -> None:
+        super().__init__()
+        self.evidence = evidence
+
+    def compose(self) -> ComposeResult:
+        yield EvidenceView()
+
+    def on_mount(self) -> None:
+        self.query_one(EvidenceView).set_evidence(self.evidence)
+
+
+async def test_the_study_widget_draws_a_1e17_constant():
+    evidence = clean_evidence({"x": [1.0, 2.0, 3.0], "loss": [1e17, 1e17, 1e17]})
+    app = EvidenceApp(evidence)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_until(pilot, lambda: "1e+17 ┤" in shown(app, "#evidence-chart"), "the chart")
+        assert "━━ loss" in shown(app, "#evidence-chart")
+    assert app.return_code is None
