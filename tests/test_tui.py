@@ -545,3 +545,30 @@ def test_star_import_of_the_app_module():
     namespace: dict[str, object] = {}
     exec("from drillbreak.tui.app import *", namespace)
     assert {"DrillbreakApp", "AppOptions", "StudyRequest", "run_app"} <= namespace.keys()
+
+
+async def test_invalid_stored_parameters_exit_with_one_line(tmp_path, capsys):
+    """Stored FSRS parameters that fsrs refuses end the start with a message, not a crash."""
+    from drillbreak.schedule.settings import Settings
+    from drillbreak.store import settings_store
+    from drillbreak.store.db import Database
+
+    path = tmp_path / "bad-params.sqlite3"
+    database = Database(path)
+    bad = list(fsrs_default_parameters())
+    bad[4] = 20.0  # fsrs allows 1..10 here
+    with database.write() as conn:
+        settings_store.save(conn, Settings(parameters=tuple(bad)))
+    database.close()
+    app = DrillbreakApp(AppOptions(db_path=path, include_shipped=False))
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.return_code is not None, "the app to exit")
+    assert app.return_code == 1
+    message = "".join(capsys.readouterr().err.split())
+    assert "storedFSRSparametersareinvalid" in message and str(path) in message
+
+
+def fsrs_default_parameters() -> tuple[float, ...]:
+    import fsrs
+
+    return tuple(fsrs.Scheduler().parameters)

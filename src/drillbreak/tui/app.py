@@ -98,6 +98,12 @@ class DrillbreakApp(App):
         except UserError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
+        try:
+            ctx.settings  # noqa: B018  (stored settings that fsrs refuses end the start here)
+        except UserError as exc:
+            ctx.close()
+            self.post_message(LoadFailed(str(exc)))
+            return
         self.post_message(Loaded(ctx))
 
     def on_load_failed(self, message: LoadFailed) -> None:

@@ -81,7 +81,11 @@ class SettingsScreen(Screen):
             error.update(f"✗ {exc}")
             error.display = True
             return
-        ctx.save_settings(settings)
+        try:
+            ctx.save_settings(settings)
+        except UserError as exc:  # the database is busy, full or read-only: keep the edits
+            self.notify(str(exc), title="Not saved", severity="error", markup=False)
+            return
         self.app.apply_theme_setting(settings.theme)
         error.display = False
         self.notify("Settings saved.", timeout=2)
