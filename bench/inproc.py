@@ -201,7 +201,7 @@ def _bare_commits(path, count: int) -> list[float]:
         con.execute("UPDATE card_state SET reps = reps + 1, due_ms = ? WHERE id = ?", (i, cid))
         con.execute(
             "INSERT INTO review_log (card_id, rating, reviewed_at_ms, duration_ms, state_before,"
-            " state_after, interval_ms, cram, prev) VALUES (?, 3, ?, 0, 2, 2, 0, 0, '{}')",
+            " state_after, interval_ms, cram) VALUES (?, 3, ?, 0, 2, 2, 0, 0)",
             (cid, i),
         )
         con.execute("COMMIT")
@@ -212,7 +212,8 @@ def _bare_commits(path, count: int) -> list[float]:
 
 # -- deck loading and lint ---------------------------------------------------------------
 def bench_lint(cfg: Config, ws: Workspace, n: int = 10_000) -> list[Result]:
-    from drillbreak.deck.lint import known_demo_names, lint
+    from drillbreak.context import known_demo_names
+    from drillbreak.deck.lint import lint
     from drillbreak.deck.loader import deck_files, load_collection, load_file
 
     syn = ws.synthetic(n)
@@ -226,7 +227,7 @@ def bench_lint(cfg: Config, ws: Workspace, n: int = 10_000) -> list[Result]:
 
     def run_lint():
         out = io.StringIO()
-        lint([syn.deck_dir], out)
+        lint([syn.deck_dir], out, names)
 
     def load():
         load_collection([syn.deck_dir], names)

@@ -225,7 +225,7 @@ def populate_reviews(db_path: Path, n_reviews: int, *, days: int = 730, seed: in
             con.executemany(
                 "INSERT INTO review_log (card_id, rating, reviewed_at_ms, duration_ms,"
                 " state_before, state_after, interval_ms, due_after_ms, stability_after,"
-                " difficulty_after, cram, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                " difficulty_after, cram) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -16,7 +16,6 @@ from drillbreak.demo_runner.catalog import (
     get_demo,
     list_demos,
     read_meta,
-    refresh,
 )
 from drillbreak.paths import shipped_demos_dir
 
@@ -71,7 +70,6 @@ def test_meta_is_read_without_executing_the_module(tmp_path):
     write(tmp_path, "demokit.py", "import torch\n")
     write(tmp_path, "_private.py", "META = {}\n")
     write(tmp_path, "helper.py", "X = 1\n")
-    refresh()
     infos = list_demos(tmp_path)
     assert [d.name for d in infos] == ["boom"]
     assert infos[0].order == 5
@@ -114,7 +112,6 @@ def test_name_must_match_file(tmp_path):
         'META = {"name": "right", "title": "", "concept": "", "watch_for": "", '
         '"expected_seconds": 1}\n',
     )
-    refresh()
     with pytest.raises(CatalogError, match="does not match"):
         list_demos(tmp_path)
 

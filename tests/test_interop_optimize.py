@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import insert
 
 from drillbreak.clock import to_ms
+from drillbreak.domain import CardState
 from drillbreak.errors import UserError
-from drillbreak.interop.reviews import ReviewRow
 from drillbreak.optimizer import child as child_mod
 from drillbreak.optimizer.data import DAY_MS, MIN_REVIEWS, eligible_reviews
 from drillbreak.optimizer.metrics import log_loss, rmse_bins
@@ -26,12 +26,13 @@ from drillbreak.optimizer.run import OptimizerFailed, optimize
 from drillbreak.schedule.fsrs_adapter import make_scheduler
 from drillbreak.store import settings_store
 from drillbreak.store.db import Database
-from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW, CardState, ReviewLog
+from drillbreak.store.history import ReviewRow
+from drillbreak.store.tables import CardRecord, ReviewLog
 
 _STATE = {
-    fsrs.State.Learning: LEARNING,
-    fsrs.State.Review: REVIEW,
-    fsrs.State.Relearning: RELEARNING,
+    fsrs.State.Learning: CardState.LEARNING,
+    fsrs.State.Review: CardState.REVIEW,
+    fsrs.State.Relearning: CardState.RELEARNING,
 }
 
 # The simulated learner's true memory: unlike the defaults (slower first
@@ -53,12 +54,12 @@ def simulate(db: Database, *, cards: int, days: int, seed: int = 7, cram_every: 
     with db.write() as conn:
         for i in range(cards):
             card_id = conn.execute(
-                insert(CardState.__table__).values(deck="sim", key=f"c{i}", new_order=i)
+                insert(CardRecord.__table__).values(deck="sim", key=f"c{i}", new_order=i)
             ).inserted_primary_key[0]
             now = start + timedelta(days=i * days // (2 * cards))
             card = fsrs.Card(card_id=card_id, due=now)
             true_card = fsrs.Card(card_id=card_id, due=now)
-            before = NEW
+            before = CardState.NEW
             while now < end:
                 if true_card.last_review is None:
                     rating = rng.choices([1, 2, 3, 4], [0.2, 0.1, 0.6, 0.1])[0]

@@ -8,8 +8,8 @@ import json
 
 from drillbreak.clock import to_ms
 from drillbreak.deck.loader import load_collection
+from drillbreak.domain import CardState
 from drillbreak.interop.reviews import FSRS_COLUMNS, load_reviews, write_reviews
-from drillbreak.store.tables import LEARNING, NEW, REVIEW
 from drillbreak.study.scope import select_items
 from drillbreak.study.session import StudySession
 
@@ -56,7 +56,11 @@ def test_fsrs_csv_columns_values_and_no_cram(db, sample_dir, clock):
     assert [int(r["review_time"]) for r in data] == [t for _k, t, _d in times]
     assert [int(r["review_rating"]) for r in data] == [3, 4, 1]
     # the state before each review: new, new, then review
-    assert [int(r["review_state"]) for r in data] == [NEW, NEW, REVIEW]
+    assert [int(r["review_state"]) for r in data] == [
+        CardState.NEW,
+        CardState.NEW,
+        CardState.REVIEW,
+    ]
     assert [int(r["review_duration"]) for r in data] == [d for _k, _t, d in times]
     first_card, second_card = data[0]["card_id"], data[1]["card_id"]
     assert first_card != second_card and data[2]["card_id"] == second_card
@@ -71,7 +75,7 @@ def test_json_has_deck_and_key(db, sample_dir, clock):
     assert [d["key"] for d in data] == [k for k, _t, _d in times]
     assert {d["deck"] for d in data} == {"sample"}
     assert set(data[0]) == {*FSRS_COLUMNS, "deck", "key"}
-    assert data[1]["review_state"] == NEW and data[2]["review_state"] == REVIEW
+    assert data[1]["review_state"] == CardState.NEW and data[2]["review_state"] == CardState.REVIEW
     assert load_reviews(db, ["other-deck"]) == []
 
 
@@ -83,4 +87,4 @@ def test_learning_state_is_recorded_before_a_learning_step(db, sample_dir, clock
     clock.advance(minutes=2)
     session.next_card()
     session.rate(3)
-    assert [r.review_state for r in load_reviews(db)] == [NEW, LEARNING]
+    assert [r.review_state for r in load_reviews(db)] == [CardState.NEW, CardState.LEARNING]

@@ -17,6 +17,7 @@ from test_session import card_row, fsrs_fuzz_range, many_cards, oracle, session
 
 from drillbreak.clock import from_ms, to_ms
 from drillbreak.deck.loader import load_collection
+from drillbreak.domain import CardState
 from drillbreak.errors import UserError
 from drillbreak.optimizer import child
 from drillbreak.optimizer.run import optimize
@@ -24,7 +25,6 @@ from drillbreak.schedule.queue import interleave
 from drillbreak.schedule.settings import Settings
 from drillbreak.store import cards, settings_store
 from drillbreak.store.db import Database
-from drillbreak.store.tables import LEARNING
 from drillbreak.study import browse
 from drillbreak.study.overview import deck_counts
 from drillbreak.study.scope import select_items
@@ -74,7 +74,7 @@ def test_new_card_starts_at_the_first_learning_step(tmp_path, db, clock):
         )
         row = card_row(db, cur.item.key, "many")
         assert expected.state == fsrs.State.Learning
-        assert (row.state, row.step) == (LEARNING, expected.step)
+        assert (row.state, row.step) == (CardState.LEARNING, expected.step)
         assert row.due_ms == to_ms(expected.due)
         assert (row.stability, row.difficulty) == (expected.stability, expected.difficulty)
     assert card_row(db, "c0", "many").due_ms == to_ms(clock.now + timedelta(minutes=10))

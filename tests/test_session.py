@@ -13,13 +13,12 @@ from conftest import write_deck
 
 from drillbreak.clock import FakeClock, from_ms, to_ms
 from drillbreak.deck.loader import load_collection
+from drillbreak.domain import CardState, SchedState
 from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end, day_start
-from drillbreak.schedule.fsrs_adapter import SchedState
 from drillbreak.schedule.settings import Settings
 from drillbreak.store import cards, settings_store
 from drillbreak.store.db import StoreError
-from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW
 from drillbreak.study.scope import select_items
 from drillbreak.study.session import StudySession
 
@@ -133,11 +132,11 @@ def test_learning_steps_bring_the_card_back(sample_dir, db, clock):
     clock.advance(minutes=1)
     s.rate(3)  # Good: the next step (10 minutes)
     row = card_row(db, "q1")
-    assert row.state == LEARNING and row.step == 1
+    assert row.state == CardState.LEARNING and row.step == 1
     clock.advance(minutes=10)
     assert s.next_card().item.key == "q1"
     s.rate(3)  # Good on the last step: graduates to review
-    assert card_row(db, "q1").state == REVIEW
+    assert card_row(db, "q1").state == CardState.REVIEW
     assert s.next_card() is None
 
 
@@ -207,9 +206,9 @@ def test_outcome_is_computed_at_rating_time(tmp_path, db, clock):
         assert (row.stability, row.difficulty) == (expected.stability, expected.difficulty)
         assert (row.state, row.step) == (
             {
-                fsrs.State.Learning: LEARNING,
-                fsrs.State.Relearning: RELEARNING,
-                fsrs.State.Review: REVIEW,
+                fsrs.State.Learning: CardState.LEARNING,
+                fsrs.State.Relearning: CardState.RELEARNING,
+                fsrs.State.Review: CardState.REVIEW,
             }[expected.state],
             expected.step,
         )
@@ -228,7 +227,9 @@ def test_fuzz_is_seeded_by_card_and_review_count():
     settings = Settings()
     scheduler = fsrs_adapter.make_scheduler(settings)
     now = datetime(2026, 3, 2, 12, tzinfo=UTC)
-    state = SchedState(REVIEW, None, 40.0, 5.0, to_ms(now), to_ms(now - timedelta(days=40)))
+    state = SchedState(
+        CardState.REVIEW, None, 40.0, 5.0, to_ms(now), to_ms(now - timedelta(days=40))
+    )
     fsrs_card = fsrs.Card(
         card_id=1,
         state=fsrs.State.Review,
@@ -423,7 +424,7 @@ def test_rows_stay_new_until_rated(sample_dir, db, clock):
     items = select_items(load_collection([sample_dir]))
     session(db, items, clock)
     with db.read() as conn:
-        assert {r.state for r in cards.rows_for_decks(conn, ["sample"])} == {NEW}
+        assert {r.state for r in cards.rows_for_decks(conn, ["sample"])} == {CardState.NEW}
 
 
 def test_interleaves_new_with_reviews(tmp_path, db, clock):
@@ -435,8 +436,8 @@ def test_interleaves_new_with_reviews(tmp_path, db, clock):
     clock.advance(days=100)
     s = session(db, items, clock)
     states = [r.state for r in s.main]
-    assert states.count(NEW) == 20 and states.count(REVIEW) == 20
-    assert states[:4] != [NEW] * 4 and states[-4:] != [NEW] * 4
+    assert states.count(CardState.NEW) == 20 and states.count(CardState.REVIEW) == 20
+    assert states[:4] != [CardState.NEW] * 4 and states[-4:] != [CardState.NEW] * 4
     _ = timedelta
 
 

@@ -194,7 +194,7 @@ def test_failed_backup_leaves_no_partial(tmp_path, clock, monkeypatch):
 
 
 def test_queue_reads_merge_decks_in_introduction_order(db):
-    from drillbreak.store import cards
+    from drillbreak.store import cards, hot
 
     keys = [(deck, f"c{i}") for i in range(6) for deck in ("b-deck", "a-deck", "c-deck")]
     with db.write() as conn:
@@ -204,11 +204,11 @@ def test_queue_reads_merge_decks_in_introduction_order(db):
         cards.set_flags(conn, [rows["b-deck", "c2"].id], active=False)
         cards.set_flags(conn, [rows["b-deck", "c3"].id], buried_until_ms=2_000)
         sched = replace(rows["a-deck", "c4"].sched, state=2, due_ms=500)
-        cards.save_sched(conn, rows["a-deck", "c4"].id, sched)
+        hot.save_sched(conn, rows["a-deck", "c4"].id, sched)
     with db.read() as conn:
-        fresh = list(cards.new_rows(conn, ["a-deck", "b-deck"], now_ms=1_000))
-        due = cards.due_rows(conn, ["a-deck", "b-deck", "c-deck"], until_ms=600, now_ms=1_000)
-        later = cards.due_rows(conn, ["a-deck"], until_ms=400, now_ms=1_000)
+        fresh = list(hot.new_rows(conn, ["a-deck", "b-deck"], now_ms=1_000))
+        due = hot.due_rows(conn, ["a-deck", "b-deck", "c-deck"], until_ms=600, now_ms=1_000)
+        later = hot.due_rows(conn, ["a-deck"], until_ms=400, now_ms=1_000)
     orders = [r.new_order for r in fresh]
     assert orders == sorted(orders)
     gone = {("a-deck", "c1"), ("b-deck", "c2"), ("b-deck", "c3"), ("a-deck", "c4")}
@@ -258,3 +258,59 @@ def _active(db, card_id: int) -> bool:
                 text("SELECT active FROM card_state WHERE id = :i"), {"i": card_id}
             ).scalar_one()
         )
+
+
+def _columns(path: Path) -> dict[str, list[str]]:
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: [r[1] for r in con.execute(f"PRAGMA table_info({t})")] for t in tables}
+    finally:
+        con.close()
+
+
+def test_v1_database_migrates_to_the_declared_schema_keeping_every_review(tmp_path):
+    """Version 2 drops review_log.prev; every other value of every review survives."""
+    copy = tmp_path / "old.sqlite3"
+    shutil.copy(HERE / "fixtures" / "schema_v1.sqlite3", copy)
+    con = sqlite3.connect(copy)
+    kept = ", ".join(c for c in _columns(copy)["review_log"] if c != "prev")
+    before = con.execute(f"SELECT {kept} FROM review_log ORDER BY id").fetchall()
+    con.close()
+    assert before and "prev" in _columns(copy)["review_log"]
+    Database(copy).close()
+    con = sqlite3.connect(copy)
+    after = con.execute(f"SELECT {kept} FROM review_log ORDER BY id").fetchall()
+    con.close()
+    assert after == before
+    fresh = tmp_path / "fresh.sqlite3"
+    Database(fresh).close()
+    assert _columns(copy) == _columns(fresh)  # the migration ends where tables.py declares
+
+
+def test_card_row_and_sched_state_are_the_tables_columns():
+    """CardRow's fields are card_state's columns (less ``active``), in table order, and the
+    schedule record is a subset of them: the columns are declared once, in tables.py."""
+    from dataclasses import fields
+
+    from drillbreak.domain import SchedState
+    from drillbreak.store.cards import ROW_FIELDS, CardRow
+    from drillbreak.store.tables import CardRecord
+
+    table = [c.name for c in CardRecord.__table__.columns]
+    assert CardRow._fields == ROW_FIELDS == tuple(c for c in table if c != "active")
+    assert {f.name for f in fields(SchedState)} <= set(CardRow._fields)
+
+
+def test_rating_write_refuses_names_that_are_not_columns(db):
+    from drillbreak.store import cards, hot
+
+    with db.write() as conn:
+        cards.add_missing(conn, [("d", "k")])
+        row = cards.get_by_key(conn, "d", "k")
+        with pytest.raises(ValueError, match="not card_state columns"):
+            hot.save_sched(conn, row.id, row.sched, reps=1, repz=2)
+        hot.save_sched(conn, row.id, replace(row.sched, due_ms=5), reps=1, leech=True)
+    with db.read() as conn:
+        saved = cards.get(conn, row.id)
+    assert (saved.due_ms, saved.reps, saved.leech) == (5, 1, True)

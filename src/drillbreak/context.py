@@ -13,8 +13,8 @@ from drillbreak import paths
 from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
-from drillbreak.deck.lint import known_demo_names
 from drillbreak.deck.loader import Collection, load_collection
+from drillbreak.demo_runner.catalog import demo_names
 from drillbreak.errors import UserError
 from drillbreak.schedule.settings import Settings
 from drillbreak.store import backup, cards, settings_store
@@ -28,6 +28,16 @@ def deck_paths(extra: Sequence[Path] = (), *, include_shipped: bool = True) -> l
             raise UserError(f"{path}: no such deck file or folder (given with --decks)")
     found = [paths.shipped_cards_dir()] if include_shipped else []
     return found + [Path(p) for p in extra]
+
+
+def known_demo_names() -> set[str] | None:
+    """Names of the shipped demos, for checking cards' ``demo:`` fields (None when the
+    demo catalog cannot be read)."""
+    try:
+        names = demo_names()
+    except Exception:  # a broken demos folder must not break loading or linting decks
+        return None
+    return names or None
 
 
 @dataclass

@@ -10,7 +10,7 @@ import string
 import textwrap
 from typing import TextIO
 
-from drillbreak.schedule.fsrs_adapter import RATING_NAMES
+from drillbreak.domain import Rating
 from drillbreak.study import content
 from drillbreak.study.session import Current, StudySession
 
@@ -180,7 +180,7 @@ class PlainStudy:
         for r in (1, 2, 3, 4):
             label = cur.outcomes[r].label if cur.outcomes else ""
             star = "*" if suggested == r else ""
-            parts.append(f"{r} {RATING_NAMES[r]}{star} {label}".rstrip())
+            parts.append(f"{r} {Rating(r).label}{star} {label}".rstrip())
         self.say("  ·  ".join(parts))
         default = f", Enter = {suggested}" if suggested else ""
         while True:

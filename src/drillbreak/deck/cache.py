@@ -1,7 +1,7 @@
 """A cache of parsed deck files, so that starting the app skips unchanged YAML.
 
 Parsing and validating YAML is most of what start-up costs with a big
-collection (10k cards: ~0.45 s to parse, ~0.04 s to read back from here).  Each
+collection (bench/FINDINGS.md, "Time to first card").  Each
 deck file's :class:`FileResult` is pickled under the user cache dir, keyed by
 everything its parse depends on: the file's identity and change stamps (below),
 the names shown in problem messages, the known demo names, and the loader's own

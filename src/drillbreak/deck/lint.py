@@ -9,23 +9,13 @@ from typing import TextIO
 from drillbreak.deck.loader import load_collection
 
 
-def known_demo_names() -> set[str] | None:
-    """Names of the shipped demos (None when the demo catalog is unavailable)."""
-    try:
-        from drillbreak.demo_runner.catalog import demo_names
-    except ImportError:
-        return None
-    try:
-        names = set(demo_names())
-    except Exception:  # a broken demos folder must not break linting decks
-        return None
-    return names or None
+def lint(paths: Iterable[Path], out: TextIO, demo_names: Iterable[str] | None = None) -> int:
+    """Print problems as ``path:line:col: severity: message``; return the exit status.
 
-
-def lint(paths: Iterable[Path], out: TextIO) -> int:
-    """Print problems as ``path:line:col: severity: message``; return the exit status."""
+    ``demo_names``: the demos a card may name (None: not checked).
+    """
     paths = list(paths)
-    collection = load_collection(paths, known_demo_names())
+    collection = load_collection(paths, demo_names)
     problems = sorted(collection.problems, key=lambda p: (p.path, p.line, p.col))
     for problem in problems:
         print(problem.format(), file=out)

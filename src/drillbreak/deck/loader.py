@@ -36,15 +36,8 @@ class Deck:
     description: str | None = None
     tags: tuple[str, ...] = ()
     cards: list[Card] = field(default_factory=list)
-    card_lines: dict[str, int] = field(default_factory=dict)
     deck_at: tuple[int, int] = (1, 1)  # line, col of the deck id's value
     item_count: int = 0  # study items the cards expand into (see deck.variants)
-
-    def card(self, card_id: str) -> Card | None:
-        for card in self.cards:
-            if card.id == card_id:
-                return card
-        return None
 
 
 @dataclass
@@ -162,7 +155,6 @@ def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) ->
         if card is None or duplicate:
             continue
         deck.cards.append(card)
-        deck.card_lines[card.id] = where[0]
         deck.item_count += len(variants(card))
     rep.problems.sort(key=lambda p: (p.line, p.col))
     return FileResult(path, deck, rep.problems)
@@ -376,7 +368,7 @@ def load_collection(
     files = deck_files(paths)
     names = set(demo_names) if demo_names is not None else None
     # Loading only adds objects; pausing the cyclic GC avoids re-scanning a heap that
-    # only grows (measured: lint of 10k cards 1.03 s -> 0.47 s).
+    # only grows (bench/FINDINGS.md, "Deck loading").
     was_enabled = gc.isenabled()
     gc.disable()
     try:

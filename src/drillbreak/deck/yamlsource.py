@@ -190,7 +190,7 @@ class _Walk:
 
 
 # Short strings (keys, card types, tags, demo names) repeat on every card: sharing
-# one copy saves ~10 MB at 100k cards (measured on the synthetic bench decks).
+# one copy saves memory (bench/FINDINGS.md, "Peak RSS").
 _INTERN_UP_TO = 40
 
 

@@ -4,7 +4,7 @@ Each demo is a module ``demos/<name with - as _>.py`` with a module-level litera
 ``META = {"name": ..., "title": ..., "concept": ..., "watch_for": ...,
 "expected_seconds": ...}`` (optionally ``"order"``, an int for the listing order).
 The dict is read with :mod:`ast` and :func:`ast.literal_eval`: the module is never
-imported by the app.  Results are cached per folder (``refresh()`` clears it).
+imported by the app.  Results are cached per folder.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ __all__ = [
     "list_demos",
     "module_name",
     "read_meta",
-    "refresh",
 ]
 
 REQUIRED_KEYS = ("name", "title", "concept", "watch_for", "expected_seconds")
@@ -159,8 +158,3 @@ def get_demo(name: str, demos_dir: Path | None = None) -> DemoInfo:
         if info.name == name:
             return info
     raise UnknownDemo(name, [d.name for d in demos])
-
-
-def refresh() -> None:
-    """Forget cached listings (after demo files changed on disk)."""
-    _scan.cache_clear()

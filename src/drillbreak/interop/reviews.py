@@ -12,70 +12,12 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TextIO
 
-from sqlalchemy import Connection, select
-
 from drillbreak.store.db import Database
-from drillbreak.store.tables import CardState, ReviewLog
+from drillbreak.store.history import ReviewRow, read_reviews
 
 FSRS_COLUMNS = ("card_id", "review_time", "review_rating", "review_state", "review_duration")
-FORMATS = ("fsrs-csv", "json")
-
-
-@dataclass(frozen=True)
-class ReviewRow:
-    card_id: int
-    review_time: int
-    review_rating: int
-    review_state: int
-    review_duration: int
-    deck: str
-    key: str
-
-    def fsrs_values(self) -> tuple[int, int, int, int, int]:
-        return (
-            self.card_id,
-            self.review_time,
-            self.review_rating,
-            self.review_state,
-            self.review_duration,
-        )
-
-
-def read_reviews(conn: Connection, decks: Sequence[str] | None = None) -> list[ReviewRow]:
-    """Every non-cram review, oldest first (ties in insertion order)."""
-    R = ReviewLog.__table__.c
-    C = CardState.__table__.c
-    stmt = (
-        select(
-            R.card_id,
-            R.reviewed_at_ms,
-            R.rating,
-            R.state_before,
-            R.duration_ms,
-            C.deck,
-            C.key,
-        )
-        .join_from(ReviewLog.__table__, CardState.__table__, R.card_id == C.id)
-        .where(R.cram.is_(False))
-        .order_by(R.reviewed_at_ms, R.id)
-    )
-    if decks:
-        stmt = stmt.where(C.deck.in_(list(decks)))
-    return [
-        ReviewRow(
-            card_id=int(card_id),
-            review_time=int(when),
-            review_rating=int(rating),
-            review_state=int(state),
-            review_duration=max(0, int(duration or 0)),
-            deck=deck,
-            key=key,
-        )
-        for card_id, when, rating, state, duration, deck, key in conn.execute(stmt)
-    ]
 
 
 def load_reviews(db: Database, decks: Sequence[str] | None = None) -> list[ReviewRow]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from drillbreak.interop.reviews import ReviewRow
+from drillbreak.store.history import ReviewRow
 
 MIN_REVIEWS = 512  # fsrs.optimizer.mini_batch_size: below it fsrs returns the defaults
 MAX_SEQ_LEN = 64  # fsrs.optimizer.max_seq_len: reviews per card used for fitting

@@ -18,16 +18,13 @@ import fsrs
 from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
 from drillbreak.clock import from_ms, to_ms
+from drillbreak.domain import CardState, Rating, SchedState
 from drillbreak.schedule.settings import Settings
-from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW
-
-RATINGS = (1, 2, 3, 4)
-RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
 _TO_FSRS = {
-    LEARNING: fsrs.State.Learning,
-    REVIEW: fsrs.State.Review,
-    RELEARNING: fsrs.State.Relearning,
+    CardState.LEARNING: fsrs.State.Learning,
+    CardState.REVIEW: fsrs.State.Review,
+    CardState.RELEARNING: fsrs.State.Relearning,
 }
 _FROM_FSRS = {v: k for k, v in _TO_FSRS.items()}
 
@@ -55,20 +52,8 @@ def decay(settings: Settings) -> float:
 
 
 @dataclass(frozen=True)
-class SchedState:
-    """The scheduling part of a card row."""
-
-    state: int
-    step: int | None
-    stability: float | None
-    difficulty: float | None
-    due_ms: int | None
-    last_review_ms: int | None
-
-
-@dataclass(frozen=True)
 class Outcome:
-    rating: int
+    rating: Rating
     after: SchedState
     interval: timedelta
 
@@ -78,7 +63,7 @@ class Outcome:
 
 
 def to_fsrs_card(card_id: int, s: SchedState, now: datetime) -> fsrs.Card:
-    if s.state == NEW:
+    if s.state == CardState.NEW:
         return fsrs.Card(card_id=card_id, state=fsrs.State.Learning, step=0, due=now)
     return fsrs.Card(
         card_id=card_id,
@@ -112,14 +97,14 @@ def review(
         days = fuzzed_days((after.due - now).days, scheduler.maximum_interval, card_id, reps)
         after.due = now + timedelta(days=days)
     new = from_fsrs_card(after)
-    return Outcome(rating, new, from_ms(new.due_ms) - now)
+    return Outcome(Rating(rating), new, from_ms(new.due_ms) - now)
 
 
 def preview(
     scheduler: fsrs.Scheduler, card_id: int, s: SchedState, reps: int, now: datetime
-) -> dict[int, Outcome]:
+) -> dict[Rating, Outcome]:
     """The state each rating would give at ``now``: the labels of the rating buttons."""
-    return {rating: review(scheduler, card_id, s, reps, rating, now) for rating in RATINGS}
+    return {rating: review(scheduler, card_id, s, reps, rating, now) for rating in Rating}
 
 
 def fuzz_range(days: int, maximum_interval: int) -> tuple[int, int]:

@@ -1,44 +1,31 @@
-"""Card rows: sync with loaded decks, read for the queue, write after a review."""
+"""Card rows: the ``CardRow`` record, syncing rows with loaded decks, flags and undo.
+
+The queue reads and the rating write, measured hot paths, are raw queries in
+``store.hot``; everything here goes through the ``CardRecord`` model.
+"""
 
 from __future__ import annotations
 
-import heapq
-import json
-from collections.abc import Iterable, Iterator
-from operator import attrgetter
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple, TypeVar
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func
+from sqlmodel import col, select, update
 
-from drillbreak.schedule.fsrs_adapter import SchedState
-from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW, CardState
+from drillbreak.domain import CardState, SchedState
+from drillbreak.store.db import orm
+from drillbreak.store.tables import CardRecord
 
-T = CardState.__table__
-C = T.c
-
-ROW_COLUMNS = (
-    C.id,
-    C.deck,
-    C.key,
-    C.state,
-    C.step,
-    C.stability,
-    C.difficulty,
-    C.due_ms,
-    C.last_review_ms,
-    C.reps,
-    C.lapses,
-    C.suspended,
-    C.buried_until_ms,
-    C.leech,
-    C.new_order,
+# The columns of a CardRow, in table order: every card_state column but ``active``
+# (rows are read for active cards only).  tests/test_store.py checks CardRow against it.
+ROW_FIELDS: tuple[str, ...] = tuple(
+    c.name for c in CardRecord.__table__.columns if c.name != "active"
 )
 
 
 class CardRow(NamedTuple):
-    """One card_state row.  A tuple: the queue builds thousands of these at start-up,
-    and a NamedTuple is made straight from a DBAPI row (measured 8x cheaper than a
-    frozen dataclass: 0.2 us against 1.6 us)."""
+    """One card_state row (the fields are ``ROW_FIELDS``).  A NamedTuple, not a model:
+    the queue builds thousands at start-up straight from DBAPI rows (bench/FINDINGS.md)."""
 
     id: int
     deck: str
@@ -59,7 +46,7 @@ class CardRow(NamedTuple):
     @property
     def sched(self) -> SchedState:
         return SchedState(
-            self.state,
+            CardState(self.state),
             self.step,
             self.stability,
             self.difficulty,
@@ -67,42 +54,24 @@ class CardRow(NamedTuple):
             self.last_review_ms,
         )
 
-    def to_json(self) -> str:
-        return json.dumps(self._asdict())
 
-    @classmethod
-    def from_json(cls, text: str) -> CardRow:
-        return cls(**json.loads(text))
+_ROW_COLUMNS = tuple(col(getattr(CardRecord, name)) for name in ROW_FIELDS)
+_DECK, _KEY, _ID = col(CardRecord.deck), col(CardRecord.key), col(CardRecord.id)
+_T = TypeVar("_T")
 
 
-def _row(r) -> CardRow:
-    return CardRow._make(r)
-
-
-_SELECT_ROWS = "SELECT " + ", ".join(c.name for c in ROW_COLUMNS) + " FROM card_state"
-_AVAILABLE = "active = 1 AND suspended = 0 AND (buried_until_ms IS NULL OR buried_until_ms <= ?)"
-# Both use an index range per deck: ix_card_queue (deck, state, due_ms) for due cards,
-# ix_card_new_order (deck, state, new_order) for new ones, already in order.
-_DUE_SQL = (
-    f"{_SELECT_ROWS} WHERE deck = ? AND state IN ({LEARNING}, {REVIEW}, {RELEARNING})"
-    f" AND due_ms <= ? AND {_AVAILABLE}"
-)
-_NEW_SQL = f"{_SELECT_ROWS} WHERE deck = ? AND state = {NEW} AND {_AVAILABLE} ORDER BY new_order"
-
-
-def _cursor(conn: Connection):
-    """A plain DBAPI cursor inside the connection's current transaction: the queue
-    reads skip SQLAlchemy's per-row processing (booleans come back as 0/1)."""
-    return conn.connection.cursor()
+def _chunks(seq: Sequence[_T], n: int) -> Iterator[Sequence[_T]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
 
 
 def _stored(conn: Connection, decks: list[str]) -> dict[tuple[str, str], tuple[int, bool]]:
     stored: dict[tuple[str, str], tuple[int, bool]] = {}
-    for chunk in _chunks(decks, 500):
-        for card_id, deck, key, active in conn.execute(
-            select(C.id, C.deck, C.key, C.active).where(C.deck.in_(chunk))
-        ):
-            stored[(deck, key)] = (card_id, bool(active))
+    with orm(conn) as session:
+        for chunk in _chunks(decks, 500):
+            query = select(_ID, _DECK, _KEY, CardRecord.active).where(_DECK.in_(chunk))
+            for card_id, deck, key, active in session.exec(query):
+                stored[(deck, key)] = (card_id, bool(active))
     return stored
 
 
@@ -116,14 +85,13 @@ def add_missing(conn: Connection, keys: Iterable[tuple[str, str]]) -> int:
 def _insert_new(conn: Connection, missing: list[tuple[str, str]]) -> int:
     """New cards are introduced in deck-file order: ``new_order`` continues from the largest."""
     if missing:
-        start = conn.execute(select(func.coalesce(func.max(C.new_order), 0))).scalar_one()
-        conn.execute(
-            insert(T),
-            [
-                {"deck": d, "key": k, "state": NEW, "new_order": start + i + 1}
+        with orm(conn) as session:
+            start = session.exec(select(func.coalesce(func.max(CardRecord.new_order), 0))).one()
+            session.add_all(
+                CardRecord(deck=d, key=k, state=CardState.NEW, new_order=start + i + 1)
                 for i, (d, k) in enumerate(missing)
-            ],
-        )
+            )
+            session.flush()
     return len(missing)
 
 
@@ -133,7 +101,7 @@ def sync(conn: Connection, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
     Adds missing rows; rows whose card is gone from its file are marked
     inactive, not deleted, so that restoring the card restores its history.
     One read of each deck's stored rows serves all three decisions, a deck at a
-    time (at 100k cards, comparing everything at once held ~45 MB of keys).
+    time (memory: see bench/FINDINGS.md, "Peak RSS").
     """
     missing: list[tuple[str, str]] = []
     revive: list[int] = []
@@ -155,95 +123,47 @@ def sync(conn: Connection, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
 
 def next_due_ms(conn: Connection, decks: list[str], after_ms: int) -> int | None:
     """When the next card of these decks falls due (new cards excluded)."""
-    return conn.execute(
-        select(func.min(C.due_ms)).where(
-            C.deck.in_(decks),
-            C.state.in_((LEARNING, REVIEW, RELEARNING)),  # uses the queue index
-            C.active.is_(True),
-            C.suspended.is_(False),
-            C.due_ms > after_ms,
-        )
-    ).scalar_one_or_none()
+    scheduled = (CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING)
+    query = select(func.min(CardRecord.due_ms)).where(
+        _DECK.in_(decks),
+        col(CardRecord.state).in_(scheduled),  # uses the queue index
+        col(CardRecord.active).is_(True),
+        col(CardRecord.suspended).is_(False),
+        col(CardRecord.due_ms) > after_ms,
+    )
+    with orm(conn) as session:
+        return session.exec(query).one()
 
 
-def _chunks(seq: list, n: int):
-    for i in range(0, len(seq), n):
-        yield seq[i : i + n]
+def _rows(conn: Connection, *where: object) -> list[CardRow]:
+    with orm(conn) as session:
+        return [CardRow._make(r) for r in session.exec(select(*_ROW_COLUMNS).where(*where))]
 
 
 def rows_for_decks(conn: Connection, decks: Iterable[str]) -> list[CardRow]:
     decks = list(decks)
-    out: list[CardRow] = []
-    for chunk in _chunks(decks, 500):
-        out.extend(_row(r) for r in conn.execute(select(*ROW_COLUMNS).where(C.deck.in_(chunk))))
-    return out
-
-
-def due_rows(conn: Connection, decks: list[str], until_ms: int, now_ms: int) -> list[CardRow]:
-    """Active, unsuspended, unburied learning/review cards due by ``until_ms``."""
-    cur = _cursor(conn)
-    make = CardRow._make
-    out: list[CardRow] = []
-    try:
-        for deck in decks:
-            out.extend(map(make, cur.execute(_DUE_SQL, (deck, until_ms, now_ms))))
-    finally:
-        cur.close()
-    return out
-
-
-def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRow]:
-    """Active, available NEW cards in introduction order (a lazy iterator).
-
-    One index walk per deck, merged: ``deck IN (...) ORDER BY new_order`` would
-    make SQLite sort every new card of every deck before returning the first.
-    """
-    cursors = [_cursor(conn) for _ in decks]
-    try:
-        per_deck = [
-            map(CardRow._make, cur.execute(_NEW_SQL, (deck, now_ms)))
-            for cur, deck in zip(cursors, decks, strict=True)
-        ]
-        yield from heapq.merge(*per_deck, key=attrgetter("new_order"))
-    finally:
-        for cur in cursors:
-            cur.close()
+    return [row for chunk in _chunks(decks, 500) for row in _rows(conn, _DECK.in_(chunk))]
 
 
 def get(conn: Connection, card_id: int) -> CardRow | None:
-    r = conn.execute(select(*ROW_COLUMNS).where(C.id == card_id)).first()
-    return _row(r) if r else None
+    return next(iter(_rows(conn, card_id == _ID)), None)
 
 
 def get_by_key(conn: Connection, deck: str, key: str) -> CardRow | None:
-    r = conn.execute(select(*ROW_COLUMNS).where(C.deck == deck, C.key == key)).first()
-    return _row(r) if r else None
-
-
-def save_sched(conn: Connection, card_id: int, s: SchedState, **extra: object) -> None:
-    values = {
-        "state": s.state,
-        "step": s.step,
-        "stability": s.stability,
-        "difficulty": s.difficulty,
-        "due_ms": s.due_ms,
-        "last_review_ms": s.last_review_ms,
-        **extra,
-    }
-    conn.execute(update(T).where(C.id == card_id).values(**values))
+    return next(iter(_rows(conn, deck == _DECK, key == _KEY)), None)
 
 
 def restore(conn: Connection, row: CardRow) -> None:
     """Put a row back exactly as it was (undo)."""
     values = row._asdict()
     card_id = values.pop("id")
-    conn.execute(update(T).where(C.id == card_id).values(**values))
+    with orm(conn) as session:
+        session.exec(update(CardRecord).where(card_id == _ID).values(**values))
 
 
 def set_flags(conn: Connection, card_ids: Iterable[int], **values: object) -> None:
     ids = list(card_ids)
     if ids:
-        conn.execute(
-            update(T).where(C.id.in_(bindparam("ids", expanding=True))).values(**values),
-            {"ids": ids},
-        )
+        with orm(conn) as session:
+            for chunk in _chunks(ids, 500):
+                session.exec(update(CardRecord).where(_ID.in_(chunk)).values(**values))

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
+from sqlmodel import Session
 
 from drillbreak.errors import UserError
 from drillbreak.store import migrations
@@ -180,9 +181,21 @@ class Database:
                     f"{self.path}: made by a newer drillbreak (schema {version}, this one "
                     f"knows {SCHEMA_VERSION}); upgrade drillbreak"
                 )
-            migrations.upgrade(conn, version)
+            try:
+                migrations.upgrade(conn, version)
+            except migrations.UpgradeError as exc:
+                raise StoreError(f"{self.path}: {exc}") from None
         if version < SCHEMA_VERSION:  # the schema changed: write it to the database file
             self._checkpoint()
+
+
+@contextmanager
+def orm(conn: Connection) -> Iterator[Session]:
+    """A SQLModel session inside ``conn``'s transaction (from ``Database.read``/``write``):
+    it never commits; the enclosing ``with db.write()`` does."""
+    with Session(bind=conn, join_transaction_mode="rollback_only") as session:
+        yield session
+        session.flush()
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:

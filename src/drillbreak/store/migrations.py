@@ -1,12 +1,14 @@
 """Schema migrations, keyed by ``PRAGMA user_version``.
 
-Version 0 is an empty file.  Each step upgrades one version inside the
-caller's transaction, so a failed upgrade leaves the database as it was.
-A later release appends a function here; it must never rewrite an old one.
+Version 0 is an empty file: it gets the current schema at once.  Each step upgrades
+an older database by one version inside the caller's transaction, so a failed
+upgrade leaves the database as it was.  A later release appends a step here; it
+must never rewrite an old one.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 from sqlalchemy import Connection
@@ -16,15 +18,33 @@ from drillbreak.store import tables  # noqa: F401  (registers the tables)
 from drillbreak.store.tables import SCHEMA_VERSION
 
 
-def _v0_to_v1(conn: Connection) -> None:
+class UpgradeError(Exception):
+    """This database cannot be upgraded here (the message says why and what to do)."""
+
+
+def _create(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {0: _v0_to_v1}
+def _v1_to_v2(conn: Connection) -> None:
+    """``review_log.prev`` (the card row before each review, as JSON) was never read:
+    undo restores from the session's memory.  DROP COLUMN needs SQLite 3.35."""
+    if sqlite3.sqlite_version_info < (3, 35, 0):
+        raise UpgradeError(
+            f"upgrading this database needs SQLite 3.35 or newer, this Python has "
+            f"{sqlite3.sqlite_version}; use a newer Python"
+        )
+    conn.exec_driver_sql("ALTER TABLE review_log DROP COLUMN prev")
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
 
 
 def upgrade(conn: Connection, version: int) -> None:
+    if version == 0:
+        _create(conn)
+        version = SCHEMA_VERSION
     while version < SCHEMA_VERSION:
         STEPS[version](conn)
         version += 1
-        conn.exec_driver_sql(f"PRAGMA user_version = {version}")
+    conn.exec_driver_sql(f"PRAGMA user_version = {version}")

@@ -1,20 +1,20 @@
 """The database tables.  Times are integer milliseconds since the epoch, UTC.
 
-Schema version 1.  Changing a table means a new entry in ``migrations.py``.
+The schema is declared here once; card states and ratings are stored as the integers of
+``drillbreak.domain``'s enums.  Changing a table means a new entry in ``migrations.py``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, UniqueConstraint
-from sqlalchemy import Text as SAText
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-# Our states; fsrs has no "new", so a never-reviewed card is NEW here.
-NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
-STATE_NAMES = {NEW: "new", LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
+from drillbreak.domain import CardState
 
 
-class CardState(SQLModel, table=True):
+class CardRecord(SQLModel, table=True):
+    """One study item's scheduling state (the ``card_state`` table)."""
+
     __tablename__ = "card_state"
     __table_args__ = (
         UniqueConstraint("deck", "key", name="uq_card_deck_key"),
@@ -25,7 +25,7 @@ class CardState(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     deck: str
     key: str
-    state: int = NEW
+    state: int = CardState.NEW
     step: int | None = None
     stability: float | None = None
     difficulty: float | None = None
@@ -41,6 +41,8 @@ class CardState(SQLModel, table=True):
 
 
 class ReviewLog(SQLModel, table=True):
+    """One rating; written as this model, read back through ``store.history``."""
+
     __tablename__ = "review_log"
     __table_args__ = (
         Index("ix_review_time", "reviewed_at_ms"),
@@ -59,8 +61,6 @@ class ReviewLog(SQLModel, table=True):
     stability_after: float | None = None
     difficulty_after: float | None = None
     cram: bool = False
-    # the card row before this review, as JSON: undo restores it exactly
-    prev: str = Field(default="{}", sa_column=Column(SAText, nullable=False, default="{}"))
 
 
 class Setting(SQLModel, table=True):
@@ -70,4 +70,4 @@ class Setting(SQLModel, table=True):
     value: str  # JSON
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: review_log.prev dropped (it was never read)

@@ -12,10 +12,10 @@ from datetime import datetime
 from drillbreak.clock import from_ms, to_ms
 from drillbreak.deck.items import StudyItem, deck_items
 from drillbreak.deck.loader import Collection
+from drillbreak.domain import CardState
 from drillbreak.schedule.fsrs_adapter import decay, retrievability
 from drillbreak.store import cards, settings_store
 from drillbreak.store.db import Database
-from drillbreak.store.tables import NEW, STATE_NAMES
 from drillbreak.study import content
 
 
@@ -55,7 +55,7 @@ def load_rows(db: Database, collection: Collection, now: datetime) -> list[Brows
         if row is None:
             continue
         r = None
-        if row.state != NEW:
+        if row.state != CardState.NEW:
             r = retrievability(row.stability, row.last_review_ms, now_ms, curve)
         text = " ".join(
             [
@@ -71,7 +71,7 @@ def load_rows(db: Database, collection: Collection, now: datetime) -> list[Brows
             BrowseRow(
                 item=item,
                 card_id=row.id,
-                state="suspended" if row.suspended else STATE_NAMES[row.state],
+                state="suspended" if row.suspended else CardState(row.state).label,
                 due=from_ms(row.due_ms) if row.due_ms is not None else None,
                 stability=row.stability,
                 retrievability=r,

@@ -5,26 +5,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
+from drillbreak.domain import Rating
 
 
-def grade_choice(correct: Sequence[bool], selected: Iterable[int]) -> int:
+def grade_choice(correct: Sequence[bool], selected: Iterable[int]) -> Rating:
     """Exactly the correct set -> Good; anything else -> Again."""
     chosen = set(selected)
     right = {i for i, ok in enumerate(correct) if ok}
-    return GOOD if chosen == right else AGAIN
+    return Rating.GOOD if chosen == right else Rating.AGAIN
 
 
-def grade_rubric(covered: int, total: int) -> int:
+def grade_rubric(covered: int, total: int) -> Rating:
     """All points -> Good, at least half -> Hard, less -> Again (Easy is the learner's call)."""
     if total <= 0:
-        return GOOD
+        return Rating.GOOD
     fraction = covered / total
     if fraction >= 1:
-        return GOOD
+        return Rating.GOOD
     if fraction >= 0.5:
-        return HARD
-    return AGAIN
+        return Rating.HARD
+    return Rating.AGAIN
 
 
 def keyword_hits(answer: str, keywords: Iterable[str]) -> list[str]:

@@ -5,16 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from sqlalchemy import case, func, select
-
 from drillbreak.clock import to_ms
 from drillbreak.schedule.days import day_end, day_start
 from drillbreak.schedule.settings import Settings
-from drillbreak.store import reviews
+from drillbreak.store import counts, hot
 from drillbreak.store.db import Database
-from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW, CardState
-
-C = CardState.__table__.c
 
 
 @dataclass(frozen=True)
@@ -52,47 +47,27 @@ class Overview:
 def deck_counts(
     db: Database, decks: list[str], settings: Settings, now: datetime, tz: tzinfo | None = None
 ) -> Overview:
-    """One SQL aggregate over the card table, grouped by deck."""
-    now_ms = to_ms(now)
-    end_ms = to_ms(day_end(now, settings.rollover_hour, tz))
-    available = C.suspended.is_(False) & (
-        C.buried_until_ms.is_(None) | (C.buried_until_ms <= now_ms)
-    )
-    due_today = available & (C.due_ms <= end_ms)
-
-    def count(cond):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
-    stmt = (
-        select(
-            C.deck,
-            count(available & (C.state == NEW)),
-            count(due_today & C.state.in_((LEARNING, RELEARNING))),
-            count(due_today & (C.state == REVIEW)),
-            func.count(),
-            count(C.suspended.is_(True)),
-        )
-        .where(C.deck.in_(decks), C.active.is_(True))
-        .group_by(C.deck)
-    )
+    """The store's per-deck counts, with the daily limits applied."""
     with db.read() as conn:
-        rows = conn.execute(stmt).all()
-        new_today, reviews_today = reviews.counts_since(
+        rows = counts.deck_counts(
+            conn, decks, to_ms(now), to_ms(day_end(now, settings.rollover_hour, tz))
+        )
+        new_today, reviews_today = hot.counts_since(
             conn, to_ms(day_start(now, settings.rollover_hour, tz))
         )
     new_left = max(0, settings.new_per_day - new_today)
     review_left = max(0, settings.reviews_per_day - reviews_today)
     out = {
-        deck: DeckCounts(
-            deck,
-            min(int(n), new_left),
-            int(lrn),
-            min(int(due), review_left),
-            int(total),
-            int(n),
-            int(susp),
+        c.deck: DeckCounts(
+            c.deck,
+            min(c.new, new_left),
+            c.learning,
+            min(c.due, review_left),
+            c.total,
+            c.new,
+            c.suspended,
         )
-        for deck, n, lrn, due, total, susp in rows
+        for c in rows
     }
     for deck in decks:
         out.setdefault(deck, DeckCounts(deck, 0, 0, 0, 0))

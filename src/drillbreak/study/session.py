@@ -17,15 +17,15 @@ from datetime import datetime, timedelta, tzinfo
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
 from drillbreak.deck.items import StudyItem
+from drillbreak.domain import CardState, Rating
 from drillbreak.schedule import fsrs_adapter, queue
 from drillbreak.schedule.days import day_end, day_start
 from drillbreak.schedule.fsrs_adapter import Outcome
 from drillbreak.schedule.settings import Settings
-from drillbreak.store import cards, reviews, settings_store
+from drillbreak.store import cards, hot, reviews, settings_store
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database
-from drillbreak.store.reviews import ReviewEntry
-from drillbreak.store.tables import LEARNING, NEW, RELEARNING, REVIEW
+from drillbreak.store.tables import ReviewLog
 from drillbreak.study import grading
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
@@ -78,7 +78,6 @@ class RatingResult:
 class _Snapshot:
     learning: list[CardRow]
     main: list[CardRow]
-    current: Current | None
     studied: int
     correct: int
 
@@ -171,14 +170,14 @@ class StudySession:
                 self.main = rows
                 return
             end_ms = to_ms(self._day_end(now))
-            due = cards.due_rows(conn, self.decks, end_ms, now_ms)
+            due = hot.due_rows(conn, self.decks, end_ms, now_ms)
             if not self._whole_decks:
                 due = [r for r in due if self._in_scope(r)]
-            new_today, reviews_today = reviews.counts_since(conn, to_ms(self._day_start(now)))
+            new_today, reviews_today = hot.counts_since(conn, to_ms(self._day_start(now)))
             new_left = self.settings.new_per_day - new_today
             if new_limit is not None:
                 new_left = new_limit
-            new_iter = cards.new_rows(conn, self.decks, now_ms)
+            new_iter = hot.new_rows(conn, self.decks, now_ms)
             if not self._whole_decks:
                 new_iter = (r for r in new_iter if self._in_scope(r))
             plan = queue.plan(
@@ -212,8 +211,8 @@ class StudySession:
         rows = [*self.learning, *self.main]
         if self.current:
             rows.append(self.current.row)
-        new = sum(r.state == NEW for r in rows)
-        learn = sum(r.state in (LEARNING, RELEARNING) for r in rows)
+        new = sum(r.state == CardState.NEW for r in rows)
+        learn = sum(r.state in (CardState.LEARNING, CardState.RELEARNING) for r in rows)
         return new, learn, len(rows) - new - learn
 
     # -- showing a card ------------------------------------------------------
@@ -261,7 +260,7 @@ class StudySession:
         card = cur.item.card
         correct_flags = [card.choices[i].correct for i in cur.order]
         suggested = grading.grade_choice(correct_flags, selected)
-        cur.feedback = ChoiceFeedback(frozenset(selected), suggested == grading.GOOD, suggested)
+        cur.feedback = ChoiceFeedback(frozenset(selected), suggested == Rating.GOOD, suggested)
         cur.revealed = True
         return cur.feedback
 
@@ -289,7 +288,7 @@ class StudySession:
 
     # -- rating ----------------------------------------------------------------
     def rate(self, rating: int) -> RatingResult:
-        if rating not in fsrs_adapter.RATINGS:
+        if rating not in tuple(Rating):
             raise ValueError(f"rating must be 1-4, got {rating}")
         cur = self._require()
         now = self.clock()
@@ -301,7 +300,7 @@ class StudySession:
         # computed again at rating time: fsrs must be told when the review happened
         outcome = fsrs_adapter.review(self.scheduler, row.id, row.sched, row.reps, rating, now)
         after = outcome.after
-        lapse = row.state == REVIEW and rating == grading.AGAIN
+        lapse = row.state == CardState.REVIEW and rating == Rating.AGAIN
         lapses = row.lapses + (1 if lapse else 0)
         threshold = self.settings.leech_threshold
         leech = lapse and lapses >= threshold and (lapses - threshold) % max(1, threshold // 2) == 0
@@ -309,10 +308,10 @@ class StudySession:
         if leech:
             extra.update(leech=True, suspended=True)
         with self.db.write() as conn:
-            cards.save_sched(conn, row.id, after, **extra)
+            hot.save_sched(conn, row.id, after, **extra)
             review_id = reviews.add(
                 conn,
-                ReviewEntry(
+                ReviewLog(
                     card_id=row.id,
                     rating=rating,
                     reviewed_at_ms=to_ms(now),
@@ -324,7 +323,6 @@ class StudySession:
                     stability_after=after.stability,
                     difficulty_after=after.difficulty,
                     cram=False,
-                    prev=row.to_json(),
                 ),
             )
         new_row = row._replace(
@@ -349,9 +347,9 @@ class StudySession:
                 "suspended. Rewrite it or split it, then unsuspend it in Browse."
             )
             self.messages.append(message)
-        elif after.state in (LEARNING, RELEARNING) and (after.due_ms or 0) < to_ms(
-            self._day_end(now)
-        ):
+        elif after.state in (CardState.LEARNING, CardState.RELEARNING) and (
+            after.due_ms or 0
+        ) < to_ms(self._day_end(now)):
             self.learning.append(new_row)
             self.learning.sort(key=lambda r: (r.due_ms or 0, r.id))
         return RatingResult(rating, outcome, leech, message)
@@ -364,7 +362,7 @@ class StudySession:
         with self.db.write() as conn:
             review_id = reviews.add(
                 conn,
-                ReviewEntry(
+                ReviewLog(
                     card_id=row.id,
                     rating=rating,
                     reviewed_at_ms=to_ms(now),
@@ -376,13 +374,12 @@ class StudySession:
                     stability_after=row.stability,
                     difficulty_after=row.difficulty,
                     cram=True,
-                    prev=row.to_json(),
                 ),
             )
         self.history.append(_Action("rate", row.id, row, review_id, snapshot))
         self._count(cur, rating)
         self.current = None
-        if rating == grading.AGAIN:
+        if rating == Rating.AGAIN:
             self.main.insert(min(len(self.main), 3), row)
         outcome = Outcome(rating, row.sched, timedelta(0))
         return RatingResult(rating, outcome)
@@ -392,7 +389,7 @@ class StudySession:
         if cur.feedback is not None:
             self.correct += int(cur.feedback.correct)
         else:
-            self.correct += int(rating >= grading.HARD)
+            self.correct += int(rating >= Rating.HARD)
 
     # -- suspend / bury / undo -------------------------------------------------
     def suspend(self) -> None:
@@ -431,7 +428,7 @@ class StudySession:
         return action
 
     def _snapshot(self) -> _Snapshot:
-        return _Snapshot(list(self.learning), list(self.main), None, self.studied, self.correct)
+        return _Snapshot(list(self.learning), list(self.main), self.studied, self.correct)
 
     # -- end ---------------------------------------------------------------------
     def summary(self) -> Summary:

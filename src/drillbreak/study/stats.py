@@ -9,17 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 
-from sqlalchemy import case, func, select
-
 from drillbreak.clock import to_ms
+from drillbreak.domain import CardState
 from drillbreak.schedule.days import day_start
 from drillbreak.schedule.settings import Settings
+from drillbreak.store import stats_queries as q
 from drillbreak.store.db import Database
-from drillbreak.store.tables import NEW, REVIEW, STATE_NAMES, CardState, ReviewLog
-
-DAY_MS = 86_400_000
-R = ReviewLog.__table__.c
-C = CardState.__table__.c
+from drillbreak.store.stats_queries import DAY_MS
 
 
 @dataclass(frozen=True)
@@ -64,76 +60,27 @@ def compute(
 ) -> Stats:
     today_ms = to_ms(day_start(now, settings.rollover_hour, tz))
     now_ms = to_ms(now)
-    live = R.cram.is_(False)
-    card_filter = []
-    review_filter = [live]
-    if decks is not None:
-        card_filter.append(C.deck.in_(decks))
-        ids = select(C.id).where(C.deck.in_(decks)).scalar_subquery()
-        review_filter.append(R.card_id.in_(ids))
-
-    def count(cond):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
-
     since = today_ms - (history_days - 1) * DAY_MS
-    day_index = (R.reviewed_at_ms - since) // DAY_MS
     with db.read() as conn:
-        per_day = dict(
-            conn.execute(
-                select(day_index, func.count())
-                .where(*review_filter, R.reviewed_at_ms >= since)
-                .group_by(day_index)
-            ).all()
-        )
-        today = conn.execute(
-            select(
-                func.count(),
-                count(R.state_before == NEW),
-                func.coalesce(func.sum(R.duration_ms), 0),
-            ).where(*review_filter, R.reviewed_at_ms >= today_ms)
-        ).one()
-        retention = {}
-        for days in (7, 30):
-            got = conn.execute(
-                select(func.count(), count(R.rating > 1)).where(
-                    *review_filter,
-                    R.state_before == REVIEW,
-                    R.reviewed_at_ms >= now_ms - days * DAY_MS,
-                )
-            ).one()
-            retention[days] = Retention(days, int(got[0]), int(got[1]))
-        due_index = case(
-            (C.due_ms < today_ms + DAY_MS, 0),
-            else_=(C.due_ms - today_ms) // DAY_MS,
-        )
-        forecast = dict(
-            conn.execute(
-                select(due_index, func.count())
-                .where(
-                    *card_filter,
-                    C.state != NEW,
-                    C.active.is_(True),
-                    C.suspended.is_(False),
-                    C.due_ms < today_ms + forecast_days * DAY_MS,
-                )
-                .group_by(due_index)
-            ).all()
-        )
-        by_state = conn.execute(
-            select(C.deck, C.state, C.suspended, func.count())
-            .where(*card_filter, C.active.is_(True))
-            .group_by(C.deck, C.state, C.suspended)
-        ).all()
+        per_day = q.reviews_per_day(conn, decks, since, history_days)
+        today = q.review_totals(conn, decks, today_ms)
+        retention = {
+            days: Retention(days, *q.retention(conn, decks, now_ms - days * DAY_MS))
+            for days in (7, 30)
+        }
+        forecast = q.due_forecast(conn, decks, today_ms, forecast_days)
+        by_state = q.cards_by_state(conn, decks)
     states: dict[str, dict[str, int]] = {}
-    for deck, state, suspended, n in by_state:
-        bucket = states.setdefault(deck, {name: 0 for name in (*STATE_NAMES.values(), "suspended")})
-        bucket["suspended" if suspended else STATE_NAMES[state]] += n
+    names = [*(s.label for s in CardState), "suspended"]
+    for row in by_state:
+        bucket = states.setdefault(row.deck, dict.fromkeys(names, 0))
+        bucket["suspended" if row.suspended else row.state.label] += row.cards
     return Stats(
-        reviews_today=int(today[0]),
-        new_today=int(today[1]),
-        time_today_s=int(today[2]) / 1000,
-        reviews_per_day=[int(per_day.get(i, 0)) for i in range(history_days)],
-        due_forecast=[int(forecast.get(i, 0)) for i in range(forecast_days)],
+        reviews_today=today.reviews,
+        new_today=today.new,
+        time_today_s=today.duration_ms / 1000,
+        reviews_per_day=per_day,
+        due_forecast=forecast,
         retention_7=retention[7],
         retention_30=retention[30],
         states_by_deck=dict(sorted(states.items())),

@@ -1,0 +1,104 @@
+"""The measured hot paths, as raw SQL: the queue build's reads and the rating write.
+
+Everything else in ``store`` goes through the SQLModel models; these run when the
+queue is built (thousands of rows at start-up) and on every rating, and are kept as
+plain DBAPI queries because the benchmark showed the difference: see bench/FINDINGS.md
+("Due queue at 100k cards").  The SQL is built from the table's column names
+(``cards.ROW_FIELDS``), so the schema is still declared once, in ``store/tables.py``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import fields
+from operator import attrgetter
+
+from sqlalchemy import Connection
+
+from drillbreak.domain import CardState, SchedState
+from drillbreak.store.cards import ROW_FIELDS, CardRow
+
+_SCHEDULED = ", ".join(str(int(s)) for s in CardState if s != CardState.NEW)
+_SELECT_ROWS = f"SELECT {', '.join(ROW_FIELDS)} FROM card_state"
+_AVAILABLE = "active = 1 AND suspended = 0 AND (buried_until_ms IS NULL OR buried_until_ms <= ?)"
+# Both use an index range per deck: ix_card_queue (deck, state, due_ms) for due cards,
+# ix_card_new_order (deck, state, new_order) for new ones, already in order.
+_DUE_SQL = (
+    f"{_SELECT_ROWS} WHERE deck = ? AND state IN ({_SCHEDULED}) AND due_ms <= ? AND {_AVAILABLE}"
+)
+_NEW_SQL = (
+    f"{_SELECT_ROWS} WHERE deck = ? AND state = {int(CardState.NEW)} AND {_AVAILABLE}"
+    " ORDER BY new_order"
+)
+_SCHED_FIELDS = tuple(f.name for f in fields(SchedState))
+_COUNTS_SQL = (
+    f"SELECT coalesce(sum(state_before = {int(CardState.NEW)}), 0),"
+    f" coalesce(sum(state_before = {int(CardState.REVIEW)}), 0)"
+    " FROM review_log WHERE reviewed_at_ms >= ? AND cram = 0"
+)
+
+
+def _cursor(conn: Connection) -> sqlite3.Cursor:
+    """A plain DBAPI cursor inside the connection's current transaction: the queue
+    reads skip SQLAlchemy's per-row processing (booleans come back as 0/1)."""
+    cursor: sqlite3.Cursor = conn.connection.cursor()
+    return cursor
+
+
+def due_rows(conn: Connection, decks: list[str], until_ms: int, now_ms: int) -> list[CardRow]:
+    """Active, unsuspended, unburied learning/review cards due by ``until_ms``."""
+    cur = _cursor(conn)
+    make = CardRow._make
+    out: list[CardRow] = []
+    try:
+        for deck in decks:
+            out.extend(map(make, cur.execute(_DUE_SQL, (deck, until_ms, now_ms))))
+    finally:
+        cur.close()
+    return out
+
+
+def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRow]:
+    """Active, available NEW cards in introduction order (a lazy iterator).
+
+    One index walk per deck, merged: ``deck IN (...) ORDER BY new_order`` would
+    make SQLite sort every new card of every deck before returning the first.
+    """
+    cursors = [_cursor(conn) for _ in decks]
+    try:
+        per_deck = [
+            map(CardRow._make, cur.execute(_NEW_SQL, (deck, now_ms)))
+            for cur, deck in zip(cursors, decks, strict=True)
+        ]
+        yield from heapq.merge(*per_deck, key=attrgetter("new_order"))
+    finally:
+        for cur in cursors:
+            cur.close()
+
+
+def counts_since(conn: Connection, since_ms: int) -> tuple[int, int]:
+    """(new cards introduced, reviews of review-state cards) since ``since_ms``, no cram:
+    what the daily limits have left."""
+    cur = _cursor(conn)
+    try:
+        new, reviewed = cur.execute(_COUNTS_SQL, (since_ms,)).fetchone()
+    finally:
+        cur.close()
+    return int(new), int(reviewed)
+
+
+def save_sched(conn: Connection, card_id: int, s: SchedState, **extra: object) -> None:
+    """The card's part of a rating: its new schedule and ``extra`` columns (reps, lapses...)."""
+    values = {name: getattr(s, name) for name in _SCHED_FIELDS} | extra
+    if unknown := set(values) - set(ROW_FIELDS):
+        raise ValueError(f"not card_state columns: {sorted(unknown)}")
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    cur = _cursor(conn)
+    try:
+        cur.execute(
+            f"UPDATE card_state SET {assignments} WHERE id = ?", (*values.values(), card_id)
+        )
+    finally:
+        cur.close()
