@@ -17,7 +17,7 @@ import sys
 import time
 
 from textual.app import App
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 
 def _report() -> None:
@@ -47,6 +47,8 @@ def run_bare() -> int:
 
 
 def run_app(decks: str, db: str, shipped: bool) -> int:
+    from textual.widgets import Markdown  # not at the top: the bare app must not load it
+
     from bench.synth import NOW
     from drillbreak.clock import FakeClock
     from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
