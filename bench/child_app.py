@@ -47,9 +47,12 @@ def run_bare() -> int:
 
 
 def run_app(decks: str, db: str, shipped: bool) -> int:
+    from textual.widgets import Markdown  # not at the top: the bare app must not load it
+
     from bench.synth import NOW
     from drillbreak.clock import FakeClock
     from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
+    from drillbreak.tui.screens.study import StudyScreen
 
     options = AppOptions(
         db_path=db,
@@ -62,17 +65,11 @@ def run_app(decks: str, db: str, shipped: bool) -> int:
     state = {"done": False}
 
     def shown() -> bool:
-        hook = getattr(app, "first_card_shown", None)
-        if hook is not None and not callable(hook):
-            return bool(hook)
+        """A study card's question is on the StudyScreen (watched from outside the app)."""
         screen = app.screen
-        session = getattr(screen, "session", None)
-        return (
-            type(screen).__name__ == "StudyScreen"
-            and screen.is_mounted
-            and session is not None
-            and session.current is not None
-        )
+        if not isinstance(screen, StudyScreen) or not screen.is_mounted:
+            return False
+        return any(q.source for q in screen.query("#question").results(Markdown))
 
     def done() -> None:
         _report()

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLE_DECK, write_deck
+
+from drillbreak import cli
+from drillbreak.interop import commands as interop_commands
 
 
 def run(*args, input=None, env_extra=None, cwd=None):
@@ -275,3 +279,24 @@ def test_missing_decks_path_is_a_one_line_error(tmp_path):
         assert result.stderr == (
             f"drillbreak: error: {gone}: no such deck file or folder (given with --decks)\n"
         ), argv
+
+
+@pytest.mark.parametrize(
+    ("argv", "handler"),
+    [
+        ([], cli.cmd_app),
+        (["--db", "x.sqlite3"], cli.cmd_app),
+        (["study"], cli.cmd_study),
+        (["lint"], cli.cmd_lint),
+        (["decks"], cli.cmd_decks),
+        (["stats"], cli.cmd_stats),
+        (["demo", "list"], cli.cmd_demo),
+        (["export", "anki"], interop_commands.cmd_export_anki),
+        (["export", "reviews"], interop_commands.cmd_export_reviews),
+        (["import", "anki-text", "f.txt"], interop_commands.cmd_import_anki_text),
+        (["optimize"], interop_commands.cmd_optimize),
+        (["schema"], interop_commands.cmd_schema),
+    ],
+)
+def test_each_command_runs_its_own_handler(argv, handler):
+    assert cli.build_parser().parse_args(argv).handler is handler

@@ -48,7 +48,7 @@ while done < limit:
         session.rate(rng.choice((1, 2, 3, 3, 4)))
         slowest = max(slowest, time.perf_counter() - t0)
         done += 1
-        print(f"ACK {session.history[-1].review_id}", flush=True)
+        print(f"ACK {session.history.peek().review_id}", flush=True)
     if session.next_card() is None:
         clock.advance(hours=6)
 db.close()

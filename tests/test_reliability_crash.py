@@ -64,7 +64,7 @@ def study(round_no):
         while (cur := session.next_card()) is not None:
             clock.advance(seconds=rng.uniform(5, 120))
             session.rate(rng.choice((1, 2, 3, 3, 3, 4)))
-            say(f"ACK {cur.row.id} {session.history[-1].review_id}")
+            say(f"ACK {cur.row.id} {session.history.peek().review_id}")
         next_due = session.summary().next_due  # nothing left: jump to the next due card
         clock.set(max(next_due or clock(), clock()) + timedelta(minutes=1))
 

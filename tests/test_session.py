@@ -301,6 +301,7 @@ def test_undo_restores_card_and_log(sample_dir, db, clock):
     assert len(review_rows(db)) == 1
     second = s.next_card().item.key
     s.undo()
+    assert not s.can_undo()  # taken back once, not twice
     assert review_rows(db) == []
     assert card_row(db, first) == before
     assert s.current.item.key == first

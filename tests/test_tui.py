@@ -7,6 +7,7 @@ little after the key press, later still on a busy machine.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -359,8 +360,8 @@ async def test_settings_saved(setup):
         app.screen.query_one("#learning_steps").value = "30s 5m"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: stored_settings(setup[1]), "the settings stored")
-    stored = stored_settings(setup[1])
-    assert '"new_per_day": 7' in stored and '"learning_steps": [30, 300]' in stored
+    stored = json.loads(stored_settings(setup[1]) or "{}")
+    assert stored["new_per_day"] == 7 and stored["learning_steps"] == [30, 300]
 
 
 async def test_settings_reject_bad_input(setup):
@@ -370,6 +371,21 @@ async def test_settings_reject_bad_input(setup):
         app.screen.query_one("#desired_retention").value = "5"
         await pilot.press("ctrl+s")
         await wait_shown(pilot, "between 0.70 and 0.99", "#settings-error")
+    assert stored_settings(setup[1]) is None
+
+
+async def test_settings_show_one_line_per_refused_field(setup):
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        app.screen.query_one("#new_per_day").value = "many"
+        app.screen.query_one("#rollover_hour").value = "25"
+        await pilot.press("ctrl+s")
+        await wait_shown(pilot, "rollover hour must be 0-23", "#settings-error")
+        lines = str(app.screen.query_one("#settings-error").render()).splitlines()
+        assert lines == ["✗ new cards/day must be a whole number", "✗ rollover hour must be 0-23"]
+        invalid = [w.id for w in app.screen.query("Input.-invalid")]
+        assert invalid == ["new_per_day", "rollover_hour"]
     assert stored_settings(setup[1]) is None
 
 
@@ -558,7 +574,7 @@ async def test_invalid_stored_parameters_exit_with_one_line(tmp_path, capsys):
     bad = list(fsrs_default_parameters())
     bad[4] = 20.0  # fsrs allows 1..10 here
     with database.write() as conn:
-        settings_store.save(conn, Settings(parameters=tuple(bad)))
+        settings_store.save(conn, Settings.model_construct(parameters=tuple(bad)))
     database.close()
     app = DrillbreakApp(AppOptions(db_path=path, include_shipped=False))
     async with app.run_test() as pilot:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from drillbreak import __version__
@@ -66,12 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Terminal flashcards for how machine learning works and where it breaks.",
     )
     _add_shared_options(parser, top=True)
+    parser.set_defaults(handler=cmd_app)  # no command: the app
     parser.add_argument("--version", action="version", version=f"drillbreak {__version__}")
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser
     )
 
     study = sub.add_parser("study", parents=[common], help="study due cards")
+    study.set_defaults(handler=cmd_study)
     study.add_argument("deck", nargs="*", help="deck ids (default: all decks)")
     study.add_argument("--tag", help="only cards with this tag")
     study.add_argument(
@@ -90,19 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     lint = sub.add_parser("lint", parents=[common], help="check deck files")
+    lint.set_defaults(handler=cmd_lint)
     lint.add_argument(
         "paths", nargs="*", type=Path, help="files or folders (default: every loaded deck)"
     )
 
-    sub.add_parser("decks", parents=[common], help="list decks with new / learning / due / total")
+    decks = sub.add_parser(
+        "decks", parents=[common], help="list decks with new / learning / due / total"
+    )
+    decks.set_defaults(handler=cmd_decks)
 
     stats = sub.add_parser("stats", parents=[common], help="reviews, retention and due forecast")
+    stats.set_defaults(handler=cmd_stats)
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.add_argument("--deck", action="append", help="only these decks")
 
     demo = sub.add_parser(
         "demo", parents=[common], help="run a live PyTorch demo ('demo list' lists them)"
     )
+    demo.set_defaults(handler=cmd_demo)
     demo.add_argument("name", help="demo name, or 'list'")
     demo.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     demo.add_argument("--seed", type=int, default=0)
@@ -122,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return dispatch(args)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
     except UserError as exc:
         if args.debug:
             raise
@@ -132,26 +141,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def dispatch(args: argparse.Namespace) -> int:
-    from drillbreak import interop
-
-    rc = interop.run(args)
-    if rc is not None:
-        return rc
-    command = args.command
-    if command == "lint":
-        return cmd_lint(args)
-    if command == "demo":
-        return cmd_demo(args)
-    if command == "decks":
-        return cmd_decks(args)
-    if command == "stats":
-        return cmd_stats(args)
-    if command == "study":
-        return cmd_study(args)
-    return cmd_app(args)
 
 
 def _context(args: argparse.Namespace):

@@ -53,7 +53,7 @@ class Context:
 
     def save_settings(self, settings: Settings) -> None:
         with self.db.write() as conn:
-            settings_store.save(conn, settings.validated())
+            settings_store.save(conn, settings)
 
     def close(self) -> None:
         self.db.close()

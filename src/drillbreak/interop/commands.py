@@ -1,11 +1,8 @@
 """The interop commands, for ``drillbreak.cli`` to mount::
 
     interop.add_commands(sub, common)      # in build_parser
-    rc = interop.run(args)                 # in dispatch
-    if rc is not None:
-        return rc
 
-``export anki``, ``export reviews``, ``import anki-text``, ``optimize`` and
+Each leaf parser sets its handler (``args.handler(args)`` runs it): ``export anki``, ``export reviews``, ``import anki-text``, ``optimize`` and
 ``schema``.  Heavy modules (genanki, markdown-it, fsrs) load inside the commands.
 """
 
@@ -17,8 +14,6 @@ from pathlib import Path
 
 from drillbreak.errors import UserError
 
-COMMANDS = ("export", "import", "optimize", "schema")
-
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     # ``common`` holds --db/--decks/--debug without defaults (drillbreak.cli's top parser
@@ -27,6 +22,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     export = sub.add_parser("export", help="export decks to Anki, or the review log")
     export_sub = export.add_subparsers(dest="export_what", metavar="WHAT", required=True)
     anki = export_sub.add_parser("anki", parents=[common], help="decks -> an Anki package (.apkg)")
+    anki.set_defaults(handler=cmd_export_anki)
     anki.add_argument("deck", nargs="*", help="deck ids (default: every loaded deck)")
     anki.add_argument(
         "-o",
@@ -38,6 +34,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     reviews = export_sub.add_parser(
         "reviews", parents=[common], help="the review log for the FSRS optimizer (CSV) or JSON"
     )
+    reviews.set_defaults(handler=cmd_export_reviews)
     reviews.add_argument(
         "--format", choices=("fsrs-csv", "json"), default="fsrs-csv", help="default: fsrs-csv"
     )
@@ -53,6 +50,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         parents=[common],
         help="Anki 'Notes in Plain Text' / CSV / TSV -> a YAML deck",
     )
+    text.set_defaults(handler=cmd_import_anki_text)
     text.add_argument("file", type=Path, help="the exported .txt, .csv or .tsv file")
     text.add_argument(
         "-o", "--output", type=Path, metavar="OUT.yaml", help="write here (default: stdout)"
@@ -62,6 +60,7 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     optimize = sub.add_parser(
         "optimize", parents=[common], help="fit FSRS parameters to your review history"
     )
+    optimize.set_defaults(handler=cmd_optimize)
     optimize.add_argument(
         "--retention", action="store_true", help="also suggest a desired retention"
     )
@@ -69,24 +68,10 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     schema = sub.add_parser(
         "schema", parents=[common], help="print the deck format's JSON Schema (for editors)"
     )
+    schema.set_defaults(handler=cmd_schema)
     schema.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)"
     )
-
-
-def run(args: argparse.Namespace) -> int | None:
-    command = getattr(args, "command", None)
-    if command == "export":
-        if args.export_what == "anki":
-            return cmd_export_anki(args)
-        return cmd_export_reviews(args)
-    if command == "import":
-        return cmd_import_anki_text(args)
-    if command == "optimize":
-        return cmd_optimize(args)
-    if command == "schema":
-        return cmd_schema(args)
-    return None
 
 
 def _db_path(args: argparse.Namespace) -> Path:

@@ -1,15 +1,15 @@
-"""Settings persisted in the ``setting`` table as JSON."""
+"""Settings persisted in the ``setting`` table as the model's JSON."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert
 
 from drillbreak.errors import UserError
-from drillbreak.schedule.settings import Settings, invalid_parameters_message, parameter_problems
+from drillbreak.schedule.settings import Settings, field_problems
 from drillbreak.store.tables import Setting
 
 T = Setting.__table__
@@ -17,20 +17,23 @@ KEY = "settings"
 
 
 def load(conn: Connection, *, drop_invalid_parameters: bool = False) -> Settings:
-    """The stored settings; FSRS parameters fsrs would refuse raise a UserError naming the
-    database, or are dropped (fsrs's defaults apply) with ``drop_invalid_parameters``."""
+    """The stored settings.  FSRS parameters fsrs would refuse raise a UserError naming the
+    database, or are dropped (fsrs's defaults apply) with ``drop_invalid_parameters``; any
+    other stored value the model refuses falls back to its default."""
     text = conn.execute(select(T.c.value).where(T.c.key == KEY)).scalar_one_or_none()
     if text is None:
         return Settings()
     try:
-        settings = Settings.from_json(text)
-    except (ValueError, TypeError):
+        return Settings.model_validate_json(text)
+    except ValidationError as exc:
+        problems = field_problems(exc)
+    if "parameters" in problems and not drop_invalid_parameters:
+        raise UserError(f"{_database_file(conn)}: {problems['parameters']}")
+    try:
+        stored = json.loads(text)
+        return Settings.model_validate({k: v for k, v in stored.items() if k not in problems})
+    except (ValueError, AttributeError):  # not JSON, or not an object
         return Settings()
-    if settings.parameters is not None and (bad := parameter_problems(settings.parameters)):
-        if drop_invalid_parameters:
-            return replace(settings, parameters=None)
-        raise UserError(f"{_database_file(conn)}: {invalid_parameters_message(bad)}")
-    return settings
 
 
 def _database_file(conn: Connection) -> str:
@@ -40,15 +43,6 @@ def _database_file(conn: Connection) -> str:
 
 
 def save(conn: Connection, settings: Settings) -> None:
-    set_value(conn, KEY, settings.to_json())
-
-
-def get_value(conn: Connection, key: str) -> object | None:
-    text = conn.execute(select(T.c.value).where(T.c.key == key)).scalar_one_or_none()
-    return json.loads(text) if text is not None else None
-
-
-def set_value(conn: Connection, key: str, value: object) -> None:
-    text = value if isinstance(value, str) and key == KEY else json.dumps(value)
-    stmt = insert(T).values(key=key, value=text)
+    text = settings.model_dump_json()
+    stmt = insert(T).values(key=KEY, value=text)
     conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": text}))

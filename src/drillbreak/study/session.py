@@ -6,6 +6,10 @@ learner did is lost if the process dies before the next card shows.  ``rate``,
 ``suspend``, ``bury`` and ``undo`` change the session only after their write has
 committed: when the write raises (StoreError), the session is as it was and the
 action can be retried.
+
+The policies are units of their own: ``queue_builder`` (what to study today),
+``leech`` (the leech rule), ``cram`` (cram ratings) and ``undo`` (the undo stack);
+the session composes them.
 """
 
 from __future__ import annotations
@@ -14,19 +18,23 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import Literal
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
 from drillbreak.deck.items import StudyItem
 from drillbreak.domain import CardState, Rating
-from drillbreak.schedule import fsrs_adapter, queue
-from drillbreak.schedule.days import day_end, day_start
+from drillbreak.schedule import fsrs_adapter
+from drillbreak.schedule.days import day_end
 from drillbreak.schedule.fsrs_adapter import Outcome
 from drillbreak.schedule.settings import Settings
 from drillbreak.store import cards, hot, reviews, settings_store
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database
 from drillbreak.store.tables import ReviewLog
-from drillbreak.study import grading
+from drillbreak.study import cram as cram_policy
+from drillbreak.study import grading, queue_builder
+from drillbreak.study.leech import is_leech, leech_message
+from drillbreak.study.undo import Action, Snapshot, UndoStack
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
 
@@ -72,23 +80,6 @@ class RatingResult:
     outcome: Outcome
     leech: bool = False
     message: str | None = None
-
-
-@dataclass
-class _Snapshot:
-    learning: list[CardRow]
-    main: list[CardRow]
-    studied: int
-    correct: int
-
-
-@dataclass
-class _Action:
-    kind: str  # "rate" | "suspend" | "bury"
-    card_id: int
-    prev: CardRow
-    review_id: int | None
-    snapshot: _Snapshot
 
 
 @dataclass(frozen=True)
@@ -149,7 +140,7 @@ class StudySession:
         self.current: Current | None = None
         self.learning: list[CardRow] = []
         self.main: list[CardRow] = []
-        self.history: list[_Action] = []
+        self.history = UndoStack()
         self.studied = 0
         self.correct = 0
         self.messages: list[str] = []
@@ -157,46 +148,24 @@ class StudySession:
 
     # -- queue -------------------------------------------------------------
     def _build(self, new_limit: int | None) -> None:
-        now = self.clock()
-        now_ms = to_ms(now)
-        with self.db.read() as conn:
-            if self.cram:
-                rows = [
-                    r
-                    for r in cards.rows_for_decks(conn, self.decks)
-                    if self._in_scope(r) and not r.suspended
-                ]
-                self.rng.shuffle(rows)
-                self.main = rows
-                return
-            end_ms = to_ms(self._day_end(now))
-            due = hot.due_rows(conn, self.decks, end_ms, now_ms)
-            if not self._whole_decks:
-                due = [r for r in due if self._in_scope(r)]
-            new_today, reviews_today = hot.counts_since(conn, to_ms(self._day_start(now)))
-            new_left = self.settings.new_per_day - new_today
-            if new_limit is not None:
-                new_left = new_limit
-            new_iter = hot.new_rows(conn, self.decks, now_ms)
-            if not self._whole_decks:
-                new_iter = (r for r in new_iter if self._in_scope(r))
-            plan = queue.plan(
-                due,
-                new_iter,
-                now_ms=now_ms,
-                new_left=new_left,
-                reviews_left=self.settings.reviews_per_day - reviews_today,
+        if self.cram:
+            queues = queue_builder.cram(self.db, self.decks, self._in_scope, self.rng)
+        else:
+            queues = queue_builder.today(
+                self.db,
+                self.decks,
+                None if self._whole_decks else self._in_scope,
+                self.settings,
+                self.clock(),
+                tz=self.tz,
+                new_limit=new_limit,
                 decay=self._decay,
             )
-        self.learning = plan.learning
-        self.main = plan.main
+        self.learning, self.main = queues.learning, queues.main
 
     def _in_scope(self, row: CardRow) -> bool:
         by_key = self.items.get(row.deck)
         return by_key is not None and row.key in by_key
-
-    def _day_start(self, now: datetime) -> datetime:
-        return day_start(now, self.settings.rollover_hour, self.tz)
 
     def _day_end(self, now: datetime) -> datetime:
         return day_end(now, self.settings.rollover_hour, self.tz)
@@ -302,8 +271,7 @@ class StudySession:
         after = outcome.after
         lapse = row.state == CardState.REVIEW and rating == Rating.AGAIN
         lapses = row.lapses + (1 if lapse else 0)
-        threshold = self.settings.leech_threshold
-        leech = lapse and lapses >= threshold and (lapses - threshold) % max(1, threshold // 2) == 0
+        leech = lapse and is_leech(lapses, self.settings.leech_threshold)
         extra = {"reps": row.reps + 1, "lapses": lapses}
         if leech:
             extra.update(leech=True, suspended=True)
@@ -337,15 +305,12 @@ class StudySession:
             leech=row.leech or leech,
             suspended=row.suspended or leech,
         )
-        self.history.append(_Action("rate", row.id, row, review_id, snapshot))
+        self.history.push(Action("rate", row.id, row, review_id, snapshot))
         self._count(cur, rating)
         self.current = None
         message = None
         if leech:
-            message = (
-                f"Leech: '{cur.item.key}' has lapsed {lapses} times, so it was tagged and "
-                "suspended. Rewrite it or split it, then unsuspend it in Browse."
-            )
+            message = leech_message(cur.item.key, lapses)
             self.messages.append(message)
         elif after.state in (CardState.LEARNING, CardState.RELEARNING) and (
             after.due_ms or 0
@@ -355,34 +320,18 @@ class StudySession:
         return RatingResult(rating, outcome, leech, message)
 
     def _rate_cram(
-        self, cur: Current, rating: int, now: datetime, duration: int, snapshot: _Snapshot
+        self, cur: Current, rating: int, now: datetime, duration: int, snapshot: Snapshot
     ) -> RatingResult:
-        """Cram: logged for the record, schedule untouched; Again brings the card back soon."""
         row = cur.row
         with self.db.write() as conn:
             review_id = reviews.add(
-                conn,
-                ReviewLog(
-                    card_id=row.id,
-                    rating=rating,
-                    reviewed_at_ms=to_ms(now),
-                    duration_ms=duration,
-                    state_before=row.state,
-                    state_after=row.state,
-                    interval_ms=0,
-                    due_after_ms=row.due_ms,
-                    stability_after=row.stability,
-                    difficulty_after=row.difficulty,
-                    cram=True,
-                ),
+                conn, cram_policy.review_entry(row, rating, to_ms(now), duration)
             )
-        self.history.append(_Action("rate", row.id, row, review_id, snapshot))
+        self.history.push(Action("rate", row.id, row, review_id, snapshot))
         self._count(cur, rating)
         self.current = None
-        if rating == Rating.AGAIN:
-            self.main.insert(min(len(self.main), 3), row)
-        outcome = Outcome(rating, row.sched, timedelta(0))
-        return RatingResult(rating, outcome)
+        cram_policy.requeue(self.main, row, rating)
+        return RatingResult(rating, cram_policy.outcome(row, rating))
 
     def _count(self, cur: Current, rating: int) -> None:
         self.studied += 1
@@ -400,22 +349,22 @@ class StudySession:
         until = to_ms(self._day_end(self.clock()))
         self._set_aside("bury", buried_until_ms=until)
 
-    def _set_aside(self, kind: str, **values: object) -> None:
+    def _set_aside(self, kind: Literal["suspend", "bury"], **values: object) -> None:
         cur = self._require()
         snapshot = self._snapshot()
         with self.db.write() as conn:
             cards.set_flags(conn, [cur.row.id], **values)
-        self.history.append(_Action(kind, cur.row.id, cur.row, None, snapshot))
+        self.history.push(Action(kind, cur.row.id, cur.row, None, snapshot))
         self.current = None
 
     def can_undo(self) -> bool:
         return bool(self.history)
 
-    def undo(self) -> _Action | None:
+    def undo(self) -> Action | None:
         """Undo the last rating, suspend or bury; that card is shown again."""
-        if not self.history:
+        action = self.history.peek()
+        if action is None:
             return None
-        action = self.history[-1]
         with self.db.write() as conn:
             if action.review_id is not None:
                 reviews.remove(conn, action.review_id)
@@ -427,8 +376,8 @@ class StudySession:
         self.current = self._present(action.prev, self.clock())
         return action
 
-    def _snapshot(self) -> _Snapshot:
-        return _Snapshot(list(self.learning), list(self.main), self.studied, self.correct)
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(list(self.learning), list(self.main), self.studied, self.correct)
 
     # -- end ---------------------------------------------------------------------
     def summary(self) -> Summary:

@@ -70,7 +70,6 @@ class DrillbreakApp(App):
         self.options = options or AppOptions()
         self.clock = clock
         self.ctx: Context | None = None
-        self.first_card_shown = False  # set once a study card is drawn (benchmarks wait on it)
         # Held by a worker thread while it uses the database; closing waits for it.
         self.db_lock = threading.Lock()
         self.register_theme(DRILLBREAK_THEME)

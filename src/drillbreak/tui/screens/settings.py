@@ -1,24 +1,30 @@
-"""Settings: retention, daily limits, steps, rollover hour, theme; saved and applied at once."""
+"""Settings: retention, daily limits, steps, rollover hour, theme; saved and applied at once.
+
+The form is built from the ``Settings`` model: each field it marks as a form field gets
+its label, tooltip and errors from the model's metadata and validation.
+"""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from drillbreak.errors import UserError
-from drillbreak.schedule.settings import format_steps, parse_steps
+from drillbreak.schedule.settings import Settings, field_problems, format_steps
 
-FIELDS = [
-    ("desired_retention", "Desired retention (0.70-0.99)"),
-    ("new_per_day", "New cards per day"),
-    ("reviews_per_day", "Reviews per day (cap)"),
-    ("learning_steps", "Learning steps"),
-    ("relearning_steps", "Relearning steps"),
-    ("rollover_hour", "New day starts at hour (0-23)"),
-]
+
+def _shown(value: object) -> str:
+    """A setting's value as the learner types it."""
+    if isinstance(value, tuple):
+        return format_steps(value)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
 
 
 class SettingsScreen(Screen):
@@ -28,23 +34,18 @@ class SettingsScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        s = self.app.ctx.settings
-        values = {
-            "desired_retention": f"{s.desired_retention:.2f}",
-            "new_per_day": str(s.new_per_day),
-            "reviews_per_day": str(s.reviews_per_day),
-            "learning_steps": format_steps(s.learning_steps),
-            "relearning_steps": format_steps(s.relearning_steps),
-            "rollover_hour": str(s.rollover_hour),
-        }
+        settings = self.app.ctx.settings
         themes = sorted(self.app.available_themes)
         with VerticalScroll(id="settings"):
             yield Static("Settings", classes="screen-title")
             with Grid(id="settings-grid"):
-                for key, label in FIELDS:
-                    yield Label(label)
-                    yield Input(values[key], id=key)
-                yield Label("Theme")
+                for name in Settings.form_fields():
+                    info = Settings.model_fields[name]
+                    yield Label(info.title or name)
+                    field = Input(_shown(getattr(settings, name)), id=name)
+                    field.tooltip = info.description
+                    yield field
+                yield Label(Settings.model_fields["theme"].title or "theme")
                 yield Select(
                     [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="theme"
                 )
@@ -65,21 +66,14 @@ class SettingsScreen(Screen):
 
     def action_save(self) -> None:
         ctx = self.app.ctx
-        value = {key: self.query_one(f"#{key}", Input).value.strip() for key, _ in FIELDS}
-        error = self.query_one("#settings-error", Static)
+        typed = {
+            name: self.query_one(f"#{name}", Input).value.strip() for name in Settings.form_fields()
+        }
+        typed["theme"] = str(self.query_one("#theme", Select).value)
         try:
-            settings = ctx.settings.with_changes(
-                desired_retention=_number(value["desired_retention"], float, "desired retention"),
-                new_per_day=_number(value["new_per_day"], int, "new cards per day"),
-                reviews_per_day=_number(value["reviews_per_day"], int, "reviews per day"),
-                learning_steps=parse_steps(value["learning_steps"]),
-                relearning_steps=parse_steps(value["relearning_steps"]),
-                rollover_hour=_number(value["rollover_hour"], int, "rollover hour"),
-                theme=str(self.query_one("#theme", Select).value),
-            )
-        except UserError as exc:
-            error.update(f"✗ {exc}")
-            error.display = True
+            settings = Settings.model_validate({**ctx.settings.model_dump(), **typed})
+        except ValidationError as exc:
+            self._show_problems(field_problems(exc))
             return
         try:
             ctx.save_settings(settings)
@@ -87,16 +81,17 @@ class SettingsScreen(Screen):
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
         self.app.apply_theme_setting(settings.theme)
-        error.display = False
+        self._show_problems({})
         self.notify("Settings saved.", timeout=2)
+
+    def _show_problems(self, problems: dict[str, str]) -> None:
+        """One line per refused field under the form; those fields are marked."""
+        for name in Settings.form_fields():
+            self.query_one(f"#{name}", Input).set_class(name in problems, "-invalid")
+        error = self.query_one("#settings-error", Static)
+        error.update(Content("\n".join(f"✗ {line}" for line in problems.values())))
+        error.display = bool(problems)
 
     def action_back(self) -> None:
         self.app.apply_theme_setting(self.app.ctx.settings.theme)  # drop an unsaved preview
         self.dismiss()
-
-
-def _number(text: str, kind: type, name: str):
-    try:
-        return kind(text)
-    except ValueError:
-        raise UserError(f"{name} must be a {'whole ' if kind is int else ''}number") from None

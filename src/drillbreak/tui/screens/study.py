@@ -128,8 +128,6 @@ class StudyScreen(Screen):
         else:
             self._draw_prompt(cur)
         self._update_status()
-        if not self.app.first_card_shown:
-            self.call_after_refresh(setattr, self.app, "first_card_shown", True)
         if typed.display:
             typed.focus()
         elif choices.display and not cur.revealed:
