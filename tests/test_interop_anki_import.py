@@ -25,6 +25,7 @@ from drillbreak.interop.anki_html import guid_card_id
 from drillbreak.interop.anki_import import import_package
 from drillbreak.store.db import Database
 from drillbreak.store.tables import NEW, REVIEW
+from drillbreak.study.session import MAX_DURATION_MS
 
 anki = pytest.importorskip("anki")
 
@@ -211,32 +212,37 @@ def test_reimport_after_an_edit_in_anki_keeps_history(tmp_path):
 
 
 def test_manual_entries_are_not_reviews_and_cram_is_logged(tmp_path):
-    """Revlog rows written directly: a set-due-date (type 4), a cram review in a
-    filtered deck without rescheduling (type 3, factor 0), a reset (type 4, factor 0)."""
+    """Revlog rows written directly: a set-due-date (type 4), an FSRS reschedule (type 5:
+    never a review, whatever its ease), a cram review in a filtered deck without
+    rescheduling (type 3, factor 0), a reset (type 4, factor 0)."""
     col = new_collection(tmp_path / "col.anki2")
     note = add_note(col, "Basic", ["q", "a"])
     cid = note.card_ids()[0]
     now = int(time.time() * 1000)
     t = [now - d * DAY_MS for d in (30, 29, 20, 10, 9, 5)]
     answer(col, cid, 3, t[0])
+    # Anki caps answer times at 60 s; an older collection may hold more: drillbreak's cap
+    col.db.execute("update revlog set time = ? where id = ?", 10 * 60_000, t[0])
     answer(col, cid, 3, t[1])
     col.db.execute("insert into revlog values (?,?,-1,0,5,3,2500,0,4)", t[2], cid)
+    col.db.execute("insert into revlog values (?,?,-1,3,6,5,2500,0,5)", t[2] + 1, cid)
     col.db.execute("insert into revlog values (?,?,-1,3,0,0,0,3000,3)", t[3], cid)
     col.db.execute("insert into revlog values (?,?,-1,0,0,0,0,0,4)", t[4], cid)  # reset
     answer(col, cid, 4, t[5])
     pkg = export_apkg(col, tmp_path / "x.apkg")
     col.close()
     summary = run_import(pkg, tmp_path / "decks", tmp_path / "db.sqlite3")
-    assert summary.history.manual_skipped == 2
+    assert summary.history.manual_skipped == 3
     assert summary.history.reviews_added == 4
     db = Database(tmp_path / "db.sqlite3")
     with db.read() as conn:
         log = conn.exec_driver_sql(
-            "SELECT rating, cram, state_before FROM review_log ORDER BY reviewed_at_ms"
+            "SELECT rating, cram, state_before, duration_ms FROM review_log ORDER BY reviewed_at_ms"
         ).all()
         stability = conn.exec_driver_sql("SELECT stability FROM card_state").scalar_one()
     db.close()
-    assert [tuple(r) for r in log] == [(3, 0, NEW), (3, 0, 1), (3, 1, 2), (4, 0, NEW)]
+    assert [tuple(r[:3]) for r in log] == [(3, 0, NEW), (3, 0, 1), (3, 1, 2), (4, 0, NEW)]
+    assert [r[3] for r in log] == [MAX_DURATION_MS, 4000, 3000, 4000]
     oracle = fsrs.Scheduler(enable_fuzzing=False)
     fresh, _ = oracle.review_card(fsrs.Card(), fsrs.Rating.Easy, from_ms(t[5]))
     assert stability == pytest.approx(fresh.stability)  # the reset started FSRS over
