@@ -13,15 +13,14 @@ from drillbreak.deck.lint import lint
 from drillbreak.deck.loader import load_text
 from drillbreak.deck.models import to_dict
 from drillbreak.errors import UserError
+from drillbreak.interop.anki_html import guid_card_id, html_to_text, tidy
 from drillbreak.interop.anki_text import (
     card_id_for,
     convert,
     dump_yaml,
-    html_to_text,
     import_file,
     parse_headers,
     slugify,
-    tidy,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "anki"
@@ -226,6 +225,7 @@ def test_guid_and_notetype_columns_are_not_fields():
         "id": deck["cards"][1]["id"],
         "type": "cloze",
         "text": "The {{c1::answer}}",
+        "anki_guid": "g2",
     }
 
 
@@ -268,3 +268,43 @@ def test_any_text_survives_yaml_round_trip(front, back, tag):
     assert result.ok, result.problems
     card = result.deck.cards[0]
     assert (card.front, card.back, card.tags) == (front, back, (tag,))
+
+
+def test_guid_column_gives_the_ids_import_anki_gives():
+    text = "#separator:tab\n#html:true\n#guid column:1\nAb$c1\tfront\tback\nxY(z2\tq\ta\n"
+    deck = convert(text, source="n.txt").deck
+    assert [(c["id"], c["anki_guid"]) for c in deck["cards"]] == [
+        (guid_card_id("Ab$c1"), "Ab$c1"),
+        (guid_card_id("xY(z2"), "xY(z2"),
+    ]
+    assert deck["cards"][0]["front"] == "front"  # the GUID is not a field
+
+
+def test_optional_reversed_card_is_reversible_not_a_longer_answer():
+    text = (
+        "#separator:tab\n#notetype:Basic (optional reversed card)\nchat\tcat\ty\noiseau\tbird\t\n"
+    )
+    a, b = convert(text, source="n.txt").deck["cards"]
+    assert (a["back"], a.get("reverse")) == ("cat", True)
+    assert (b["back"], b.get("reverse")) == ("bird", None)
+
+
+def test_multi_line_fields_keep_their_line_breaks_in_html_files():
+    text = '#separator:tab\n#html:true\n"line one\nline <b>two</b>"\tback\n'
+    (card,) = convert(text, source="n.txt").deck["cards"]
+    assert card["front"] == "line one\nline **two**"
+
+
+def test_media_references_are_kept_and_reported():
+    text = '#separator:tab\n#html:true\n<img src="cat.png"> what?\tmeow [sound:meow.mp3]\n'
+    result = convert(text, source="n.txt")
+    (card,) = result.deck["cards"]
+    assert card["front"] == "[image: cat.png] what?"
+    assert card["back"] == "meow [sound: meow.mp3]"
+    assert result.media == ["cat.png", "meow.mp3"]
+
+
+def test_mathjax_survives():
+    text = "#separator:tab\n#html:true\n\\(E = mc^2\\)\t\\[a &lt; b\\]\n"
+    (card,) = convert(text, source="n.txt").deck["cards"]
+    assert (card["front"], card["back"]) == (r"\(E = mc^2\)", r"\[a < b\]")

@@ -51,6 +51,7 @@ class CardBase:
     tags: tuple[Tag, ...] = ()
     hint: Text | None = None
     demo: Slug | None = None
+    anki_guid: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
 @_record

@@ -19,9 +19,15 @@ Front and back are the first two fields unless ``#columns`` names them.
 A note whose note type is a cloze type, or whose first field has ``{{c1::...}}``,
 becomes a cloze card; "Basic (and reversed card)" becomes ``reverse: true``.
 
-Card ids come from the first field: a slug of its text plus a short hash of it,
-so importing an updated file again gives unchanged notes the same ids (and so
-keeps their review history).
+Card ids come from the note's GUID when the file has a GUID column (``#guid column``,
+written by Anki's "Include unique identifier"): the same id as ``import anki`` gives,
+stable however the note is edited, and kept as ``anki_guid`` so that ``export anki``
+updates the original notes instead of adding copies.  Without one, the id is a slug
+of the first field plus a short hash of it, so importing an updated file again gives
+notes whose first field is unchanged the same ids (and so keeps their history).
+"Basic (optional reversed card)" is reversible when its third field (Add Reverse)
+is not empty.  Line breaks inside a field are kept; images and sounds become
+``[image: x.png]`` / ``[sound: x.mp3]`` in the text and are listed in the report.
 """
 
 from __future__ import annotations
@@ -34,7 +40,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +47,7 @@ from drillbreak.deck import cloze
 from drillbreak.deck.models import SLUG_PATTERN
 from drillbreak.deck.sanitize import clean_text
 from drillbreak.errors import UserError
+from drillbreak.interop.anki_html import field_to_markdown, guid_card_id, media_refs, tidy
 
 SEPARATORS = {
     "tab": "\t",
@@ -60,126 +66,6 @@ _HTML_HINT = re.compile(
     r"table|tr|td|th|h[1-6]|blockquote)\b[^>]*>|&(?:nbsp|amp|lt|gt|quot|#\d+|#x[0-9a-f]+);",
     re.IGNORECASE,
 )
-
-
-# --- HTML -> text ---------------------------------------------------------------
-
-_BOLD, _ITALIC = "\x01", "\x02"
-_BLOCKS = {
-    "div",
-    "p",
-    "ul",
-    "ol",
-    "table",
-    "tr",
-    "blockquote",
-    "pre",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-}
-
-
-class _TextParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.skip = 0
-        self.pre = 0
-        self.cells = 0
-
-    def _newline(self) -> None:
-        if self.out and not self.out[-1].endswith("\n"):
-            self.out.append("\n")
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self.skip += 1
-        elif tag == "br":
-            self.out.append("\n")
-        elif tag in _BLOCKS:
-            self._newline()
-            if tag == "pre":
-                self.pre += 1
-            if tag == "tr":
-                self.cells = 0
-        elif tag == "li":
-            self._newline()
-            self.out.append("- ")
-        elif tag in ("td", "th"):
-            if self.cells:
-                self.out.append(" | ")
-            self.cells += 1
-        elif tag in ("b", "strong"):
-            self.out.append(_BOLD)
-        elif tag in ("i", "em"):
-            self.out.append(_ITALIC)
-        elif tag == "code" and not self.pre:
-            self.out.append("`")
-        elif tag == "img":
-            src = dict(attrs).get("src")
-            if src:
-                self.out.append(f"[image: {src}]")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self.skip = max(0, self.skip - 1)
-        elif tag in _BLOCKS or tag == "li":
-            if tag == "pre":
-                self.pre = max(0, self.pre - 1)
-            self._newline()
-        elif tag in ("b", "strong"):
-            self.out.append(_BOLD)
-        elif tag in ("i", "em"):
-            self.out.append(_ITALIC)
-        elif tag == "code" and not self.pre:
-            self.out.append("`")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in ("br", "img", "hr"):
-            self.handle_endtag(tag)
-
-    def handle_data(self, data: str) -> None:
-        if self.skip:
-            return
-        if not self.pre:
-            data = re.sub(r"[ \t\r\n\f]+", " ", data)
-        self.out.append(data)
-
-
-def _emphasis(text: str, mark: str, md: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        lead, body, trail = m.group(1), m.group(2), m.group(3)
-        return f"{lead}{md}{body}{md}{trail}" if body else lead + trail
-
-    text = re.sub(f"{mark}([ \\t]*)([^{mark}\\n]*?)([ \\t]*){mark}", sub, text)
-    return text.replace(mark, "")
-
-
-def html_to_text(value: str) -> str:
-    """Anki field HTML -> plain text with a little Markdown (bold, italics, lists)."""
-    parser = _TextParser()
-    parser.feed(value)
-    parser.close()
-    text = "".join(parser.out).replace("\xa0", " ")
-    text = _emphasis(text, _BOLD, "**")
-    text = _emphasis(text, _ITALIC, "*")
-    return text
-
-
-def tidy(text: str) -> str:
-    """One clean text value: Unix newlines, no control characters, no trailing blanks."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = text.replace("\u2029", "\n\n")
-    text = clean_text(text).replace("\t", "    ")
-    lines = [line.rstrip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 # --- ids and tags ----------------------------------------------------------------
@@ -333,6 +219,7 @@ class ImportResult:
     skipped: int
     warnings: list[str]
     source: str
+    media: list[str] = field(default_factory=list)  # media file names the fields refer to
 
     @property
     def deck_id(self) -> str:
@@ -346,6 +233,7 @@ class _Note:
     fields: list[tuple[str | None, str]]  # (column name, converted text)
     tags: list[str]
     deck: str | None
+    guid: str = ""
 
 
 def _index(fields: list[tuple[str | None, str]], *names: str) -> int | None:
@@ -392,6 +280,8 @@ def _note_to_card(note: _Note, warn: list[str]) -> dict[str, Any] | None:
     if i_back is None:
         i_back = next((i for i in range(len(values)) if i != i_front), len(values))
     i_reverse = _index(fields, "add reverse")
+    if i_reverse is None and "optional reversed" in notetype and len(fields) > 2:
+        i_reverse = 2  # Front, Back, Add Reverse
     front = values[i_front] if i_front < len(values) else ""
     back = values[i_back] if i_back < len(values) else ""
     used = {i_front, i_back} | ({i_reverse} if i_reverse is not None else set())
@@ -460,6 +350,9 @@ def convert(
             tags_col = i
         if lowered in ("tags", "guid", "deck", "notetype", "note type"):
             meta.add(i)
+    guid_col = headers.guid_column
+    if guid_col is None and "guid" in [n.lower() for n in names]:
+        guid_col = [n.lower() for n in names].index("guid")
     deck_col = headers.deck_column
     notetype_col = headers.notetype_column
     if deck_col is None and "deck" in [n.lower() for n in names]:
@@ -471,13 +364,14 @@ def convert(
     def cell(values: list[str], index: int | None) -> str:
         return values[index].strip() if index is not None and index < len(values) else ""
 
-    def convert_value(value: str) -> str:
-        return tidy(html_to_text(value) if is_html else value)
-
+    media: dict[str, None] = {}
     notes = []
     for row in rows:
+        for i, v in enumerate(row.values):
+            if i not in meta:
+                media.update(dict.fromkeys(media_refs(v)))
         fields = [
-            (names[i] if i < len(names) else None, convert_value(v))
+            (names[i] if i < len(names) else None, field_to_markdown(v, html=is_html))
             for i, v in enumerate(row.values)
             if i not in meta
         ]
@@ -490,6 +384,7 @@ def convert(
                 fields=fields,
                 tags=split_tags(cell(row.values, tags_col)),
                 deck=cell(row.values, deck_col) or headers.deck,
+                guid=cell(row.values, guid_col),
             )
         )
 
@@ -502,7 +397,7 @@ def convert(
         card = _note_to_card(note, warnings)
         if card is None:
             continue
-        base = card_id_for(_id_source(card))
+        base = guid_card_id(note.guid) if note.guid else card_id_for(_id_source(card))
         used[base] += 1
         card["id"] = base if used[base] == 1 else f"{base}-{used[base]}"
         tags = list(note.tags)
@@ -513,6 +408,8 @@ def convert(
         tags = [t for t in dict.fromkeys(tags) if t not in headers.tags]
         if tags:
             card["tags"] = tags
+        if note.guid and used[base] == 1:
+            card["anki_guid"] = note.guid
         cards.append(card)
 
     only_deck = next(iter(deck_names)) if len(deck_names) == 1 else None
@@ -528,7 +425,7 @@ def convert(
     if headers.tags:
         deck["tags"] = list(dict.fromkeys(headers.tags))
     deck["cards"] = cards
-    return ImportResult(deck, len(cards), len(notes) - len(cards), warnings, source)
+    return ImportResult(deck, len(cards), len(notes) - len(cards), warnings, source, list(media))
 
 
 # --- YAML ------------------------------------------------------------------------
@@ -583,8 +480,13 @@ def import_file(path: Path, *, deck_id: str | None = None) -> tuple[ImportResult
     yaml_text = dump_yaml(
         result.deck,
         comment=f"Imported from {path.name} by `drillbreak import anki-text`.\n"
-        "Card ids come from the first field: importing an updated export again keeps\n"
-        "the id (and so the review history) of every card whose first field is unchanged.",
+        + (
+            "Card ids come from the Anki note GUIDs: importing an updated export again\n"
+            "keeps every card's id (and so its review history)."
+            if any("anki_guid" in c for c in result.deck["cards"])
+            else "Card ids come from the first field: importing an updated export again keeps\n"
+            "the id (and so the review history) of every card whose first field is unchanged."
+        ),
     )
     if len(yaml_text.encode("utf-8")) > MAX_DECK_BYTES:
         result.warnings.append(

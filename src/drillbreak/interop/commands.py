@@ -56,6 +56,21 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         "-o", "--output", type=Path, metavar="OUT.yaml", help="write here (default: stdout)"
     )
     text.add_argument("--deck", metavar="ID", help="deck id (default: from the Anki deck name)")
+    anki_pkg = imp_sub.add_parser(
+        "anki",
+        parents=[common],
+        help="an Anki package (.apkg/.colpkg) with its review history -> YAML decks",
+    )
+    anki_pkg.set_defaults(handler=cmd_import_anki)
+    anki_pkg.add_argument("file", type=Path, help="the .apkg or .colpkg exported from Anki")
+    anki_pkg.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="OUT_DIR",
+        required=True,
+        help="folder for the YAML decks (one per Anki deck); study with --decks OUT_DIR",
+    )
 
     optimize = sub.add_parser(
         "optimize", parents=[common], help="fit FSRS parameters to your review history"
@@ -164,6 +179,8 @@ def cmd_import_anki_text(args: argparse.Namespace) -> int:
     result, yaml_text = import_file(args.file, deck_id=args.deck)
     for warning in result.warnings:
         print(f"{args.file}: {warning}", file=sys.stderr)
+    if result.media:
+        print(f"{args.file}: {_media_line(result.media)}", file=sys.stderr)
     _write_text(args.output, yaml_text)
     where = f" -> {args.output}" if args.output is not None and str(args.output) != "-" else ""
     skipped = f", {result.skipped} skipped" if result.skipped else ""
@@ -177,6 +194,62 @@ def cmd_import_anki_text(args: argparse.Namespace) -> int:
             f"study it with: drillbreak study --decks {args.output}",
             file=sys.stderr,
         )
+    return 0
+
+
+def _media_line(names: list[str]) -> str:
+    shown = ", ".join(names[:10]) + (f", ... ({len(names) - 10} more)" if len(names) > 10 else "")
+    return (
+        f"{len(names)} media reference(s) kept in the text as [image: ...] / [sound: ...] "
+        f"(drillbreak does not show media): {shown}"
+    )
+
+
+def cmd_import_anki(args: argparse.Namespace) -> int:
+    from drillbreak.clock import utc_now
+    from drillbreak.context import load_decks
+    from drillbreak.interop.anki_import import import_package
+    from drillbreak.store.db import Database
+
+    if not args.file.is_file():
+        raise UserError(f"{args.file}: no such file")
+    out_dir = args.output
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir}: not a folder; give a folder for the decks")
+    if not out_dir.parent.is_dir():
+        raise UserError(f"{out_dir.parent}: no such folder")
+    out_dir.mkdir(exist_ok=True)
+    # deck ids must not clash with the other decks loaded (the imported folder excepted)
+    others = [p for p in args.decks if p.resolve() != out_dir.resolve()]
+    taken = {d.id for d in load_decks(others, cached=False).decks}
+    db = Database(_db_path(args))
+    try:
+        summary = import_package(args.file, out_dir, db, utc_now(), taken_deck_ids=taken)
+    finally:
+        db.close()
+    result, history = summary.result, summary.history
+    for warning in result.warnings:
+        print(f"{args.file}: {warning}", file=sys.stderr)
+    if result.media:
+        print(f"{args.file}: {_media_line(result.media)}", file=sys.stderr)
+    for path in summary.files:
+        print(f"wrote {path}")
+    states = ", ".join(
+        f"{history.by_state[s]} {name}"
+        for s, name in ((0, "new"), (1, "learning"), (2, "review"), (3, "relearning"))
+    )
+    print(
+        f"Imported {result.notes} note(s) as {history.cards} card(s) ({states}); "
+        f"{history.reviews_added} review(s) added, {history.reviews_present} already here, "
+        f"{history.manual_skipped} manual/reschedule entries skipped"
+        + (
+            f"; {history.kept} card(s) studied here since were left as they are"
+            if history.kept
+            else ""
+        )
+        + "."
+    )
+    print(f"Study them with: drillbreak study --decks {out_dir}")
     return 0
 
 

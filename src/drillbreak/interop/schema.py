@@ -25,6 +25,8 @@ _COMMON = {
     "tags": "Tags (no spaces); the deck's tags are added to every card.",
     "hint": "A hint, shown on request (Markdown).",
     "demo": "Name of a live demo to offer with this card (`drillbreak demo list`).",
+    "anki_guid": "The Anki note this card came from (set by `import anki`); `export anki` "
+    "reuses it so that Anki updates that note instead of adding a copy.",
 }
 
 _FIELDS: dict[str, dict[str, str]] = {
