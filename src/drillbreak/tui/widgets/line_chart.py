@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from drillbreak.chartscale import format_tick, middle, power10, scaler, widen
+from drillbreak.tui.widgets import default_css
 
 __all__ = ["COLOURS", "LineChart", "render_chart"]
 
@@ -216,12 +217,7 @@ class LineChart(Widget):
     :meth:`set_series`.  Series keep their colour in the order they were added.
     """
 
-    DEFAULT_CSS = """
-    LineChart {
-        height: 12;
-        min-height: 5;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__)
 
     chart_title: reactive[str] = reactive("")
     x_label: reactive[str] = reactive("")
