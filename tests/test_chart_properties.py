@@ -1,4 +1,5 @@
-"""A diagnosis chart draws any evidence that lint calls clean, whatever its numbers.
+"""A diagnosis chart draws any evidence that lint calls clean, whatever its numbers;
+so does the demo CLI's sparkline (the same scaling, drillbreak.chartscale).
 
 The decks are real YAML read by the loader (what `drillbreak lint` checks), so the
 values are exactly those lint accepts: any float, 1e17 constants and +-1e308 ranges
@@ -11,13 +12,15 @@ import math
 from pathlib import Path
 
 from helpers.pilot import shown, wait_until
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
+from drillbreak.chartscale import format_tick
 from drillbreak.deck.loader import load_text
+from drillbreak.demo_runner.cli import _sparkline
 from drillbreak.tui.widgets.evidence import EvidenceView, evidence_series
-from drillbreak.tui.widgets.line_chart import format_tick, render_chart
+from drillbreak.tui.widgets.line_chart import render_chart
 
 BRAILLE = {chr(c) for c in range(0x2800, 0x2900)}
 LABEL_CHARS = set("0123456789.e+- ")
@@ -171,3 +174,38 @@ async def test_the_study_widget_draws_a_1e17_constant():
         await wait_until(pilot, lambda: "1e+17 ┤" in shown(app, "#evidence-chart"), "the chart")
         assert "━━ loss" in shown(app, "#evidence-chart")
     assert app.return_code is None
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+finite = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(finite | st.just(math.nan), min_size=1, max_size=60),
+    st.none() | finite,
+    st.none() | finite,
+)
+@example([1.7e308, -1.7e308, 0.0], None, None)  # hi - lo overflows
+@example([1e17, 1e17], None, None)  # a constant
+def test_sparkline_draws_any_finite_numbers(ys, y_min, y_max):
+    """As the demo CLI calls it: the range from the chart spec, else from the data."""
+    values = [y for y in ys if not math.isnan(y)]
+    assume(values)
+    lo = min(values) if y_min is None else y_min
+    hi = max(values) if y_max is None else y_max
+    line = _sparkline(ys, lo, hi, width=60)
+    assert len(line) == len(ys)
+    for y, ch in zip(ys, line, strict=True):
+        assert (ch == " ") == math.isnan(y)
+    assert set(line) <= set(SPARK) | {" "}
+    drawn = [(y, SPARK.index(ch)) for y, ch in zip(ys, line, strict=True) if ch != " "]
+    for (y1, level1), (y2, level2) in zip(drawn, drawn[1:], strict=False):
+        assert (level1 <= level2) if y1 <= y2 else (level1 >= level2)  # order kept
+    if lo < hi:  # the range's ends are the lowest and the highest block
+        assert all(level == 0 for y, level in drawn if y <= lo)
+        assert all(level == 7 for y, level in drawn if y >= hi)
+
+
+def test_sparkline_of_plus_minus_1e308():
+    assert _sparkline([-1e308, 0.0, 1e308, math.nan], -1e308, 1e308) == "▁▄█ "

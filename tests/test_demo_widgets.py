@@ -8,8 +8,9 @@ import pytest
 from rich.color import Color
 from textual.app import App, ComposeResult
 
+from drillbreak.chartscale import format_tick
 from drillbreak.tui.widgets.halfblock_image import HalfBlockImage, render_halfblock
-from drillbreak.tui.widgets.line_chart import COLOURS, LineChart, format_tick, render_chart
+from drillbreak.tui.widgets.line_chart import COLOURS, LineChart, render_chart
 
 
 def braille_cells(text) -> int:

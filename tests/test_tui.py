@@ -258,6 +258,34 @@ async def test_open_card_typing_and_rubric(setup):
         assert reviews(setup[1])[-1] == ("essay", 3, 0)
 
 
+async def test_each_card_type_shows_only_its_own_widgets(setup):
+    """Basic, choice, diagnosis and open cards in turn, then undo back to a diagnosis card."""
+
+    def visible() -> set[str]:  # the parts that take room on screen
+        parts = ("#evidence", "#choices", "#typed", "#typed-echo", "#rubric", "#ratings")
+        return {part for part in parts if app.screen.query_one(part).region}
+
+    app = make_app(setup)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await wait_card(pilot, "basic-one")
+        assert visible() == set()
+        await pilot.press("space", "3")
+        await wait_card(pilot, "pick")
+        assert visible() == {"#choices"}
+        await pilot.press("a", "enter", "3")
+        await wait_card(pilot, "diag")
+        assert visible() == {"#evidence", "#choices"}
+        await pilot.press("a", "enter", "3")
+        await wait_card(pilot, "essay")
+        assert visible() == {"#typed"}
+        await pilot.press(*"noise", "ctrl+s")
+        await wait_shown(pilot, "mentions validation", "#rubric")
+        assert visible() == {"#typed-echo", "#rubric", "#ratings"}
+        await pilot.press("u")  # undoes the diagnosis card's rating: drawn from its question
+        await wait_card(pilot, "diag")
+        assert visible() == {"#evidence", "#choices"}
+
+
 async def test_suspend_and_bury(setup):
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -78,6 +78,7 @@ def test_wheel_ships_sources_not_bytecode(wheel_file):
     names = zipfile.ZipFile(wheel_file).namelist()
     assert "drillbreak/_shipped/cards/starter.yaml" in names
     assert "drillbreak/_shipped/demos/demokit.py" in names
+    assert "drillbreak/tui/widgets/line_chart.tcss" in names  # the TUI's CSS files
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 

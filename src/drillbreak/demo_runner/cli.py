@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from drillbreak.chartscale import bucket, format_tick, scaler
 from drillbreak.demo_runner.catalog import UnknownDemo, get_demo, list_demos
 from drillbreak.demo_runner.events import (
     ChartSpec,
@@ -66,12 +67,16 @@ def list_command(stdout: TextIO | None = None, demos_dir: Path | None = None) ->
 
 
 def _sparkline(ys: list[float], lo: float, hi: float, width: int = 40) -> str:
-    """``ys`` as block characters scaled from ``lo`` to ``hi`` (blank for gaps)."""
+    """``ys`` as block characters scaled from ``lo`` to ``hi`` (blank for gaps); any
+    finite numbers draw, ranges wider than the largest float included."""
     if len(ys) > width:  # resample to ``width`` points
         ys = [ys[int(i * len(ys) / width)] for i in range(width)]
-    span = hi - lo or 1.0
-    ys = [min(hi, max(lo, y)) if y == y else y for y in ys]
-    return "".join(" " if y != y else _SPARK[min(7, int((y - lo) / span * 7.999))] for y in ys)
+    if not lo < hi:  # a constant (or an empty range): every point on the bottom line
+        return "".join(" " if y != y else _SPARK[0] for y in ys)
+    frac = scaler(lo, hi)
+    return "".join(
+        " " if y != y else _SPARK[bucket(frac(min(hi, max(lo, y))), len(_SPARK))] for y in ys
+    )
 
 
 def _render_images(images: list[Image]) -> str:
@@ -182,7 +187,7 @@ class _PlainPrinter:
             spec = self.specs.get(chart)
             lo = spec.y_min if spec and spec.y_min is not None else min(values)
             hi = spec.y_max if spec and spec.y_max is not None else max(values)
-            self.out.write(f"{chart}  (y from {lo:.3g} to {hi:.3g})\n")
+            self.out.write(f"{chart}  (y from {format_tick(lo)} to {format_tick(hi)})\n")
             name_width = max(len(s) for s, _ in lines)
             for series, ys in lines:
                 self.out.write(f"  {series.ljust(name_width)}  {_sparkline(ys, lo, hi)}\n")

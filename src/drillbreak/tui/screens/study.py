@@ -1,10 +1,14 @@
 """The study screen: one card at a time, Anki's keys.
 
 All decisions (grading, scheduling, undo) live in the core StudySession; this
-screen only draws the current card and forwards keys.  Session calls that use the
-database (rate, undo, suspend, bury, the summary) run in a thread, so a busy
-database never freezes the screen; a store error (disk full, database locked)
-leaves the card on screen with a one-line message, and the key can be pressed again.
+screen only draws the current card and forwards keys.  What is drawn follows two
+reactive attributes: ``presented`` (the card on screen) and ``revealed`` (its answer
+side shown); each card type's own widgets sit in one pane of a ContentSwitcher.
+
+Session calls that use the database (rate, undo, suspend, bury, the summary) run in
+a thread, so a busy database never freezes the screen; a store error (disk full,
+database locked) leaves the card on screen with a one-line message, and the key can
+be pressed again.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static, TextArea
+from textual.widgets import ContentSwitcher, Footer, Markdown, Static, TextArea
 
 from drillbreak.store.db import StoreError
 from drillbreak.study import content
@@ -31,6 +36,15 @@ from drillbreak.tui.widgets.rubric_list import RubricList
 
 # While a database call is in flight, only these actions run: they leave the session alone.
 _WHILE_SAVING = frozenset({"hint", "toggle_table"})
+# The pane of #card-body that holds each card type's widgets (basic and cloze cards
+# have none: only the question and the answer, shown for every type).
+_BODIES: dict[str, str | None] = {
+    "basic": None,
+    "cloze": None,
+    "choice": "choice-body",
+    "diagnosis": "choice-body",
+    "open": "open-body",
+}
 
 
 class StudyScreen(Screen):
@@ -62,6 +76,11 @@ class StudyScreen(Screen):
             self.result = result
             self.error = error
 
+    presented: var[Current | None] = var(None, init=False, always_update=True)
+    """The card on screen; setting it (again) draws it from its question."""
+    revealed: var[bool] = var(False, init=False, always_update=True)
+    """Whether the presented card's answer side is drawn (else its prompt)."""
+
     def __init__(self, session: StudySession, title: str) -> None:
         super().__init__()
         self.session = session
@@ -73,11 +92,14 @@ class StudyScreen(Screen):
         yield Static(id="study-status")
         with VerticalScroll(id="card"):
             yield Markdown(id="question")
-            yield EvidenceView(id="evidence")
-            yield ChoiceList(id="choices")
-            yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
-            yield Static(id="typed-echo")
-            yield RubricList(id="rubric")
+            with ContentSwitcher(id="card-body"):
+                with Vertical(id="choice-body"):
+                    yield EvidenceView(id="evidence")
+                    yield ChoiceList(id="choices")
+                with Vertical(id="open-body"):
+                    yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
+                    yield Static(id="typed-echo")
+                    yield RubricList(id="rubric")
             yield Static(id="hint")
             yield Markdown(id="answer")
         yield Static(id="prompt")
@@ -99,45 +121,53 @@ class StudyScreen(Screen):
         if cur is None:
             self._finish()
             return
-        self._draw(cur)
+        self.presented = cur
 
-    def _draw(self, cur: Current) -> None:
+    def watch_presented(self, cur: Current | None) -> None:
+        if cur is None:
+            return
         item = cur.item
         card = item.card
         self.query_one("#question", Markdown).update(content.question(item))
+        body = _BODIES[card.type]
+        self.query_one("#card-body", ContentSwitcher).current = body
         evidence = self.query_one(EvidenceView)
         evidence.display = card.type == "diagnosis" and card.evidence is not None
         if evidence.display:
             evidence.set_evidence(card.evidence)
-        choices = self.query_one(ChoiceList)
-        choices.display = card.type in ("choice", "diagnosis")
-        if choices.display:
-            choices.set_choices(cur.choices(), card.multi)
+        if body == "choice-body":
+            self.query_one(ChoiceList).set_choices(cur.choices(), card.multi)
         typed = self.query_one("#typed", TextArea)
-        typed.display = card.type == "open" and not cur.revealed
-        typed.read_only = False
-        if typed.display:
+        if body == "open-body":
             typed.text = cur.typed_answer
-        self.query_one("#typed-echo").display = False
         self.query_one("#hint").display = False
-        self.query_one("#answer").display = False
-        self.query_one(RubricList).display = False
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
-        if cur.revealed:
-            self._draw_revealed(cur)
-        else:
-            self._draw_prompt(cur)
+        self.revealed = cur.revealed
         self._update_status()
         if typed.display:
             typed.focus()
-        elif choices.display and not cur.revealed:
-            choices.focus()
+        elif body == "choice-body" and not cur.revealed:
+            self.query_one(ChoiceList).focus()
         else:
             self.set_focus(None)
         self.refresh_bindings()
 
+    def watch_revealed(self, revealed: bool) -> None:
+        cur = self.presented
+        if cur is None:
+            return
+        is_open = cur.item.type == "open"
+        self.query_one("#typed").display = is_open and not revealed
+        self.query_one("#typed-echo").display = is_open and revealed
+        self.query_one(RubricList).display = is_open and revealed
+        self.query_one(RatingBar).display = revealed
+        if revealed:
+            self._draw_revealed(cur)
+        else:
+            self.query_one("#answer").display = False
+            self._draw_prompt(cur)
+
     def _draw_prompt(self, cur: Current) -> None:
-        self.query_one(RatingBar).display = False
         kind = cur.item.type
         if kind in ("choice", "diagnosis"):
             many = "letters" if cur.item.card.multi else "a letter"
@@ -162,7 +192,6 @@ class StudyScreen(Screen):
         if item.type == "open":
             self._draw_open_revealed(cur)
         bar = self.query_one(RatingBar)
-        bar.display = True
         labels = {r: o.label for r, o in cur.outcomes.items()}
         bar.show(labels, cur.suggested)
         if cur.feedback is not None:
@@ -179,13 +208,9 @@ class StudyScreen(Screen):
         self.query_one("#prompt", Static).update(verdict)
 
     def _draw_open_revealed(self, cur: Current) -> None:
-        typed = self.query_one("#typed", TextArea)
-        typed.display = False
         echo = self.query_one("#typed-echo", Static)
-        echo.display = True
         echo.update(_highlight(cur.typed_answer, cur.keyword_hits))
         rubric = self.query_one(RubricList)
-        rubric.display = True
         rubric.set_points(list(cur.item.card.rubric), cur.covered, cur.keyword_hits)
         rubric.focus()
         self.call_after_refresh(rubric.scroll_visible, animate=False)
@@ -258,7 +283,7 @@ class StudyScreen(Screen):
             return
         else:
             self.session.reveal()
-        self._draw_revealed(cur)
+        self.revealed = True
         self.set_focus(None)
         self.refresh_bindings()
 
@@ -267,7 +292,7 @@ class StudyScreen(Screen):
         if cur is None or cur.item.type != "open" or cur.revealed:
             return
         self.session.answer_open(self.query_one("#typed", TextArea).text)
-        self._draw_revealed(cur)
+        self.revealed = True
         self.refresh_bindings()
 
     def _toggle_point(self, index: int) -> None:
@@ -327,7 +352,7 @@ class StudyScreen(Screen):
     def _undone(self, action: object) -> None:
         if action is not None:
             self.notify("Undone.", timeout=2)
-            self._draw(self.session.current)
+            self.presented = self.session.current
 
     def action_suspend(self) -> None:
         if self.current is not None:

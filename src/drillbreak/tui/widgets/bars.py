@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from rich.text import Text
 
+from drillbreak.chartscale import bucket, format_tick, scaler
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 SHADES = ["·", "░", "▒", "▓", "█"]
 
@@ -15,13 +17,15 @@ def bar_chart(
 ) -> Text:
     """Vertical bars, one column per value (two characters wide), max on the left axis."""
     top = max(values) if values and max(values) > 0 else 1
-    width = len(str(top))
+    frac = scaler(0, top)
+    top_label = format_tick(top)
+    width = len(top_label)
     text = Text()
     for row in range(height, 0, -1):
-        axis = str(top) if row == height else ("0" if row == 1 else "")
+        axis = top_label if row == height else (format_tick(0) if row == 1 else "")
         text.append(f"{axis:>{width}} ┤", style="dim")
         for v in values:
-            level = v / top * height
+            level = frac(v) * height
             full = level - (row - 1)
             if full >= 1:
                 ch = BLOCKS[-1]
@@ -43,6 +47,7 @@ def heatmap(per_day: list[int], today: date, weeks: int) -> Text:
     days = weeks * 7
     values = per_day[-days:]
     top = max(values) if values and max(values) > 0 else 1
+    frac = scaler(0, top)
     start = today - timedelta(days=len(values) - 1)
     # align columns to weeks starting on Monday
     offset = start.weekday()
@@ -53,7 +58,7 @@ def heatmap(per_day: list[int], today: date, weeks: int) -> Text:
         col, row = divmod(pos, 7)
         if col > weeks:
             break
-        level = 0 if v == 0 else 1 + min(3, int(v / top * 3.999))
+        level = 0 if v == 0 else 1 + bucket(frac(v), 4)
         grid[row][col] = SHADES[level]
         counts[row][col] = v
     text = Text()

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from drillbreak.deck.models import Evidence
 from drillbreak.tui.widgets.line_chart import LineChart, Series
 
 
-def evidence_series(evidence) -> dict[str, Series]:
+def evidence_series(evidence: Evidence) -> dict[str, Series]:
     """Each column other than x, against x: what the chart draws."""
     xs = [float(x) for x in evidence.columns[evidence.x]]
     return {
@@ -27,7 +28,7 @@ class EvidenceView(Vertical):
         yield LineChart(id="evidence-chart")
         yield Static(id="evidence-table")
 
-    def set_evidence(self, evidence) -> None:
+    def set_evidence(self, evidence: Evidence) -> None:
         self.evidence = evidence
         title = evidence.title or "Evidence"
         self.query_one("#evidence-title", Static).update(
@@ -49,7 +50,7 @@ class EvidenceView(Vertical):
         self.show_table(not self.query_one("#evidence-table").display)
 
 
-def _table(evidence) -> Table:
+def _table(evidence: Evidence) -> Table:
     table = Table(box=None, padding=(0, 2), header_style="bold")
     names = [evidence.x, *(n for n in evidence.columns if n != evidence.x)]
     for name in names:

@@ -14,6 +14,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from drillbreak.tui.widgets import default_css
+
 __all__ = ["MIN_TEXT_WIDTH", "HalfBlockImage", "render_halfblock"]
 
 MIN_TEXT_WIDTH = 16
@@ -68,13 +70,7 @@ def _wrap(text: str, width: int) -> list[str]:
 class HalfBlockImage(Widget):
     """A grayscale image with an optional title above and caption below."""
 
-    DEFAULT_CSS = """
-    HalfBlockImage {
-        width: auto;
-        height: auto;
-        margin: 0 2 0 0;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__)
 
     def __init__(
         self,

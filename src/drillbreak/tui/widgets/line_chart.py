@@ -12,14 +12,16 @@ widget around it.
 from __future__ import annotations
 
 import math
-import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-__all__ = ["COLOURS", "LineChart", "format_tick", "render_chart"]
+from drillbreak.chartscale import format_tick, middle, power10, scaler, widen
+from drillbreak.tui.widgets import default_css
+
+__all__ = ["COLOURS", "LineChart", "render_chart"]
 
 # Distinct on dark and light backgrounds.
 COLOURS = (
@@ -36,56 +38,12 @@ COLOURS = (
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 # Series with at most this many points get a visible marker at each point.
 _MARK_POINTS = 16
-_MAX = sys.float_info.max
 
 Series = tuple[list[float], list[float | None]]
 
 
-def format_tick(value: float) -> str:
-    """A short axis label: ``0``, ``0.25``, ``12.5``, ``1.2e+03``."""
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    if abs(value - round(value)) < 1e-6 * max(1.0, abs(value)):
-        value = float(round(value))
-    if abs(value) >= 100000 or abs(value) < 0.001:
-        return f"{value:.2g}"
-    if value.is_integer():
-        return str(int(value))
-    return f"{value:.3g}"
-
-
 def _finite(v: float | None) -> bool:
     return v is not None and math.isfinite(v)
-
-
-def _widen(v: float, least: float, *, keep_low: bool = False) -> tuple[float, float]:
-    """A range around (or, with ``keep_low``, above) ``v`` for a constant series; the
-    margin grows with ``v`` so that it still shows at 1e17, and stays finite at 1.8e308."""
-    pad = max(least, abs(v) / 10)
-    if keep_low and math.isfinite(v + 2 * pad):
-        return v, v + 2 * pad
-    return max(v - pad, -_MAX), min(v + pad, _MAX)
-
-
-def _scale(lo: float, hi: float) -> Callable[[float], float]:
-    """Map [lo, hi] (lo < hi) onto [0, 1]; hi - lo may be larger than the largest float."""
-    span = hi - lo
-    if math.isfinite(span):
-        return lambda v: (v - lo) / span
-    half = hi / 2 - lo / 2
-    return lambda v: (v / 2 - lo / 2) / half
-
-
-def _middle(lo: float, hi: float) -> float:
-    total = lo + hi
-    return total / 2 if math.isfinite(total) else lo / 2 + hi / 2
-
-
-def _power10(v: float) -> float:
-    try:
-        return 10.0**v
-    except OverflowError:
-        return _MAX
 
 
 def _legend(names: Sequence[str], colours: Sequence[str], width: int) -> list[Text]:
@@ -154,10 +112,10 @@ def render_chart(
         y0 = y_min if fixed_lo else data_lo
         y1 = y_max if fixed_hi else data_hi
         if y1 <= y0:
-            y0, y1 = _widen(y0, 0.5, keep_low=fixed_lo or fixed_hi)
+            y0, y1 = widen(y0, 0.5, keep_low=fixed_lo or fixed_hi)
         if x1 == x0:
-            x0, x1 = _widen(x0, 1.0)
-        labels = [format_tick(y1), format_tick(_middle(y0, y1)), format_tick(y0)]
+            x0, x1 = widen(x0, 1.0)
+        labels = [format_tick(y1), format_tick(middle(y0, y1)), format_tick(y0)]
         label_w = max(len(s) for s in labels)
     else:
         label_w = 0
@@ -176,7 +134,7 @@ def render_chart(
         out.append("(too small to draw)", style="dim")
         return out
 
-    x_frac, y_frac = _scale(x0, x1), _scale(y0, y1)
+    x_frac, y_frac = scaler(x0, x1), scaler(y0, y1)
     cols = width - label_w - 2
     dot_w, dot_h = cols * 2, rows * 4
     grid = [[0] * cols for _ in range(rows)]
@@ -234,14 +192,14 @@ def render_chart(
             out.append(run, style=run_style)
         out.append("\n")
     out.append(" " * label_w + " └" + "─" * cols + "\n", style="dim")
-    left = format_tick(_power10(x0) if x_log else x0)
-    right = format_tick(_power10(x1) if x_log else x1)
+    left = format_tick(power10(x0) if x_log else x0)
+    right = format_tick(power10(x1) if x_log else x1)
     if len(left) + 1 + len(right) > cols:  # a number cut short would mislead: leave it out
         right = ""
         left = left if len(left) <= cols else ""
-    middle = x_label + (" (log scale)" if x_log and "log" not in x_label else "")
+    axis_name = x_label + (" (log scale)" if x_log and "log" not in x_label else "")
     gap = max(0, cols - len(left) - len(right))
-    centre = f" {middle} " if middle else ""
+    centre = f" {axis_name} " if axis_name else ""
     out.append(" " * (label_w + 2) + left, style="dim")
     out.append(centre.center(gap)[:gap] if len(centre) <= gap else " " * gap, style="italic dim")
     out.append(right, style="dim")
@@ -259,12 +217,7 @@ class LineChart(Widget):
     :meth:`set_series`.  Series keep their colour in the order they were added.
     """
 
-    DEFAULT_CSS = """
-    LineChart {
-        height: 12;
-        min-height: 5;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__)
 
     chart_title: reactive[str] = reactive("")
     x_label: reactive[str] = reactive("")
@@ -313,10 +266,6 @@ class LineChart(Widget):
             [float(x) for x in xs],
             [None if y is None else float(y) for y in ys],
         )
-        self.refresh()
-
-    def remove_series(self, name: str) -> None:
-        self._series.pop(name, None)
         self.refresh()
 
     def clear(self) -> None:
