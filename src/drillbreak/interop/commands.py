@@ -65,6 +65,11 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     optimize.add_argument(
         "--retention", action="store_true", help="also suggest a desired retention"
     )
+    optimize.add_argument(
+        "--workload",
+        action="store_true",
+        help="instead of fitting, simulate reviews per day at desired retentions 0.80-0.95",
+    )
 
     schema = sub.add_parser(
         "schema", parents=[common], help="print the deck format's JSON Schema (for editors)"
@@ -196,9 +201,27 @@ def cmd_import_anki_text(args: argparse.Namespace) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    if args.workload:
+        return cmd_workload(args)
     from drillbreak.optimizer.run import optimize
 
     optimize(_db_path(args), retention=args.retention)
+    return 0
+
+
+def cmd_workload(args: argparse.Namespace) -> int:
+    from drillbreak.optimizer.workload import collection_workload, workload_lines
+    from drillbreak.store import settings_store
+    from drillbreak.store.db import Database
+
+    db = Database(_db_path(args))
+    try:
+        with db.read() as conn:
+            settings = settings_store.load(conn, drop_invalid_parameters=True)
+        cards, rows = collection_workload(db, settings)
+    finally:
+        db.close()
+    print("\n".join(workload_lines(rows, cards, settings.desired_retention)))
     return 0
 
 
