@@ -4,7 +4,7 @@ cards arrive learned with their reviews; toggling ``reverse`` updates the note."
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import fsrs
 import pytest
@@ -97,11 +97,13 @@ def anki_import(col, path):
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
     from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Update
 
+    # Anki's default options, plus the learning progress; without merge_notetypes a
+    # note whose note type changed is a conflict, and skipped
     options = ImportAnkiPackageOptions(
         with_scheduling=True,
-        merge_notetypes=True,
-        update_notes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS,
-        update_notetypes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS,
+        merge_notetypes=False,
+        update_notes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+        update_notetypes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
     )
     return col.import_anki_package(
         ImportAnkiPackageRequest(package_path=str(path), options=options)
