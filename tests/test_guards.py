@@ -122,4 +122,4 @@ def test_anki_note_guid_is_pinned(tmp_path):
         guids = dict(con.execute("SELECT flds, guid FROM notes"))
     finally:
         con.close()
-    assert guids["Question one\x1fAnswer one"] == SAMPLE_Q1_GUID
+    assert guids["Question one\x1fAnswer one\x1f"] == SAMPLE_Q1_GUID

@@ -109,13 +109,14 @@ def test_export_reads_back_with_models_fields_tags_and_decks(decks, tmp_path):
     assert note("second", "dx")["deck"] == {stable_id("deck", "second")}
 
     q1 = note("sample", "q1")
-    assert q1["model"] == "Basic (drillbreak)"
-    assert q1["fields"] == ["Question one", "Answer one"]
+    assert q1["model"] == "Basic (optional reversed card) (drillbreak)"
+    assert q1["fields"] == ["Question one", "Answer one", ""]
     assert q1["tags"] == ["base", "alpha"]
     assert q1["cards"] == [0]
 
     q2 = note("sample", "q2")
-    assert q2["model"] == "Basic (and reversed card) (drillbreak)"
+    assert q2["model"] == q1["model"]  # toggling reverse changes a field, not the note type
+    assert q2["fields"][2] == "y"
     assert q2["cards"] == [0, 1]
 
     cz = note("sample", "cz")
@@ -127,7 +128,7 @@ def test_export_reads_back_with_models_fields_tags_and_decks(decks, tmp_path):
     assert [f["name"] for f in data["models"][str(cz["mid"])]["flds"]] == ["Text", "Back Extra"]
 
     ch = note("sample", "ch")
-    front, back = ch["fields"]
+    front, back, _ = ch["fields"]
     assert '<ol type="A" class="choices"><li>right</li><li>wrong</li></ol>' in front
     assert "Answer:</span> A" in back
     assert "Correct.</span> right<br>because" in back
@@ -138,7 +139,7 @@ def test_export_reads_back_with_models_fields_tags_and_decks(decks, tmp_path):
     assert "mentions labels" in op["fields"][1] and "keywords: labels" in op["fields"][1]
 
     dx = note("second", "dx")
-    front, back = dx["fields"]
+    front, back, _ = dx["fields"]
     assert "&lt;b&gt;jumps&lt;/b&gt;" in front  # raw HTML in a card is shown literally
     assert "<strong>warmup</strong>" in front
     assert "<caption>Training log</caption>" in front

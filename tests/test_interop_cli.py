@@ -98,7 +98,7 @@ def test_export_reviews_command(capsys, decks, tmp_path, clock):
 
 
 def test_optimize_command_refuses_small_logs(tmp_path):
-    with pytest.raises(UserError, match="you have 0 \\(0 reviews in all\\), so about 512 more"):
+    with pytest.raises(UserError, match="you have 0 \\(0 reviews in all\\), so about 64 more"):
         drillbreak("optimize", "--db", tmp_path / "empty.sqlite3")
 
 

@@ -1,32 +1,33 @@
-"""``optimize``: FSRS parameters fitted in a child process, scored, saved."""
+"""``optimize``: FSRS parameters fitted in process with fsrs-rs, scored, saved."""
 
 from __future__ import annotations
 
 import io
-import json
 import math
 import random
+import re
 import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import fsrs
+import fsrs_rs_python as fsrs_rs
 import pytest
 from sqlalchemy import insert
 
 from drillbreak.clock import to_ms
 from drillbreak.domain import CardState
 from drillbreak.errors import UserError
-from drillbreak.optimizer import child as child_mod
-from drillbreak.optimizer.data import DAY_MS, MIN_REVIEWS, eligible_reviews
-from drillbreak.optimizer.metrics import log_loss, rmse_bins
-from drillbreak.optimizer.run import OptimizerFailed, optimize
+from drillbreak.optimizer import reminder
+from drillbreak.optimizer.data import MIN_REVIEWS, card_items, fsrs_items
+from drillbreak.optimizer.run import OptimizerFailed, optimize, score
+from drillbreak.optimizer.workload import simulate_workload, workload_lines
 from drillbreak.schedule.fsrs_adapter import make_scheduler
 from drillbreak.store import settings_store
 from drillbreak.store.db import Database
-from drillbreak.store.history import ReviewRow
+from drillbreak.store.fit_log import LastFit, count_reviews, last_fit, record_fit
+from drillbreak.store.history import ReviewRow, load_reviews
 from drillbreak.store.tables import CardRecord, ReviewLog
 
 _STATE = {
@@ -96,7 +97,8 @@ def simulate(db: Database, *, cards: int, days: int, seed: int = 7, cram_every: 
 
 @pytest.fixture(scope="module")
 def big_log(tmp_path_factory):
-    """A database with about 2,000 reviews (well over 512 that count); copied per test."""
+    """A database with about 2,300 reviews (1,500 of them a day or more after the
+    previous one), cram reviews among them; copied per test."""
     path = tmp_path_factory.mktemp("optimize") / "big.sqlite3"
     db = Database(path)
     simulate(db, cards=200, days=200, cram_every=50)
@@ -110,160 +112,233 @@ def copy_db(src, tmp_path):
     return dst
 
 
-def fake_child(*lines: dict, code: int = 0) -> list[str]:
-    script = "".join(f"print({json.dumps(json.dumps(line))})\n" for line in lines)
-    return [sys.executable, "-c", script + f"raise SystemExit({code})"]
+def stored(path):
+    db = Database(path)
+    try:
+        with db.read() as conn:
+            return settings_store.load(conn), last_fit(conn)
+    finally:
+        db.close()
 
 
-def test_refuses_below_512_reviews_before_starting_the_child(tmp_path):
+def reviews_of(item) -> list[tuple[int, int]]:
+    """(rating, delta_t) of an fsrs-rs item (its reviews show only in its repr)."""
+    return [(int(r), int(d)) for r, d in re.findall(r"rating: (\d), delta_t: (\d+)", repr(item))]
+
+
+def test_refuses_below_the_minimum_before_fitting(tmp_path):
     path = tmp_path / "small.sqlite3"
     db = Database(path)
-    simulate(db, cards=20, days=60)
+    simulate(db, cards=5, days=20)
     db.close()
-    never = [sys.executable, "-c", "raise SystemExit('the child must not start')"]
+
+    def never(items):
+        raise AssertionError("no fit below the minimum")
+
     with pytest.raises(UserError) as info:
-        optimize(path, command=never, out=io.StringIO(), err=io.StringIO())
+        optimize(path, fit=never, out=io.StringIO(), err=io.StringIO(), tz=UTC)
     message = str(info.value)
     assert "not enough reviews to optimize yet" in message
     assert f"needs {MIN_REVIEWS}" in message and "more are needed" in message
-    db = Database(path)
-    with db.read() as conn:
-        assert settings_store.load(conn).parameters is None
-    db.close()
+    assert stored(path) == (settings_store.Settings(), None)
 
 
-def test_eligible_reviews_follow_the_fsrs_rule():
-    def row(card, day, hour=9):
-        return ReviewRow(card, day * DAY_MS + hour * 3_600_000, 3, 0, 0, "d", "k")
+def test_items_follow_anki_conventions():
+    def row(day, hour, rating, state=CardState.LEARNING, card=1):
+        when = datetime(2025, 3, 1, tzinfo=UTC) + timedelta(days=day, hours=hour)
+        return ReviewRow(card, to_ms(when), rating, state, 0, "d", "k")
 
-    rows = [row(1, 0), row(1, 0, 10), row(1, 1, 10), row(1, 3), row(2, 5), row(2, 5, 12)]
-    # card 1: 10:00 -> next day 10:00 counts (24 h), day 1 10:00 -> day 3 09:00 counts
-    assert eligible_reviews(rows) == 2
-    many = [row(3, d) for d in range(100)]
-    assert eligible_reviews(many) == 63  # only the first 64 reviews of a card
-
-
-def test_log_loss_and_rmse_bins():
-    assert log_loss([(0.9, 1), (0.9, 0)]) == pytest.approx(-(math.log(0.9) + math.log(0.1)) / 2)
-    calibrated = [(0.75, 1)] * 3 + [(0.75, 0)]
-    assert rmse_bins(calibrated) == pytest.approx(0.0)
-    assert rmse_bins([(0.9, 0)] * 4) == pytest.approx(0.9)
-    assert math.isnan(log_loss([]))
-
-
-def test_probs_and_costs_without_pandas():
-    t0 = datetime(2025, 1, 1, tzinfo=UTC)
-
-    def log(card, day, rating, ms):
-        return SimpleNamespace(
-            card_id=card,
-            review_datetime=t0 + timedelta(days=day),
-            rating=rating,
-            review_duration=ms,
-        )
-
-    logs = [
-        log(1, 1, 3, 100),
-        log(1, 0, 1, 50),
-        log(2, 0, 3, 200),
-        log(2, 2, 4, 10),
-        log(2, 4, 1, 30),
+    history = [
+        row(0, 9, 1, CardState.NEW),
+        row(0, 9.2, 3),  # same study day: delta_t 0, history only
+        row(1, 3, 3),  # 03:00 is still day 0 with the rollover at 4 am: delta_t 0
+        row(1, 5, 3, CardState.REVIEW),  # day 1
+        row(4, 23, 1, CardState.REVIEW),  # day 4
+        row(5, 1, 3, CardState.RELEARNING),  # 01:00: still day 4
     ]
-    out = child_mod.probs_and_costs(logs)
-    assert out["prob_first_again"] == 0.5 and out["prob_first_good"] == 0.5
-    assert out["avg_first_again_review_duration"] == 50
-    assert out["avg_first_good_review_duration"] == 200
-    assert out["prob_good"] == 0.5 and out["prob_easy"] == 0.5 and out["prob_hard"] == 0
-    assert out["avg_again_review_duration"] == 30 and out["avg_good_review_duration"] == 100
+    items = card_items(history, rollover_hour=4, tz=UTC)
+    assert [t for t, _ in items] == [history[3].review_time, history[4].review_time]
+    assert [reviews_of(i) for _, i in items] == [
+        [(1, 0), (3, 0), (3, 0), (3, 1)],
+        [(1, 0), (3, 0), (3, 0), (3, 1), (1, 3)],
+    ]
+    # with the rollover at midnight, 03:00 on day 1 is a new day
+    assert [reviews_of(i)[-1] for _, i in card_items(history, 0, UTC)] == [(3, 1), (1, 3), (3, 1)]
+    # a history that does not start at "new" has lost its start: left out, as Anki does
+    assert card_items(history[1:], 4, UTC) == []
+
+
+def test_fsrs_rs_log_loss_matches_a_replay_with_fsrs():
+    """fsrs-rs's evaluate against an oracle: fsrs.Scheduler replays the same
+    histories (whole days apart, so both count the same days); the binary
+    cross-entropy of its retrievability before each later-day review, averaged
+    with fsrs-rs's recency weights (0.25 + 0.75 (i / (n - 1))^3, oldest first)."""
+    rng = random.Random(3)
+    start = datetime(2025, 1, 1, 9, tzinfo=UTC)
+    scheduler = fsrs.Scheduler(parameters=TRUE_PARAMETERS, enable_fuzzing=False)
+    rows, losses = [], []
+    for card_id in range(40):
+        card = fsrs.Card(card_id=card_id, due=start)
+        when, state = start + timedelta(minutes=card_id), CardState.NEW
+        for i in range(8):
+            rating = rng.choices([1, 2, 3, 4], [0.2, 0.1, 0.6, 0.1])[0]
+            if i and (when - card.last_review).days > 0:
+                p = scheduler.get_card_retrievability(card, current_datetime=when)
+                losses.append((when, -math.log(p if rating > 1 else 1 - p)))
+            rows.append(ReviewRow(card_id, to_ms(when), rating, state, 0, "d", "k"))
+            card, _ = scheduler.review_card(card, fsrs.Rating(rating), review_datetime=when)
+            state = CardState.REVIEW
+            gap = rng.choice([0, 1, 2, 5, 9])
+            when += timedelta(days=gap) if gap else timedelta(hours=1)
+    losses.sort(key=lambda pair: pair[0])
+    n = len(losses)
+    weights = [0.25 + 0.75 * (i / (n - 1)) ** 3 for i in range(n)]
+    oracle = sum(w * loss for w, (_, loss) in zip(weights, losses, strict=True)) / sum(weights)
+    items = fsrs_items(rows, rollover_hour=4, tz=UTC)
+    assert len(items) == n > 100
+    assert score(TRUE_PARAMETERS, items).log_loss == pytest.approx(oracle, abs=1e-5)
 
 
 def test_fit_on_a_simulated_learner_saves_better_parameters(big_log, tmp_path):
-    """The real child with torch: fit, score, save, suggest a retention (one slow test)."""
     path = copy_db(big_log, tmp_path)
     out, err = io.StringIO(), io.StringIO()
-    result = optimize(path, retention=True, out=out, err=err)
+    result = optimize(path, retention=True, out=out, err=err, tz=UTC)
 
-    assert len(result.parameters) == 21
     fsrs.Scheduler(parameters=result.parameters)  # accepted as they are
     default, fitted = result.metrics["default"], result.metrics["fitted"]
     assert result.metrics["current"] is None
-    assert fitted["log_loss"] <= default["log_loss"]
-    assert fitted["n"] == default["n"] > MIN_REVIEWS
-    assert result.saved
-    assert result.eligible >= MIN_REVIEWS and result.cards == 200
-    assert result.reviews == 2 * result.eligible or result.reviews > result.eligible
-    assert result.retention in (0.7, 0.75, 0.8, 0.85, 0.9, 0.95) or result.retention_error
+    assert fitted.log_loss < default.log_loss and fitted.rmse_bins < default.rmse_bins
+    # the first stabilities (Again, Hard, Good) move from the defaults toward the truth
+    for i in range(3):
+        assert abs(result.parameters[i] - TRUE_PARAMETERS[i]) < abs(
+            fsrs_rs.DEFAULT_PARAMETERS[i] - TRUE_PARAMETERS[i]
+        )
+    assert result.saved and result.cards == 200
+    assert result.eligible >= MIN_REVIEWS and result.reviews > result.eligible
+    assert 0.7 <= result.retention <= 0.95
 
-    db = Database(path)
-    with db.read() as conn:
-        settings = settings_store.load(conn)
-    db.close()
+    settings, fit = stored(path)
     assert settings.parameters == tuple(result.parameters)
     assert make_scheduler(settings).parameters == tuple(result.parameters)
-
+    assert fit is not None and fit.reviews == result.reviews  # cram reviews not counted
     report = out.getvalue()
     assert "log loss" in report and "RMSE (bins)" in report
     assert "default" in report and "fitted" in report and "Saved the fitted" in report
-    assert "desired retention" in report
-    progress = err.getvalue()
-    assert "pass 1/5" in progress and "pass 5/5" in progress
+    assert "Suggested desired retention" in report
+    assert "Fitted in" in err.getvalue()
+
+    # a second run scores the saved parameters as "current"
+    again = optimize(path, out=io.StringIO(), err=io.StringIO(), tz=UTC)
+    assert again.metrics["current"].log_loss == pytest.approx(fitted.log_loss)
 
 
-def test_child_errors_and_worse_fits(big_log, tmp_path):
+def test_worse_or_invalid_fits_are_not_saved(big_log, tmp_path):
     path = copy_db(big_log, tmp_path)
-    failing = fake_child({"event": "error", "message": "boom"}, code=1)
-    with pytest.raises(OptimizerFailed, match="the optimizer failed: boom"):
-        optimize(path, command=failing, out=io.StringIO(), err=io.StringIO())
-    crash = [
-        sys.executable,
-        "-c",
-        "import sys; sys.stderr.write('Traceback\\nKaboom: x\\n'); sys.exit(1)",
-    ]
-    with pytest.raises(OptimizerFailed, match="Kaboom"):
-        optimize(path, command=crash, out=io.StringIO(), err=io.StringIO())
-
     worse = list(fsrs.scheduler.DEFAULT_PARAMETERS)
     worse[0] = 50.0
-    result_event = {
-        "event": "result",
-        "parameters": worse,
-        "metrics": {
-            "default": {"log_loss": 0.3, "rmse_bins": 0.02, "n": 900},
-            "current": None,
-            "fitted": {"log_loss": 0.5, "rmse_bins": 0.1, "n": 900},
-        },
-        "reviews": 2000,
-        "eligible": 900,
-        "cards": 200,
-        "retention": None,
-        "retention_error": "Not enough ReviewLog's",
-    }
     out = io.StringIO()
-    result = optimize(path, command=fake_child(result_event), out=out, err=io.StringIO())
+    result = optimize(path, fit=lambda items: worse, out=out, err=io.StringIO(), tz=UTC)
     assert not result.saved
+    assert result.metrics["fitted"].log_loss > result.metrics["default"].log_loss
     assert "Kept the parameters in use" in out.getvalue()
-    assert "Could not suggest a desired retention: Not enough" in out.getvalue()
-    db = Database(path)
-    with db.read() as conn:
-        assert settings_store.load(conn).parameters is None
-    db.close()
+    assert stored(path)[0].parameters is None
 
-    invalid = {**result_event, "parameters": [1.0] * 20}
     with pytest.raises(OptimizerFailed, match="invalid parameters"):
-        optimize(path, command=fake_child(invalid), out=io.StringIO(), err=io.StringIO())
+        optimize(path, fit=lambda items: [1.0] * 20, out=io.StringIO(), err=io.StringIO())
+    outside = list(fsrs.scheduler.DEFAULT_PARAMETERS)
+    outside[20] = 0.05
+    with pytest.raises(OptimizerFailed, match=r"invalid parameters: .*"):
+        optimize(path, fit=lambda items: outside, out=io.StringIO(), err=io.StringIO())
+    assert stored(path)[0].parameters is None
 
 
-def test_parent_modules_import_no_torch():
+def test_a_fit_is_offered_after_enough_new_reviews(big_log, tmp_path):
+    path = copy_db(big_log, tmp_path)
+    db = Database(path)
+    try:
+        logged = len(load_reviews(db))
+        with db.read() as conn:
+            total = count_reviews(conn)
+            assert total == logged > reminder.FIRST_FIT_REVIEWS
+            assert reminder.reminder_line(conn) == (
+                f"{total} reviews since the last fit: run `drillbreak optimize`"
+            )
+        with db.write() as conn:
+            record_fit(conn, LastFit(at_ms=0, reviews=total - 999))
+        with db.read() as conn:
+            assert reminder.reminder_line(conn) is None
+        with db.write() as conn:
+            record_fit(conn, LastFit(at_ms=0, reviews=total - 1000))
+        with db.read() as conn:
+            assert reminder.reviews_since_fit(conn) == 1000
+    finally:
+        db.close()
+
+
+def test_no_fit_offered_on_a_young_log(tmp_path):
+    path = tmp_path / "young.sqlite3"
+    db = Database(path)
+    n = simulate(db, cards=20, days=30)
+    try:
+        with db.read() as conn:
+            assert count_reviews(conn) == n < reminder.FIRST_FIT_REVIEWS
+            assert reminder.reminder_line(conn) is None
+    finally:
+        db.close()
+
+
+def test_workload_grows_with_desired_retention():
+    rows = simulate_workload(None, cards=500, settings=settings_store.Settings())
+    assert [w.desired_retention for w in rows] == [0.80, 0.85, 0.90, 0.95]
+    per_day = [w.reviews_per_day for w in rows]
+    assert per_day == sorted(per_day) and per_day[0] > 0
+    remembered = [w.remembered for w in rows]
+    assert remembered == sorted(remembered) and remembered[-1] <= 500
+    more = simulate_workload(None, cards=2000, settings=settings_store.Settings())
+    assert more[2].reviews_per_day > rows[2].reviews_per_day
+    lines = workload_lines(rows, 500, 0.9)
+    assert "reviews/day" in lines[1] and lines[4].endswith("<- now")
+
+
+def test_optimize_workload_cli(big_log, tmp_path):
+    path = copy_db(big_log, tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "drillbreak", "optimize", "--workload", "--db", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Workload for 200 cards" in done.stdout
+    assert re.search(r"^\s+0\.95\s+\d+\.\d", done.stdout, re.M)
+    assert stored(path)[0].parameters is None  # --workload alone fits nothing
+
+
+def test_stats_says_when_a_fit_is_due(big_log, tmp_path):
+    path = copy_db(big_log, tmp_path)
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    command = [sys.executable, "-m", "drillbreak", "stats", "--db", str(path)]
+    command += ["--decks", str(decks)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "reviews since the last fit: run `drillbreak optimize`" in done.stdout
+    optimize(path, out=io.StringIO(), err=io.StringIO())
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "since the last fit" not in done.stdout
+
+
+def test_optimizer_runs_in_process_without_torch():
     modules = [
         "drillbreak.interop",
         "drillbreak.interop.commands",
         "drillbreak.interop.anki_export",
         "drillbreak.interop.anki_text",
         "drillbreak.interop.reviews",
-        "drillbreak.interop.schema",
         "drillbreak.optimizer.run",
-        "drillbreak.optimizer.metrics",
-        "drillbreak.optimizer.child",
+        "drillbreak.optimizer.workload",
+        "drillbreak.optimizer.reminder",
     ]
     code = (
         f"import sys, {', '.join(modules)}; print('torch' in sys.modules, 'genanki' in sys.modules)"

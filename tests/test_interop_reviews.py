@@ -9,7 +9,8 @@ import json
 from drillbreak.clock import to_ms
 from drillbreak.deck.loader import load_collection
 from drillbreak.domain import CardState
-from drillbreak.interop.reviews import FSRS_COLUMNS, load_reviews, write_reviews
+from drillbreak.interop.reviews import FSRS_COLUMNS, write_reviews
+from drillbreak.store.history import load_reviews
 from drillbreak.study.scope import select_items
 from drillbreak.study.session import StudySession
 

@@ -12,15 +12,14 @@ from datetime import timedelta
 
 import fsrs
 import pytest
-from test_interop_optimize import fake_child, simulate
+from test_interop_optimize import simulate
 from test_session import card_row, fsrs_fuzz_range, many_cards, oracle, session
 
 from drillbreak.clock import from_ms, to_ms
 from drillbreak.deck.loader import load_collection
 from drillbreak.domain import CardState
 from drillbreak.errors import UserError
-from drillbreak.optimizer import child
-from drillbreak.optimizer.run import optimize
+from drillbreak.optimizer.run import fit_parameters, optimize
 from drillbreak.schedule.queue import interleave
 from drillbreak.schedule.settings import Settings
 from drillbreak.store import cards, settings_store
@@ -279,32 +278,24 @@ def test_optimize_replaces_invalid_stored_parameters(tmp_path, fit_is_better):
         database, Settings.model_construct(parameters=tuple(BAD_PARAMETERS[0]), new_per_day=7)
     )
     database.close()
-    result = {
-        "event": "result",
-        "parameters": FITTED,
-        "metrics": {
-            "default": {"log_loss": 0.3, "rmse_bins": 0.02, "n": 900},
-            "current": None,
-            "fitted": {"log_loss": 0.2 if fit_is_better else 0.5, "rmse_bins": 0.1, "n": 900},
-        },
-    }
-    done = optimize(path, command=fake_child(result), out=io.StringIO(), err=io.StringIO())
+    worse = [50.0, *FITTED[1:]]
+    fit = fit_parameters if fit_is_better else (lambda items: worse)
+    done = optimize(path, fit=fit, out=io.StringIO(), err=io.StringIO())
     assert done.saved == fit_is_better
     database = Database(path)
     with database.read() as conn:
         settings = settings_store.load(conn)
     database.close()
-    assert settings.parameters == (tuple(FITTED) if fit_is_better else None)
+    assert settings.parameters == (tuple(done.parameters) if fit_is_better else None)
     assert settings.new_per_day == 7
 
 
-def test_optimizer_child_reads_invalid_stored_parameters_as_none(tmp_path):
-    """The child starts (and says what it needs) instead of failing on the stored parameters."""
+def test_optimize_reads_invalid_stored_parameters_as_none(tmp_path):
+    """optimize starts (and says what it needs) instead of failing on the stored parameters."""
     path = tmp_path / "study.sqlite3"
     database = Database(path)
     simulate(database, cards=5, days=20)
     save_settings(database, Settings.model_construct(parameters=tuple(BAD_PARAMETERS[0])))
     database.close()
-    out = io.StringIO()
-    assert child.run(path, retention=False, threads=1, out=out) == 1
-    assert '"event": "error"' in out.getvalue() and "reviews fsrs needs" in out.getvalue()
+    with pytest.raises(UserError, match="not enough reviews to optimize yet"):
+        optimize(path, out=io.StringIO(), err=io.StringIO())

@@ -188,11 +188,14 @@ def cmd_decks(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from drillbreak.optimizer.reminder import reminder_line
     from drillbreak.study.stats import compute
 
     ctx = _context(args)
     try:
         stats = compute(ctx.db, ctx.settings, ctx.clock(), decks=args.deck)
+        with ctx.db.read() as conn:
+            fit_due = reminder_line(conn)
     finally:
         ctx.close()
     if args.json:
@@ -214,6 +217,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         + " ".join(str(n) for n in forecast[1:8])
     )
     print(f"Due in the next 30 days: {sum(forecast)}")
+    if fit_due:
+        print(fit_due)
     return 0
 
 

@@ -5,8 +5,11 @@ ids, never random: a note's GUID from deck id + card id (re-importing an updated
 export updates those notes instead of duplicating them), and the note types' and
 decks' ids from hashes of their names.  Each deck becomes ``drillbreak::<title>``.
 
-* basic -> "Basic (drillbreak)" (Anki's Basic layout: Front, Back), or
-  "Basic (and reversed card) (drillbreak)" when ``reverse: true``;
+* basic -> "Basic (optional reversed card) (drillbreak)" (Anki's layout of that
+  name: Front, Back, Add Reverse); ``reverse: true`` puts "y" in Add Reverse, so
+  turning ``reverse`` on or off changes a field, not the note type (which Anki
+  would report as a conflict and skip).  Anki adds the reverse card on import;
+  a reverse card turned off stays in Anki as an empty card until Tools > Empty Cards;
 * cloze -> "Cloze (drillbreak)" (Text, Back Extra), the same ``{{c1::...}}`` text;
 * choice / diagnosis / open -> Basic notes: question, lettered options and the
   evidence table on the front; answer, every ``why`` marked correct/incorrect,
@@ -15,15 +18,31 @@ decks' ids from hashes of their names.  Each deck becomes ``drillbreak::<title>`
 Card text is Markdown, rendered to HTML with raw HTML escaped (shown literally).
 The note types are ours, not Anki's stock "Basic"/"Cloze": Anki gives its own
 note types per-collection ids, so a package cannot reuse them (genanki's note).
+A card imported from Anki keeps its ``anki_guid``, so it goes back to its note.
+
+Renaming a deck's title moves its cards to the new Anki deck on import; Anki
+leaves the old deck behind, empty (delete it in Anki).
+
+``--with-schedule`` (:func:`add_schedule`) writes each studied card's state
+(type, queue, due, interval, reps, lapses, FSRS memory state in ``cards.data``)
+and its review log (``revlog``) into the package's collection, which genanki
+cannot do: Anki importing with "Import any learning progress" on shows the cards
+as learned, with their reviews.  Cram reviews, which never changed a schedule,
+are left out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
 import os
 import re
+import shutil
+import sqlite3
+import tempfile
 import warnings
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,6 +52,8 @@ from typing import Any
 from drillbreak.deck import cloze
 from drillbreak.deck.loader import Deck
 from drillbreak.deck.models import Choice, Evidence
+from drillbreak.domain import CardState
+from drillbreak.store.anki_schedule import CardHistory
 
 ROOT_DECK = "drillbreak"
 LETTERS = "ABCDEFGH"
@@ -76,6 +97,11 @@ def note_guid(deck_id: str, card_id: str) -> str:
     import genanki
 
     return genanki.guid_for("drillbreak", deck_id, card_id)
+
+
+def card_guid(deck_id: str, card: Any) -> str:
+    """The note GUID: the one the card came from Anki with, else from our ids."""
+    return getattr(card, "anki_guid", None) or note_guid(deck_id, card.id)
 
 
 # --- Markdown -> HTML -----------------------------------------------------------
@@ -164,15 +190,17 @@ def evidence_table(evidence: Evidence) -> str:
 
 
 def card_fields(card: Any) -> tuple[str, list[str]]:
-    """(note type kind, field values) for one card: kind is basic, reversed or cloze."""
+    """(note type kind, field values) for one card: kind is basic, reversed or cloze
+    (basic and reversed share one note type; Add Reverse tells them apart)."""
     if card.type == "basic":
         kind = "reversed" if card.reverse else "basic"
-        return kind, [md_html(card.front) + _hint(card), md_html(card.back)]
+        front, back = md_html(card.front) + _hint(card), md_html(card.back)
+        return kind, [front, back, "y" if card.reverse else ""]
     if card.type == "cloze":
         return "cloze", [md_html(card.text) + _hint(card), md_html(card.extra)]
     if card.type == "choice":
         front = md_html(card.question) + _choices_front(card.choices, card.multi) + _hint(card)
-        return "basic", [front, _choices_back(card.choices)]
+        return "basic", [front, _choices_back(card.choices), ""]
     if card.type == "diagnosis":
         parts = [md_html(card.scenario)]
         if card.evidence is not None:
@@ -182,7 +210,7 @@ def card_fields(card: Any) -> tuple[str, list[str]]:
         back = _choices_back(card.choices)
         if card.takeaway:
             back += f'\n<p><span class="label">Takeaway:</span></p>\n{md_html(card.takeaway)}'
-        return "basic", [front, back]
+        return "basic", [front, back, ""]
     if card.type == "open":
         points = []
         for p in card.rubric:
@@ -196,7 +224,7 @@ def card_fields(card: Any) -> tuple[str, list[str]]:
             f'<p><span class="label">Model answer:</span></p>\n{md_html(card.model_answer)}\n'
             f'<p><span class="label">Rubric:</span></p>\n<ul class="rubric">{"".join(points)}</ul>'
         )
-        return "basic", [md_html(card.prompt) + _hint(card), back]
+        return "basic", [md_html(card.prompt) + _hint(card), back, ""]
     raise ValueError(f"unknown card type {card.type!r}")  # pragma: no cover
 
 
@@ -206,32 +234,28 @@ def card_fields(card: Any) -> tuple[str, list[str]]:
 def _models() -> dict[str, Any]:
     import genanki
 
-    front_back = [{"name": "Front"}, {"name": "Back"}]
-    card_1 = {"name": "Card 1", "qfmt": "{{Front}}", "afmt": BACK + "{{Back}}"}
-    card_2 = {"name": "Card 2", "qfmt": "{{Back}}", "afmt": BACK + "{{Front}}"}
-    names = {
-        "basic": "Basic (drillbreak)",
-        "reversed": "Basic (and reversed card) (drillbreak)",
-        "cloze": "Cloze (drillbreak)",
-    }
+    name = "Basic (optional reversed card) (drillbreak)"
+    basic = genanki.Model(
+        stable_id("model", name),
+        name,
+        fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Add Reverse"}],
+        templates=[
+            {"name": "Card 1", "qfmt": "{{Front}}", "afmt": BACK + "{{Back}}"},
+            {
+                "name": "Card 2",
+                "qfmt": "{{#Add Reverse}}{{Back}}{{/Add Reverse}}",
+                "afmt": BACK + "{{Front}}",
+            },
+        ],
+        css=CSS,
+    )
+    cloze_name = "Cloze (drillbreak)"
     return {
-        "basic": genanki.Model(
-            stable_id("model", names["basic"]),
-            names["basic"],
-            fields=front_back,
-            templates=[card_1],
-            css=CSS,
-        ),
-        "reversed": genanki.Model(
-            stable_id("model", names["reversed"]),
-            names["reversed"],
-            fields=[dict(f) for f in front_back],
-            templates=[dict(card_1), card_2],
-            css=CSS,
-        ),
+        "basic": basic,
+        "reversed": basic,
         "cloze": genanki.Model(
-            stable_id("model", names["cloze"]),
-            names["cloze"],
+            stable_id("model", cloze_name),
+            cloze_name,
             fields=[{"name": "Text"}, {"name": "Back Extra"}],
             templates=[
                 {
@@ -260,6 +284,7 @@ def anki_deck_name(title: str) -> str:
 class ExportSummary:
     path: Path
     decks: list[tuple[str, str, int, int]] = field(default_factory=list)  # id, name, notes, cards
+    scheduled: tuple[int, int] | None = None  # --with-schedule: cards, reviews
 
     @property
     def notes(self) -> int:
@@ -276,7 +301,10 @@ def _card_count(kind: str, card: Any) -> int:
     return 2 if kind == "reversed" else 1
 
 
-def build_package(decks: Sequence[Deck]) -> tuple[Any, list[tuple[str, str, int, int]]]:
+def build_package(
+    decks: Sequence[Deck],
+) -> tuple[Any, list[tuple[str, str, int, int]], dict[str, tuple[str, str, str]]]:
+    """(genanki package, rows for the summary, note GUID -> (deck id, card id, kind))."""
     import genanki
 
     models = _models()
@@ -286,6 +314,7 @@ def build_package(decks: Sequence[Deck]) -> tuple[Any, list[tuple[str, str, int,
         names[base] = names.get(base, 0) + 1
     anki_decks = []
     rows = []
+    notes: dict[str, tuple[str, str, str]] = {}
     order = 0
     for deck in decks:
         name = anki_deck_name(deck.title)
@@ -297,26 +326,175 @@ def build_package(decks: Sequence[Deck]) -> tuple[Any, list[tuple[str, str, int,
             kind, fields = card_fields(card)
             tags = [anki_tag(t) for t in dict.fromkeys((*deck.tags, *card.tags)) if t.strip()]
             order += 1
+            guid = card_guid(deck.id, card)
+            notes[guid] = (deck.id, card.id, kind)
             anki_deck.add_note(
                 genanki.Note(
                     model=models[kind],
                     fields=fields,
                     tags=tags,
-                    guid=note_guid(deck.id, card.id),
+                    guid=guid,
                     due=order,
                 )
             )
             cards += _card_count(kind, card)
         anki_decks.append(anki_deck)
         rows.append((deck.id, name, len(deck.cards), cards))
-    return genanki.Package(anki_decks), rows
+    return genanki.Package(anki_decks), rows, notes
+
+
+# --- scheduling -------------------------------------------------------------------
+
+DAY_S = 86_400
+# Anki's card types and queues (rslib card/mod.rs), and revlog kinds
+_CARD_TYPE = {CardState.LEARNING: 1, CardState.REVIEW: 2, CardState.RELEARNING: 3}
+_REVLOG_KIND = {
+    CardState.NEW: 0,
+    CardState.LEARNING: 0,
+    CardState.REVIEW: 1,
+    CardState.RELEARNING: 2,
+}
+QUEUE_SUSPENDED, QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN = -1, 1, 2, 3
+MAX_REVLOG_TIME_MS = 60_000  # Anki caps a logged answer time at 60 s
+
+
+def item_key_for(card_id: str, kind: str, ord_: int) -> str:
+    """The drillbreak item key of Anki card ``ord_`` of a note (deck/variants)."""
+    if kind == "cloze":
+        return f"{card_id}~c{ord_ + 1}"
+    return f"{card_id}~r" if ord_ == 1 else card_id
+
+
+def _days(ms: int) -> int:
+    return round(ms / 1000 / DAY_S)
+
+
+def _anki_card(history: CardHistory, crt: int, desired_retention: float) -> dict[str, Any]:
+    """The ``cards`` columns for one studied card (Anki's schema 11 meaning)."""
+    due_ms = history.due_ms or history.last_review_ms or 0
+    due_day = (due_ms // 1000 - crt) // DAY_S
+    ivl = _days(due_ms - history.last_review_ms) if history.last_review_ms else 0
+    ctype = _CARD_TYPE[history.state]
+    if ctype == 2:
+        queue, due = QUEUE_REVIEW, due_day
+    elif due_ms - (history.last_review_ms or 0) >= DAY_S * 1000:
+        queue, due = QUEUE_DAY_LEARN, due_day
+    else:
+        queue, due = QUEUE_LEARN, due_ms // 1000
+    data: dict[str, Any] = {"dr": round(desired_retention, 2)}
+    if history.stability is not None and history.difficulty is not None:
+        data |= {"s": round(history.stability, 4), "d": round(history.difficulty, 3)}
+    if history.last_review_ms:
+        data["lrt"] = history.last_review_ms // 1000
+    return {
+        "type": ctype,
+        "queue": QUEUE_SUSPENDED if history.suspended else queue,
+        "due": due,
+        "ivl": max(ivl, 1) if ctype == 2 else 0,
+        "factor": 2500 if ctype in (2, 3) else 0,
+        "reps": history.reps,
+        "lapses": history.lapses,
+        "left": 0 if ctype == 2 else 1,
+        "data": json.dumps(data, separators=(",", ":")),
+    }
+
+
+def _revlog_rows(card_id: int, history: CardHistory, used: set[int]) -> list[tuple]:
+    rows = []
+    last_ivl = 0
+    for r in history.reviews:
+        rid = r.at_ms
+        while rid in used:  # revlog ids are unique times in ms
+            rid += 1
+        used.add(rid)
+        ivl = (
+            _days(r.interval_ms) if r.state_after == CardState.REVIEW else -(r.interval_ms // 1000)
+        )
+        factor = 2500 if r.state_after in (CardState.REVIEW, CardState.RELEARNING) else 0
+        duration = min(max(r.duration_ms, 0), MAX_REVLOG_TIME_MS)
+        kind = _REVLOG_KIND[r.state_before]
+        rows.append((rid, card_id, -1, r.rating, ivl, last_ivl, factor, duration, kind))
+        last_ivl = ivl
+    return rows
+
+
+def add_schedule(
+    collection_path: Path,
+    notes: dict[str, tuple[str, str, str]],
+    histories: dict[tuple[str, str], CardHistory],
+    desired_retention: float,
+) -> tuple[int, int]:
+    """Write card states and review logs into an exported collection.anki2.
+
+    ``notes``: note GUID -> (deck id, card id, kind); ``histories``: (deck id, item
+    key) -> the card's schedule.  Cards never studied stay new.  Returns the cards
+    given a schedule and the reviews logged."""
+    con = sqlite3.connect(collection_path)
+    try:
+        (crt,) = con.execute("select crt from col").fetchone()
+        cards = con.execute(
+            "select c.id, c.ord, n.guid from cards c join notes n on n.id = c.nid"
+        ).fetchall()
+        used: set[int] = set()
+        done = logged = 0
+        for anki_id, ord_, guid in cards:
+            deck_id, card_id, kind = notes[guid]
+            history = histories.get((deck_id, item_key_for(card_id, kind, ord_)))
+            if history is None or history.state == CardState.NEW or not history.reviews:
+                continue
+            values = _anki_card(history, crt, desired_retention)
+            con.execute(
+                f"update cards set {', '.join(f'{k} = ?' for k in values)} where id = ?",
+                (*values.values(), anki_id),
+            )
+            revlog = _revlog_rows(anki_id, history, used)
+            con.executemany(
+                "insert into revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                revlog,
+            )
+            done += 1
+            logged += len(revlog)
+        con.commit()
+    finally:
+        con.close()
+    return done, logged
+
+
+def _rewrite_collection(apkg: Path, edit: Any) -> None:
+    """Apply ``edit(path)`` to the collection.anki2 inside the package ``apkg``."""
+    with tempfile.TemporaryDirectory() as folder:
+        unpacked = Path(folder) / "collection.anki2"
+        repacked = Path(folder) / "out.apkg"
+        with zipfile.ZipFile(apkg) as src:
+            unpacked.write_bytes(src.read("collection.anki2"))
+            edit(unpacked)
+            with zipfile.ZipFile(repacked, "w", zipfile.ZIP_DEFLATED) as dst:
+                for info in src.infolist():
+                    if info.filename == "collection.anki2":
+                        dst.write(unpacked, "collection.anki2")
+                    else:
+                        dst.writestr(info, src.read(info.filename))
+        shutil.copyfile(repacked, apkg)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What ``--with-schedule`` carries: studied cards' states and reviews."""
+
+    histories: dict[tuple[str, str], CardHistory]
+    desired_retention: float
 
 
 def export_apkg(
-    decks: Sequence[Deck], path: Path, *, timestamp: float | None = None
+    decks: Sequence[Deck],
+    path: Path,
+    *,
+    timestamp: float | None = None,
+    schedule: Schedule | None = None,
 ) -> ExportSummary:
     """Write ``decks`` as one .apkg at ``path`` (atomically); return what went in."""
-    package, rows = build_package(decks)
+    package, rows, notes = build_package(decks)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -324,8 +502,17 @@ def export_apkg(
             # Our fields are generated HTML; genanki's heuristic tag check adds nothing.
             warnings.filterwarnings("ignore", module="genanki")
             package.write_to_file(str(tmp), timestamp=timestamp)
+        summary = ExportSummary(path, rows)
+        if schedule is not None:
+
+            def edit(collection: Path) -> None:
+                summary.scheduled = add_schedule(
+                    collection, notes, schedule.histories, schedule.desired_retention
+                )
+
+            _rewrite_collection(tmp, edit)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return ExportSummary(path, rows)
+    return summary

@@ -31,6 +31,12 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
         metavar="FILE",
         help="the .apkg to write (default: DECK.apkg, or drillbreak.apkg for several)",
     )
+    anki.add_argument(
+        "--with-schedule",
+        action="store_true",
+        help="also carry each studied card's state and review log (Anki: import with "
+        "'Import any learning progress')",
+    )
     reviews = export_sub.add_parser(
         "reviews", parents=[common], help="the review log for the FSRS optimizer (CSV) or JSON"
     )
@@ -78,6 +84,11 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     optimize.set_defaults(handler=cmd_optimize)
     optimize.add_argument(
         "--retention", action="store_true", help="also suggest a desired retention"
+    )
+    optimize.add_argument(
+        "--workload",
+        action="store_true",
+        help="instead of fitting, simulate reviews per day at desired retentions 0.80-0.95",
     )
 
     schema = sub.add_parser(
@@ -139,12 +150,19 @@ def cmd_export_anki(args: argparse.Namespace) -> int:
     if output.suffix.lower() != ".apkg":
         raise UserError(f"{output}: Anki packages end in .apkg")
     _writable_target(output)
+    schedule = _schedule(args, wanted) if args.with_schedule else None
     try:
-        summary = export_apkg(decks, output)
+        summary = export_apkg(decks, output, schedule=schedule)
     except OSError as exc:
         raise UserError(f"{output}: cannot write ({exc.strerror or exc})") from None
     for deck_id, name, notes, cards in summary.decks:
         print(f"{deck_id}: {notes} note(s), {cards} card(s) -> Anki deck {name!r}")
+    if summary.scheduled is not None:
+        cards, reviews = summary.scheduled
+        print(
+            f"With schedule: {cards} studied card(s), {reviews} review(s); in Anki's import "
+            "dialog turn on 'Import any learning progress'."
+        )
     print(
         f"Wrote {summary.path} ({summary.notes} notes). Import it in Anki with File > Import; "
         "importing a newer export updates these notes."
@@ -152,11 +170,28 @@ def cmd_export_anki(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schedule(args: argparse.Namespace, decks: list[str]):
+    from drillbreak.interop.anki_export import Schedule
+    from drillbreak.store import settings_store
+    from drillbreak.store.anki_schedule import card_histories
+    from drillbreak.store.db import Database
+
+    db = Database(_db_path(args))
+    try:
+        with db.read() as conn:
+            settings = settings_store.load(conn, drop_invalid_parameters=True)
+            histories = card_histories(conn, decks)
+    finally:
+        db.close()
+    return Schedule(histories, settings.desired_retention)
+
+
 def cmd_export_reviews(args: argparse.Namespace) -> int:
     import io
 
-    from drillbreak.interop.reviews import load_reviews, write_reviews
+    from drillbreak.interop.reviews import write_reviews
     from drillbreak.store.db import Database
+    from drillbreak.store.history import load_reviews
 
     db = Database(_db_path(args))
     try:
@@ -254,9 +289,27 @@ def cmd_import_anki(args: argparse.Namespace) -> int:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    if args.workload:
+        return cmd_workload(args)
     from drillbreak.optimizer.run import optimize
 
     optimize(_db_path(args), retention=args.retention)
+    return 0
+
+
+def cmd_workload(args: argparse.Namespace) -> int:
+    from drillbreak.optimizer.workload import collection_workload, workload_lines
+    from drillbreak.store import settings_store
+    from drillbreak.store.db import Database
+
+    db = Database(_db_path(args))
+    try:
+        with db.read() as conn:
+            settings = settings_store.load(conn, drop_invalid_parameters=True)
+        cards, rows = collection_workload(db, settings)
+    finally:
+        db.close()
+    print("\n".join(workload_lines(rows, cards, settings.desired_retention)))
     return 0
 
 

@@ -14,15 +14,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from drillbreak.store.db import Database
-from drillbreak.store.history import ReviewRow, read_reviews
+from drillbreak.store.history import ReviewRow
 
 FSRS_COLUMNS = ("card_id", "review_time", "review_rating", "review_state", "review_duration")
-
-
-def load_reviews(db: Database, decks: Sequence[str] | None = None) -> list[ReviewRow]:
-    with db.read() as conn:
-        return read_reviews(conn, decks)
 
 
 def write_fsrs_csv(rows: Iterable[ReviewRow], out: TextIO) -> int:

@@ -1,50 +1,62 @@
-"""``drillbreak optimize``, the parent side: check, run the child, report, save.
+"""``drillbreak optimize``: fit, score, report and (when better) save FSRS parameters.
 
-Imports no torch: the fitting runs in ``python -m drillbreak.optimizer.child``,
-whose JSON lines are read here.  The fitted parameters are saved in the settings
-(and so used by the scheduler from then on) only when they predict the learner's
-log at least as well as the parameters in use now.
+The fit is fsrs-rs's ``compute_parameters`` on the items of :mod:`.data`, in
+process (milliseconds for thousands of reviews).  Default, current and fitted
+parameters are scored with fsrs-rs's ``evaluate`` on the same items (log loss and
+RMSE (bins), as Anki reports them).  The fitted parameters are saved in the
+settings, and so used by the scheduler from then on, only when fsrs's Scheduler
+accepts them and they predict the log at least as well as the parameters in use.
+Every fit is recorded (when, and how many reviews) so that ``drillbreak stats``
+can say when the next one is due.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+import fsrs
+import fsrs_rs_python as fsrs_rs
+
+from drillbreak.clock import to_ms, utc_now
 from drillbreak.errors import UserError
-from drillbreak.optimizer.data import MIN_REVIEWS, eligible_reviews
+from drillbreak.optimizer.data import MIN_REVIEWS, fsrs_items, histories
+from drillbreak.optimizer.workload import simulator_config
+from drillbreak.store import settings_store
+from drillbreak.store.db import Database
+from drillbreak.store.fit_log import LastFit, count_cards, record_fit
+from drillbreak.store.history import load_reviews
 
-_SRC_DIR = Path(__file__).resolve().parent.parent.parent
-# Rough costs on one CPU core, for the time estimate shown before fitting.
-SECONDS_PER_REVIEW_EPOCH = 0.0007
-STARTUP_SECONDS = 5
-RETENTION_SECONDS = 10
-EPOCHS = 5
+# (items) -> 21 parameters; fsrs-rs's fit unless a caller brings its own
+Fitter = Callable[[list[fsrs_rs.FSRSItem]], Sequence[float]]
 
 
 class OptimizerFailed(UserError):
     pass
 
 
+@dataclass(frozen=True)
+class Score:
+    log_loss: float
+    rmse_bins: float
+
+
 @dataclass
 class OptimizeResult:
     parameters: list[float]
-    metrics: dict[str, dict[str, float] | None]
+    metrics: dict[str, Score | None]  # default, current (None: the defaults), fitted
     reviews: int
     eligible: int
     cards: int
     saved: bool
+    seconds: float
     retention: float | None = None
-    retention_error: str | None = None
 
 
 def not_enough_message(eligible: int, total: int) -> str:
@@ -56,98 +68,44 @@ def not_enough_message(eligible: int, total: int) -> str:
     )
 
 
-def check_enough(rows: Sequence[Any]) -> int:
-    """The number of reviews fsrs would fit on; UserError if below the minimum."""
-    eligible = eligible_reviews(rows)
-    if eligible < MIN_REVIEWS:
-        raise UserError(not_enough_message(eligible, len(rows)))
-    return eligible
+def fit_parameters(items: list[fsrs_rs.FSRSItem]) -> list[float]:
+    """fsrs-rs's fit (FSRS-6, short-term parameters from same-day reviews), rounded
+    to 4 decimals as Anki stores them."""
+    fitted = fsrs_rs.FSRS(fsrs_rs.DEFAULT_PARAMETERS).compute_parameters(items)
+    return [round(float(p), 4) for p in fitted]
 
 
-def child_command(db_path: Path, *, retention: bool = False, threads: int = 1) -> list[str]:
-    cmd = [sys.executable, "-m", "drillbreak.optimizer.child", "--db", str(db_path)]
-    if retention:
-        cmd.append("--retention")
-    return [*cmd, "--threads", str(threads)]
+def score(parameters: Sequence[float], items: list[fsrs_rs.FSRSItem]) -> Score:
+    evaluation = fsrs_rs.FSRS(list(parameters)).evaluate(items)
+    return Score(float(evaluation.log_loss), float(evaluation.rmse_bins))
 
 
-def child_env() -> dict[str, str]:
-    """Our environment, with this ``drillbreak`` importable by the child."""
-    env = dict(os.environ)
-    src = str(_SRC_DIR)
-    parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if (_SRC_DIR / "drillbreak").is_dir() and src not in parts:
-        env["PYTHONPATH"] = os.pathsep.join([src, *parts])
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
+def checked(parameters: Sequence[float]) -> list[float]:
+    """The parameters, if fsrs's Scheduler accepts them; OptimizerFailed if not."""
+    out = [float(p) for p in parameters]
+    if len(out) != 21 or not all(math.isfinite(p) for p in out):
+        raise OptimizerFailed("the optimizer returned invalid parameters; nothing was saved")
+    try:
+        fsrs.Scheduler(parameters=out)
+    except ValueError as exc:
+        raise OptimizerFailed(f"the optimizer returned invalid parameters: {exc}") from None
+    return out
 
 
-def run_child(
-    command: Sequence[str], on_event: Callable[[dict[str, Any]], None] | None = None
-) -> dict[str, Any]:
-    """Run the child, pass each event to ``on_event``; return its result event."""
-    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as stderr:
-        proc = subprocess.Popen(
-            list(command),
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-            env=child_env(),
-        )
-        result: dict[str, Any] | None = None
-        error: str | None = None
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if not isinstance(event, dict):
-                    continue
-                if event.get("event") == "result":
-                    result = event
-                elif event.get("event") == "error":
-                    error = str(event.get("message", "unknown error"))
-                if on_event is not None:
-                    on_event(event)
-            code = proc.wait()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        if result is not None and code == 0:
-            return result
-        stderr.seek(0)
-        tail = [ln for ln in stderr.read().splitlines() if ln.strip()][-1:]
-    reason = error or (tail[0] if tail else f"exit status {code}")
-    if "No module named 'torch'" in reason:
-        reason = (
-            "torch is not installed; the optimizer needs it (pip install -c constraints.txt torch)"
-        )
-    raise OptimizerFailed(f"the optimizer failed: {reason}")
-
-
-def _fmt(value: float | None, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
+def _fmt(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.4f}"
 
 
 def report_lines(result: OptimizeResult, desired_retention: float) -> list[str]:
-    m = result.metrics
     lines = [
         f"Review log: {result.reviews} reviews of {result.cards} cards "
         f"({result.eligible} a day or more after the previous review).",
         "",
         f"{'parameters':<12} {'log loss':>9} {'RMSE (bins)':>12}",
     ]
-    for name in ("default", "current", "fitted"):
-        row = m.get(name)
-        if row:
-            lines.append(f"{name:<12} {_fmt(row['log_loss']):>9} {_fmt(row['rmse_bins']):>12}")
+    for name, row in result.metrics.items():
+        if row is not None:
+            lines.append(f"{name:<12} {_fmt(row.log_loss):>9} {_fmt(row.rmse_bins):>12}")
     lines.append("(lower is better; scored on the same log)")
     lines.append("")
     if result.saved:
@@ -162,42 +120,7 @@ def report_lines(result: OptimizeResult, desired_retention: float) -> list[str]:
             f"Suggested desired retention: {result.retention:.2f} "
             f"(now {desired_retention:.2f}); the least study time per card remembered."
         )
-    elif result.retention_error is not None:
-        lines.append(f"Could not suggest a desired retention: {result.retention_error}")
     return lines
-
-
-def _progress_printer(
-    err: TextIO, eligible: int, retention: bool
-) -> Callable[[dict[str, Any]], None]:
-    start = time.monotonic()
-
-    def show(event: dict[str, Any]) -> None:
-        kind = event.get("event")
-        elapsed = time.monotonic() - start
-        if kind == "loaded":
-            reviews = int(event.get("reviews", 0))
-            estimate = STARTUP_SECONDS + reviews * SECONDS_PER_REVIEW_EPOCH * EPOCHS
-            estimate += RETENTION_SECONDS if retention else 0
-            about = f"{estimate / 60:.0f} min" if estimate >= 90 else f"{estimate:.0f} s"
-            print(
-                f"Fitting FSRS parameters to {reviews} reviews ({eligible} of them a day or "
-                f"more after the previous one) in {EPOCHS} passes; about {about} in all.",
-                file=err,
-                flush=True,
-            )
-        elif kind == "progress" and event.get("phase") == "fit":
-            print(
-                f"  pass {event.get('epoch')}/{event.get('epochs')} done ({elapsed:.0f} s)",
-                file=err,
-                flush=True,
-            )
-        elif kind == "progress" and event.get("phase") == "evaluate":
-            print("Scoring the default and fitted parameters...", file=err, flush=True)
-        elif kind == "progress" and event.get("phase") == "retention":
-            print("Simulating desired retentions 0.70-0.95...", file=err, flush=True)
-
-    return show
 
 
 def optimize(
@@ -206,60 +129,68 @@ def optimize(
     retention: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
-    command: Sequence[str] | None = None,
+    fit: Fitter = fit_parameters,
+    tz: tzinfo | None = None,
 ) -> OptimizeResult:
     """Fit, report and (when better) save FSRS parameters for the database at ``db_path``."""
-    import fsrs
-
-    from drillbreak.interop.reviews import load_reviews
-    from drillbreak.store import settings_store
-    from drillbreak.store.db import Database
-
     out = out or sys.stdout
     err = err or sys.stderr
     db = Database(db_path)
     try:
         rows = load_reviews(db)
-    finally:
-        db.close()
-    eligible = check_enough(rows)
+        with db.read() as conn:
+            # stored parameters fsrs would refuse are scored as absent (the defaults)
+            settings = settings_store.load(conn, drop_invalid_parameters=True)
+            cards = count_cards(conn)
+        items = fsrs_items(rows, settings.rollover_hour, tz)
+        if len(items) < MIN_REVIEWS:
+            raise UserError(not_enough_message(len(items), len(rows)))
+        print(
+            f"Fitting FSRS parameters to {len(rows)} reviews "
+            f"({len(items)} of them a day or more after the previous one)...",
+            file=err,
+            flush=True,
+        )
+        start = time.perf_counter()
+        try:
+            raw = fit(items)
+        except (ValueError, RuntimeError) as exc:  # fsrs-rs refuses data it cannot fit
+            raise OptimizerFailed(f"the optimizer failed: {exc}") from None
+        fitted = checked(raw)
+        seconds = time.perf_counter() - start
 
-    event = run_child(
-        command or child_command(db_path, retention=retention),
-        _progress_printer(err, eligible, retention),
-    )
-    parameters = [float(p) for p in event["parameters"]]
-    if len(parameters) != 21 or not all(math.isfinite(p) for p in parameters):
-        raise OptimizerFailed("the optimizer returned invalid parameters; nothing was saved")
-    try:
-        fsrs.Scheduler(parameters=parameters)
-    except ValueError as exc:
-        raise OptimizerFailed(f"the optimizer returned invalid parameters: {exc}") from None
-
-    metrics = event["metrics"]
-    baseline = metrics.get("current") or metrics["default"]
-    better = metrics["fitted"]["log_loss"] <= baseline["log_loss"] + 1e-12
-    db = Database(db_path)
-    try:
+        default = list(fsrs_rs.DEFAULT_PARAMETERS)
+        current = list(settings.parameters) if settings.parameters else None
+        metrics = {
+            "default": score(default, items),
+            "current": score(current, items) if current and current != default else None,
+            "fitted": score(fitted, items),
+        }
+        baseline = metrics["current"] or metrics["default"]
+        better = metrics["fitted"].log_loss <= baseline.log_loss + 1e-12
+        suggested = None
+        if retention:
+            config = simulator_config(cards, settings, rows)
+            suggested = round(float(fsrs_rs.optimal_retention(config, fitted)), 2)
         with db.write() as conn:
-            # stored parameters fsrs would refuse are replaced: by the fit, or else the defaults
-            current = settings_store.load(conn, drop_invalid_parameters=True)
+            current_settings = settings_store.load(conn, drop_invalid_parameters=True)
             if better:
-                current = current.with_changes(parameters=tuple(parameters))
-            settings_store.save(conn, current)
-        desired = current.desired_retention
+                current_settings = current_settings.with_changes(parameters=tuple(fitted))
+            settings_store.save(conn, current_settings)
+            record_fit(conn, LastFit(at_ms=to_ms(utc_now()), reviews=len(rows)))
     finally:
         db.close()
+    print(f"Fitted in {seconds * 1000:.0f} ms.", file=err, flush=True)
     result = OptimizeResult(
-        parameters=parameters,
+        parameters=fitted,
         metrics=metrics,
-        reviews=int(event.get("reviews", len(rows))),
-        eligible=int(event.get("eligible", eligible)),
-        cards=int(event.get("cards", 0)),
+        reviews=len(rows),
+        eligible=len(items),
+        cards=len(histories(rows)),
         saved=better,
-        retention=event.get("retention"),
-        retention_error=event.get("retention_error"),
+        seconds=seconds,
+        retention=suggested,
     )
-    for line in report_lines(result, desired):
+    for line in report_lines(result, current_settings.desired_retention):
         print(line, file=out)
     return result

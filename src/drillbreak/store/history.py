@@ -8,7 +8,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection
 from sqlmodel import col, select
 
-from drillbreak.store.db import orm
+from drillbreak.store.db import Database, orm
 from drillbreak.store.tables import CardRecord, ReviewLog
 
 
@@ -64,3 +64,9 @@ def read_reviews(conn: Connection, decks: Sequence[str] | None = None) -> list[R
             )
             for card_id, when, rating, state, duration, deck, key in session.exec(query)
         ]
+
+
+def load_reviews(db: Database, decks: Sequence[str] | None = None) -> list[ReviewRow]:
+    """Every non-cram review of these decks (default: all), in one read transaction."""
+    with db.read() as conn:
+        return read_reviews(conn, decks)

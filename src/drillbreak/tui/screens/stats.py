@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from drillbreak.optimizer.reminder import reminder_line
 from drillbreak.schedule.days import day_start
 from drillbreak.study.stats import compute
 from drillbreak.tui.widgets.bars import bar_chart, heatmap
@@ -49,6 +50,9 @@ class StatsScreen(Screen):
             rate = f"{ret.rate:.0%}" if ret.rate is not None else "—"
             today.append(f"{ret.days} days: {rate} ({ret.passed}/{ret.reviews})   ")
         today.append(f"target {settings.desired_retention:.0%}", style="dim")
+        with ctx.db.read() as conn:
+            if fit_due := reminder_line(conn):
+                today.append(f"\n{fit_due}", style="yellow")
         self.query_one("#stats-today", Static).update(today)
         last30 = stats.reviews_per_day[-30:]
         self.query_one("#stats-reviews", Static).update(
