@@ -17,6 +17,8 @@ stdout carries one JSON object per line::
     {"event": "error", "message": "..."}
 
 Exit status 0 with a result, 1 after an error event (a traceback goes to stderr).
+Started by ``drillbreak optimize``, the child dies with it
+(:func:`drillbreak.childproc.watch_parent`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from statistics import mean
 from typing import Any, TextIO
+
+from drillbreak.childproc import watch_parent
 
 
 def emit(out: TextIO, event: str, **fields: Any) -> None:
@@ -196,6 +200,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    watch_parent()
     args = parse_args(argv)
     out = sys.stdout
     sys.stdout = sys.stderr  # anything else printed must not corrupt the event stream

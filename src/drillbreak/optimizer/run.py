@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from drillbreak.childproc import popen_options, stop_group
 from drillbreak.errors import UserError
 from drillbreak.optimizer.data import MIN_REVIEWS, eligible_reviews
 
-_SRC_DIR = Path(__file__).resolve().parent.parent.parent
 # Rough costs on one CPU core, for the time estimate shown before fitting.
 SECONDS_PER_REVIEW_EPOCH = 0.0007
 STARTUP_SECONDS = 5
@@ -71,30 +70,22 @@ def child_command(db_path: Path, *, retention: bool = False, threads: int = 1) -
     return [*cmd, "--threads", str(threads)]
 
 
-def child_env() -> dict[str, str]:
-    """Our environment, with this ``drillbreak`` importable by the child."""
-    env = dict(os.environ)
-    src = str(_SRC_DIR)
-    parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if (_SRC_DIR / "drillbreak").is_dir() and src not in parts:
-        env["PYTHONPATH"] = os.pathsep.join([src, *parts])
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def run_child(
     command: Sequence[str], on_event: Callable[[dict[str, Any]], None] | None = None
 ) -> dict[str, Any]:
-    """Run the child, pass each event to ``on_event``; return its result event."""
+    """Run the child, pass each event to ``on_event``; return its result event.
+
+    The child is stopped with everything it started when this returns or raises
+    (Ctrl-C included), and dies with this process (see :mod:`drillbreak.childproc`).
+    """
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as stderr:
         proc = subprocess.Popen(
             list(command),
             stdout=subprocess.PIPE,
             stderr=stderr,
-            stdin=subprocess.DEVNULL,
             text=True,
             encoding="utf-8",
-            env=child_env(),
+            **popen_options(),
         )
         result: dict[str, Any] | None = None
         error: str | None = None
@@ -114,10 +105,10 @@ def run_child(
                 if on_event is not None:
                     on_event(event)
             code = proc.wait()
-        except BaseException:
-            proc.kill()
+        finally:
+            stop_group(proc.pid)
             proc.wait()
-            raise
+            proc.stdout.close()
         if result is not None and code == 0:
             return result
         stderr.seek(0)
