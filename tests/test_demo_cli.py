@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers.procs import SAFETY, STUBBORN_FAMILY, fake, read_pids, wait_gone
+from helpers.procs import SAFETY, SHORT_TIMEOUT, STUBBORN_FAMILY, fake, read_pids, wait_gone
 
 from drillbreak.demo_runner.cli import list_command, run_command
 from drillbreak.demo_runner.events import parse_line
@@ -31,7 +31,7 @@ emit(type="result", headline={"accuracy": 0.9, "steps": 12}, summary="It worked.
 """
 
 CRASH = """
-import textwrap
+import sys
 print("Traceback: something", file=sys.stderr)
 print("RuntimeError: nope", file=sys.stderr)
 sys.exit(1)
@@ -122,15 +122,17 @@ def test_a_fatal_error_is_printed_once():
 def test_a_result_then_a_hang_is_one_success():
     """Past the timeout after the result: exit 0 and no timeout message."""
     out, err = io.StringIO(), io.StringIO()
-    assert run_command("x", command=fake(RESULT_THEN_HANG), timeout=1, stdout=out, stderr=err) == 0
+    command = fake(RESULT_THEN_HANG)
+    assert run_command("x", command=command, timeout=SHORT_TIMEOUT, stdout=out, stderr=err) == 0
     assert out.getvalue().rstrip().endswith("All good.")
     assert err.getvalue() == ""
 
 
 CLI = """
-import textwrap
+import sys
 from drillbreak.demo_runner.cli import run_command
-sys.exit(run_command("x", command=[sys.executable, "-c", sys.argv[1], sys.argv[2]], timeout=2))
+command = [sys.executable, "-c", sys.argv[1], sys.argv[2]]
+sys.exit(run_command("x", command=command, timeout=float(sys.argv[3])))
 """
 
 
@@ -140,14 +142,14 @@ def test_timeout_returns_although_a_grandchild_holds_the_pipe(tmp_path):
     pidfile = tmp_path / "pids"
     with (tmp_path / "out").open("w") as out, (tmp_path / "err").open("w") as err:
         done = subprocess.run(
-            fake(CLI, textwrap.dedent(STUBBORN_FAMILY), str(pidfile)),
+            fake(CLI, textwrap.dedent(STUBBORN_FAMILY), str(pidfile), str(SHORT_TIMEOUT)),
             stdout=out,
             stderr=err,
             timeout=SAFETY,
         )
     assert done.returncode == 1
     errors = (tmp_path / "err").read_text()
-    assert errors.count("timed out after 2 s") == 1, errors
+    assert errors.count(f"timed out after {SHORT_TIMEOUT:g} s") == 1, errors
     wait_gone(*read_pids(pidfile))
 
 

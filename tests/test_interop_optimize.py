@@ -5,15 +5,19 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import fsrs
 import pytest
+from helpers.procs import STUBBORN_FAMILY, fake, gone, read_pids, wait_gone
 from sqlalchemy import insert
 
 from drillbreak.clock import to_ms
@@ -22,7 +26,7 @@ from drillbreak.interop.reviews import ReviewRow
 from drillbreak.optimizer import child as child_mod
 from drillbreak.optimizer.data import DAY_MS, MIN_REVIEWS, eligible_reviews
 from drillbreak.optimizer.metrics import log_loss, rmse_bins
-from drillbreak.optimizer.run import OptimizerFailed, optimize
+from drillbreak.optimizer.run import OptimizerFailed, optimize, run_child
 from drillbreak.schedule.fsrs_adapter import make_scheduler
 from drillbreak.store import settings_store
 from drillbreak.store.db import Database
@@ -269,3 +273,50 @@ def test_parent_modules_import_no_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# Starts a grandchild that outlives it, then delivers a result and exits.
+RESULT_LEAVING_GRANDCHILD = """
+import json, subprocess, sys
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                              stdout=subprocess.DEVNULL)
+open(sys.argv[1], "w").write(str(grandchild.pid))
+print(json.dumps({"event": "result", "parameters": []}), flush=True)
+"""
+
+
+def test_the_child_leaves_nothing_running(tmp_path):
+    pidfile = tmp_path / "grandchild"
+    event = run_child(fake(RESULT_LEAVING_GRANDCHILD, str(pidfile)))
+    assert event["event"] == "result"
+    wait_gone(*read_pids(pidfile))
+
+
+# `drillbreak optimize` in miniature: run_child on a child that ignores SIGTERM.
+PARENT = """
+import sys
+from drillbreak.optimizer.run import run_child
+print("started", flush=True)
+run_child([sys.executable, "-c", sys.argv[1], sys.argv[2]])
+"""
+
+
+def test_kill_9_of_optimize_takes_the_child_with_it(tmp_path):
+    pidfile = tmp_path / "pids"
+    parent = subprocess.Popen(
+        fake(PARENT, textwrap.dedent(STUBBORN_FAMILY), str(pidfile)),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout.readline() == "started\n"
+        child, _ = read_pids(pidfile)
+        os.kill(parent.pid, signal.SIGKILL)
+        wait_gone(child)
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+        for pid in read_pids(pidfile):  # the grandchild outlives a SIGKILLed parent
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 SAFETY = 120.0
+# A demo timeout for fake children whose first lines must come before it: ample for
+# a Python start-up even on a busy machine.
+SHORT_TIMEOUT = 5.0
 
 # A demo child that ignores SIGTERM and starts a grandchild that ignores it too and
 # keeps the event pipe (its inherited stdout) open.  It writes "CHILD GRANDCHILD"
