@@ -16,7 +16,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers.procs import SHORT_TIMEOUT, STUBBORN_FAMILY, fake, gone, read_pids, wait_gone
+from helpers.procs import (
+    SAFETY,
+    SHORT_TIMEOUT,
+    STUBBORN_FAMILY,
+    fake,
+    gone,
+    no_hang,
+    read_pids,
+    wait_gone,
+)
 
 from drillbreak.demo_runner.events import ErrorEvent, Meta, Metric, Progress, Result, Text
 from drillbreak.demo_runner.runner import (
@@ -69,12 +78,12 @@ print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "done"}), f
 time.sleep(600)
 """
 
-# Starts a grandchild that holds the pipe open, then delivers its result and exits.
+# Starts a grandchild that holds the pipe open, says so and exits (status 0, no result).
 EXIT_LEAVING_GRANDCHILD = """
 import json, subprocess, sys
 grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
 open(sys.argv[1], "w").write(str(grandchild.pid))
-print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "done"}), flush=True)
+print(json.dumps({"type": "text", "text": "bye"}), flush=True)
 """
 
 
@@ -206,8 +215,9 @@ def test_sync_iterator_good_garbage_crash_and_hang():
 def test_sync_timeout_stops_a_family_holding_the_pipe(tmp_path):
     """Reading stops at the deadline although the grandchild keeps the pipe open."""
     pidfile = tmp_path / "pids"
-    with pytest.raises(DemoTimeout, match=f"timed out after {SHORT_TIMEOUT:g} s"):
-        list(iter_demo("x", command=fake(STUBBORN_FAMILY, str(pidfile)), timeout=SHORT_TIMEOUT))
+    command = fake(STUBBORN_FAMILY, str(pidfile))
+    with no_hang(), pytest.raises(DemoTimeout, match=f"timed out after {SHORT_TIMEOUT:g} s"):
+        list(iter_demo("x", command=command, timeout=SHORT_TIMEOUT))
     wait_gone(*read_pids(pidfile))
 
 
@@ -223,25 +233,29 @@ def test_closing_the_sync_iterator_stops_the_family(tmp_path):
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_result_then_a_hang_is_a_success_not_a_timeout(mode):
     """One outcome: the result arrived, so running past the timeout is no failure."""
-    if mode == "sync":
-        events = list(iter_demo("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT))
-    else:
-        run = run_demo("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT)
-        events = asyncio.run(collect(run))
+    with no_hang():
+        if mode == "sync":
+            events = list(iter_demo("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT))
+        else:
+            run = run_demo("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT)
+            events = asyncio.run(collect(run))
     assert [type(e) for e in events] == [Result]
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_grandchild_left_behind_is_stopped_and_does_not_hold_the_run(tmp_path, mode):
-    """The child exits; its grandchild still holds the pipe: the run ends (with a
-    timeout far away) and the grandchild is stopped."""
+    """The child exits; its grandchild still holds the pipe: the run ends (long
+    before its far-off timeout: the safety net would fail the test) as a success,
+    and the grandchild is stopped."""
     pidfile = tmp_path / "grandchild"
     command = fake(EXIT_LEAVING_GRANDCHILD, str(pidfile))
-    if mode == "sync":
-        events = list(iter_demo("x", command=command, timeout=600))
-    else:
-        events = asyncio.run(collect(run_demo("x", command=command, timeout=600)))
-    assert [type(e) for e in events] == [Result]
+    far = 10 * SAFETY
+    with no_hang():
+        if mode == "sync":
+            events = list(iter_demo("x", command=command, timeout=far))
+        else:
+            events = asyncio.run(collect(run_demo("x", command=command, timeout=far)))
+    assert [type(e) for e in events] == [Text]
     wait_gone(*read_pids(pidfile))
 
 

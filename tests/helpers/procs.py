@@ -6,11 +6,13 @@ condition and give up only after :data:`SAFETY` seconds.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 SAFETY = 120.0
@@ -70,3 +72,20 @@ def read_pids(path: Path) -> list[int]:
     """The pids a fake child wrote to ``path`` (waits for the file)."""
     wait_until(path.exists, f"{path} to be written")
     return [int(p) for p in path.read_text().split()]
+
+
+@contextlib.contextmanager
+def no_hang(limit: float = SAFETY) -> Iterator[None]:
+    """Fail, rather than hang for ever, if the block runs past ``limit`` seconds
+    (SIGALRM; tests run in the main thread)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {limit:g} s (the safety net)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(int(limit))
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
