@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import sys
+import subprocess
 import textwrap
 from pathlib import Path
+
+import pytest
+from helpers.procs import SAFETY, SHORT_TIMEOUT, STUBBORN_FAMILY, fake, read_pids, wait_gone
 
 from drillbreak.demo_runner.cli import list_command, run_command
 from drillbreak.demo_runner.events import parse_line
@@ -43,10 +46,6 @@ def run(ctx):
     ctx.progress(1, 1, "adding")
     ctx.result({"sum": 3}, "one plus two")
 """
-
-
-def fake(script: str) -> list[str]:
-    return [sys.executable, "-c", textwrap.dedent(script)]
 
 
 def test_list_shows_every_demo_with_title_concept_and_time():
@@ -99,6 +98,80 @@ def test_failure_reports_stderr_tail_and_returns_1():
     assert run_command("x", command=fake(CRASH), stdout=out, stderr=err) == 1
     assert "exited with code 1" in err.getvalue()
     assert "RuntimeError: nope" in err.getvalue()
+
+
+FATAL = """
+import json, sys
+print(json.dumps({"type": "error", "message": "no such dataset", "fatal": True}), flush=True)
+sys.exit(1)
+"""
+
+RESULT_THEN_HANG = """
+import json, time
+print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "All good."}), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_fatal_error_is_printed_once():
+    out, err = io.StringIO(), io.StringIO()
+    assert run_command("x", command=fake(FATAL), stdout=out, stderr=err) == 1
+    assert err.getvalue() == "drillbreak demo: no such dataset\n"
+
+
+def test_a_result_then_a_hang_is_one_success():
+    """Past the timeout after the result: exit 0 and no timeout message."""
+    out, err = io.StringIO(), io.StringIO()
+    command = fake(RESULT_THEN_HANG)
+    assert run_command("x", command=command, timeout=SHORT_TIMEOUT, stdout=out, stderr=err) == 0
+    assert out.getvalue().rstrip().endswith("All good.")
+    assert err.getvalue() == ""
+
+
+CLI = """
+import sys
+from drillbreak.demo_runner.cli import run_command
+command = [sys.executable, "-c", sys.argv[1], sys.argv[2]]
+sys.exit(run_command("x", command=command, timeout=float(sys.argv[3])))
+"""
+
+
+def test_timeout_returns_although_a_grandchild_holds_the_pipe(tmp_path):
+    """The CLI returns (within the safety net) with one timeout message and exit 1,
+    and the stubborn child and grandchild are gone."""
+    pidfile = tmp_path / "pids"
+    with (tmp_path / "out").open("w") as out, (tmp_path / "err").open("w") as err:
+        done = subprocess.run(
+            fake(CLI, textwrap.dedent(STUBBORN_FAMILY), str(pidfile), str(SHORT_TIMEOUT)),
+            stdout=out,
+            stderr=err,
+            timeout=SAFETY,
+        )
+    assert done.returncode == 1
+    errors = (tmp_path / "err").read_text()
+    assert errors.count(f"timed out after {SHORT_TIMEOUT:g} s") == 1, errors
+    wait_gone(*read_pids(pidfile))
+
+
+HOG = """
+META = {"name": "hog", "title": "Hog", "concept": "c", "watch_for": "w",
+        "expected_seconds": 1}
+
+
+def run(ctx):
+    ctx.result({"size": len(bytearray(3 * 2**30))}, "should not get here")
+"""
+
+
+def test_a_demo_over_its_memory_limit_fails_with_one_line(tmp_path: Path):
+    pytest.importorskip("torch")
+    (tmp_path / "hog.py").write_text(HOG)
+    out, err = io.StringIO(), io.StringIO()
+    code = run_command(
+        "hog", device="cpu", memory_gib=1, demos_dir=tmp_path, stdout=out, stderr=err
+    )
+    assert code == 1
+    assert err.getvalue() == "drillbreak demo: the demo ran out of memory (limit 1 GiB)\n"
 
 
 def test_real_child_on_a_tiny_demo(tmp_path: Path):

@@ -1,13 +1,14 @@
-"""DemoScreen in a tiny test app, fed by fake children (``python -c``, no torch)."""
+"""DemoScreen in a tiny test app, fed by fake children (``python -c``, no torch).
+
+Waits are for conditions (text on screen, a process gone), with a 120 s safety net.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
-import textwrap
 import time
 
 import pytest
+from helpers.procs import SAFETY, STUBBORN_FAMILY, fake, gone, read_pids, wait_gone
 from textual.app import App
 
 from drillbreak.tui.screens.demo import DemoScreen, markdownish
@@ -52,10 +53,6 @@ print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "fine"}), f
 """
 
 
-def fake(script: str) -> list[str]:
-    return [sys.executable, "-c", textwrap.dedent(script)]
-
-
 class DemoTestApp(App):
     def __init__(self, screen: DemoScreen) -> None:
         super().__init__()
@@ -70,24 +67,12 @@ def screen_text(app: App) -> str:
     return "\n".join("".join(seg.text for seg in strip) for strip in strips)
 
 
-async def wait_until(pilot, predicate, timeout: float = 15.0) -> None:
+async def wait_until(pilot, predicate, timeout: float = SAFETY) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.05)
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] == "Z"
-    except OSError:
-        return True
 
 
 async def test_fast_demo_shows_charts_tables_images_and_result():
@@ -114,20 +99,33 @@ async def test_fast_demo_shows_charts_tables_images_and_result():
         assert app.is_running
 
 
-async def test_escape_kills_a_running_demo_within_a_second():
-    screen = DemoScreen("fgsm", command=fake(HANG))
+async def test_escape_stops_a_stubborn_demo_and_its_child(tmp_path):
+    """Both ignore SIGTERM; escape still ends them (their group gets SIGKILL)."""
+    pidfile = tmp_path / "pids"
+    screen = DemoScreen("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile)))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: screen.state == "running")
-        pid = screen._run.pid
-        assert pid is not None and not gone(pid)
-        start = time.monotonic()
+        pids = read_pids(pidfile)
+        assert pids[0] == screen._run.pid and not gone(pids[1])
         await pilot.press("escape")
-        await wait_until(pilot, lambda: gone(pid), timeout=2.0)
-        assert time.monotonic() - start < 1.0
+        await wait_until(pilot, lambda: all(gone(pid) for pid in pids))
         assert not isinstance(app.screen, DemoScreen)
         assert screen.state == "cancelled"
         assert app.is_running
+
+
+async def test_quitting_the_app_stops_a_stubborn_demo_and_its_child(tmp_path):
+    pidfile = tmp_path / "pids"
+    screen = DemoScreen("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile)))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: screen.state == "running")
+        pids = read_pids(pidfile)
+        assert not any(gone(pid) for pid in pids)
+        app.exit()
+    assert not app.is_running
+    wait_gone(*pids)
 
 
 async def test_crash_is_shown_and_the_app_keeps_working():
@@ -151,11 +149,10 @@ async def test_timeout_is_shown():
     screen = DemoScreen("fgsm", command=fake(HANG), timeout=1.0)
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: not screen.running, timeout=6)
+        await wait_until(pilot, lambda: not screen.running)
         assert screen.state == "failed"
         assert "longer than 1 s" in screen.failure
-        pid = screen._run.pid
-        assert gone(pid)
+        wait_gone(screen._run.pid)
 
 
 async def test_garbage_lines_are_warnings_and_result_still_arrives():

@@ -1,12 +1,16 @@
 """Every shipped demo runs in the real child process (quick scale) and shows its effect.
 
 Each demo is its own test so pytest-xdist spreads them over workers; no test
-depends on another's order or output.
+depends on another's order or output.  A demo's time budget is not a fixed number
+but scaled from a calibration run on the same (possibly busy) machine; it is a
+safety net against a hung demo, not a speed test (speed belongs in ``make bench``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +21,44 @@ pytestmark = pytest.mark.slow
 
 H = dict[str, float]
 
+# The calibration: a child that imports torch and runs a fixed workload on one
+# thread, like a quick demo (on an idle 2-core machine: 3.7 s; quick demos 2-6 s).
+CALIBRATION_DEMO = """
+META = {"name": "calibrate", "title": "Calibration", "concept": "-", "watch_for": "-",
+        "expected_seconds": 1}
 
-def run_quick(name: str, seed: int = 0) -> list[Event]:
-    return list(iter_demo(name, device="cpu", seed=seed, scale="quick", timeout=90))
+
+def run(ctx):
+    import torch
+
+    a = torch.randn(256, 256, generator=torch.Generator().manual_seed(0))
+    for _ in range(200):
+        a = torch.tanh(a @ a / 16)
+    ctx.result({"sum": float(a.sum())}, "calibration")
+"""
+CALIBRATION_LIMIT = 1800.0  # only against a hang
+BUDGET_FLOOR = 300.0
+BUDGET_FACTOR = 40
+
+
+@pytest.fixture(scope="session")
+def budget(tmp_path_factory: pytest.TempPathFactory) -> float:
+    """Seconds a quick demo may run: ``BUDGET_FACTOR`` calibration runs, at least
+    ``BUDGET_FLOOR``.  Timed once per test process."""
+    folder: Path = tmp_path_factory.mktemp("calibration")
+    (folder / "calibrate.py").write_text(CALIBRATION_DEMO)
+    start = time.monotonic()
+    events = list(
+        iter_demo(
+            "calibrate", device="cpu", scale="quick", demos_dir=folder, timeout=CALIBRATION_LIMIT
+        )
+    )
+    assert isinstance(events[-1], Result)
+    return max(BUDGET_FLOOR, BUDGET_FACTOR * (time.monotonic() - start))
+
+
+def run_quick(name: str, budget: float, seed: int = 0) -> list[Event]:
+    return list(iter_demo(name, device="cpu", seed=seed, scale="quick", timeout=budget))
 
 
 def check_fgsm(h: H) -> None:
@@ -114,10 +153,11 @@ def test_every_shipped_demo_has_a_check():
 
 
 @pytest.mark.parametrize("name", list(CHECKS))
-def test_demo_runs_and_shows_its_effect(name):
-    events = run_quick(name)
+def test_demo_runs_and_shows_its_effect(name, budget):
+    events = run_quick(name, budget)
     assert isinstance(events[1], Meta) and events[1].name == name
     assert events[1].device == "cpu" and events[1].scale == "quick"
+    assert events[1].threads == 1
     assert not [e for e in events if isinstance(e, ErrorEvent)]
     assert any(isinstance(e, Progress) for e in events)
     metrics = [e for e in events if isinstance(e, Metric)]
@@ -130,15 +170,15 @@ def test_demo_runs_and_shows_its_effect(name):
     CHECKS[name](result.headline)
 
 
-def test_same_seed_gives_identical_numbers():
-    first = run_quick("distribution-shift", seed=0)[-1]
-    second = run_quick("distribution-shift", seed=0)[-1]
+def test_same_seed_gives_identical_numbers(budget):
+    first = run_quick("distribution-shift", budget, seed=0)[-1]
+    second = run_quick("distribution-shift", budget, seed=0)[-1]
     assert isinstance(first, Result)
     assert first.headline == second.headline
     assert first.summary == second.summary
 
 
-def test_child_seeding_is_deterministic_without_loading_the_compiler():
+def test_child_seeding_is_deterministic_without_loading_the_compiler(budget):
     """seed_everything turns deterministic kernels on without importing torch._inductor
     (1 s of start-up that torch.use_deterministic_algorithms() would add to every demo)."""
     import subprocess
@@ -151,6 +191,8 @@ def test_child_seeding_is_deterministic_without_loading_the_compiler():
         "print(torch.are_deterministic_algorithms_enabled(),"
         " 'torch._inductor.config' in sys.modules, 1 <= auto_threads() <= 4)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=budget
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False", "True"]

@@ -1,12 +1,14 @@
 """Entry point of a demo child process (the only place that imports torch).
 
     python -m drillbreak.demo_runner.child NAME [--device auto|cpu|cuda|mps]
-        [--seed N] [--scale quick|full] [--threads N] [--demos-dir DIR]
+        [--seed N] [--scale quick|full] [--threads N] [--memory-gib N] [--demos-dir DIR]
 
 Writes one JSON event per line to stdout (see :mod:`drillbreak.demo_runner.events`).
 Anything else the demo prints goes to stderr, so stdout stays clean.  Exit status:
-0 success, 1 the demo raised (traceback on stderr), 2 bad arguments (unknown demo,
-device not available).
+0 success, 1 the demo raised (traceback on stderr) or ran out of memory (one error
+event, no traceback), 2 bad arguments (unknown demo, device not available).
+
+Started by the runner, the child dies with the app (:func:`drillbreak.childproc.watch_parent`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import importlib
 import os
 import random
+import resource
 import sys
 import time
 import traceback
@@ -23,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from drillbreak.childproc import watch_parent
 from drillbreak.demo_runner.catalog import CatalogError, UnknownDemo, get_demo, module_name
 from drillbreak.demo_runner.context import DemoContext, stream_writer
 from drillbreak.demo_runner.events import ErrorEvent, Meta, Progress
@@ -38,6 +42,8 @@ class DeviceUnavailable(RuntimeError):
 # The demos' models are small; a cap keeps a many-core machine free for the app
 # and whatever else runs (measured on 2 cores: overfitting 7.6 s -> 5.6 s with 2).
 MAX_AUTO_THREADS = 4
+# Memory a demo may allocate; the demos need well under 1 GiB.
+DEFAULT_MEMORY_GIB = 4.0
 
 
 def auto_threads() -> int:
@@ -58,7 +64,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--threads",
         type=int,
         default=0,
-        help=f"torch CPU threads (default 0: auto, the CPU count up to {MAX_AUTO_THREADS})",
+        help=(
+            "torch CPU threads (default 0: 1 at quick scale, else the CPU count up to "
+            f"{MAX_AUTO_THREADS})"
+        ),
+    )
+    parser.add_argument(
+        "--memory-gib",
+        type=float,
+        default=DEFAULT_MEMORY_GIB,
+        help=f"memory the demo may allocate, in GiB (default {DEFAULT_MEMORY_GIB:g}; 0: no limit)",
     )
     parser.add_argument("--demos-dir", type=Path, default=None, help="folder of demo modules")
     return parser.parse_args(argv)
@@ -86,6 +101,40 @@ def pick_device(requested: str, torch: Any) -> str:
             "use --device cpu or auto"
         )
     return requested
+
+
+def threads_for(requested: int, scale: str) -> int:
+    """Torch's CPU threads: as requested, else 1 at quick scale (the test suite, often
+    beside other work: OpenMP threads spin-waiting for a busy core make 2 threads
+    several times slower than 1), else :func:`auto_threads`."""
+    if requested > 0:
+        return requested
+    return 1 if scale == "quick" else auto_threads()
+
+
+def limit_memory(gib: float) -> None:
+    """Cap what this process may allocate at ``gib`` GiB (0: no cap).
+
+    The cap is ``RLIMIT_DATA`` (the heap and private writable mappings), not
+    ``RLIMIT_AS``: the address space also counts the mapped torch and CUDA libraries
+    (several GiB in a CUDA build of torch) and address ranges CUDA reserves without
+    using them.  Past the cap, allocations fail: ``MemoryError``, or torch's
+    ``RuntimeError`` "can't allocate memory".
+    """
+    if gib <= 0:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = int(gib * 2**30)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """True for a failed allocation (Python's, numpy's or torch's)."""
+    if isinstance(exc, MemoryError):
+        return True
+    return isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc)
 
 
 def seed_everything(seed: int, torch: Any) -> None:
@@ -118,6 +167,7 @@ def _event_stream() -> TextIO:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    watch_parent()
     args = parse_args(argv)
     out = _event_stream()
     emit = stream_writer(out)
@@ -131,13 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     import torch
 
-    torch.set_num_threads(args.threads if args.threads > 0 else auto_threads())
+    torch.set_num_threads(threads_for(args.threads, args.scale))
     try:
         device = pick_device(args.device, torch)
     except DeviceUnavailable as exc:
         emit(ErrorEvent(message=str(exc)))
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if device != "cuda":  # CUDA's own allocations are not for this cap (untested there)
+        limit_memory(args.memory_gib)
     seed_everything(args.seed, torch)
     emit(
         Meta(
@@ -160,6 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as exc:  # the demo crashed: report and fail
+        if out_of_memory(exc):
+            message = f"the demo ran out of memory (limit {args.memory_gib:g} GiB)"
+            with contextlib.suppress(BrokenPipeError):
+                emit(ErrorEvent(message=message))
+            return 1
         traceback.print_exc(file=sys.stderr)
         with contextlib.suppress(BrokenPipeError):
             emit(ErrorEvent(message=f"demo {info.name!r} failed: {type(exc).__name__}: {exc}"))

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from drillbreak.chartscale import bucket, format_tick, scaler
 from drillbreak.demo_runner.catalog import UnknownDemo, get_demo, list_demos
+from drillbreak.demo_runner.child import DEFAULT_MEMORY_GIB
 from drillbreak.demo_runner.events import (
     ChartSpec,
     ErrorEvent,
@@ -151,9 +152,8 @@ class _PlainPrinter:
             self.out.write(self.wrap(event.text.replace("**", "")) + "\n\n")
         elif isinstance(event, Table):
             self.out.write(event.title + "\n" + format_table(event.columns, event.rows) + "\n\n")
-        elif isinstance(event, ErrorEvent):
-            prefix = "error" if event.fatal else "warning"
-            self.err.write(f"{prefix}: {event.message}\n")
+        elif isinstance(event, ErrorEvent) and not event.fatal:
+            self.err.write(f"warning: {event.message}\n")  # a fatal one ends the run: shown then
         elif isinstance(event, Result):
             self.result(event)
         self.out.flush()
@@ -206,6 +206,7 @@ def run_command(
     scale: str = "full",
     timeout: float = DEFAULT_TIMEOUT,
     *,
+    memory_gib: float = DEFAULT_MEMORY_GIB,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
     demos_dir: Path | None = None,
@@ -214,8 +215,10 @@ def run_command(
     """Run demo ``name`` in a child process and show it; returns the exit status.
 
     ``json_mode`` streams the raw event lines (one JSON object per line) instead.
+    ``memory_gib`` caps what the demo may allocate (0: no cap).
     Unknown name: one line on stderr listing the demos, status 1.  A failed or
-    timed-out child: its message and stderr tail on stderr, status 1.
+    timed-out child: its message (once) and stderr tail on stderr, status 1.  A
+    child that delivered its result succeeded (status 0), however it exits after.
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
     if command is None:
@@ -235,6 +238,7 @@ def run_command(
             seed=seed,
             scale=scale,
             timeout=timeout,
+            memory_gib=memory_gib,
             demos_dir=demos_dir,
             command=command,
         ):

@@ -6,10 +6,19 @@ Async, for the TUI::
         ...
 
 ``run_demo`` returns a :class:`DemoRun`; iterate it once.  Cancelling the task
-that iterates it, leaving ``async with run_demo(...) as run:``, or awaiting
-``run.cancel()`` kills the child (SIGTERM, then SIGKILL after 0.5 s).  A child that
-exits non-zero raises :class:`DemoFailed` (with its last stderr lines); one that
-runs past ``timeout`` seconds is killed and raises :class:`DemoTimeout`.  A line
+that iterates it, leaving ``async with run_demo(...) as run:``, awaiting
+``run.cancel()`` or calling ``run.terminate()`` stops the child and everything it
+started (see :mod:`drillbreak.childproc`: its own process group, SIGTERM, then
+SIGKILL after 0.5 s; it also dies with the app).  One run has one outcome:
+
+- a child that delivered its result succeeded, however it exits afterwards;
+- otherwise one that runs past ``timeout`` seconds is stopped and raises
+  :class:`DemoTimeout`, and one that exits non-zero raises :class:`DemoFailed`
+  (with its last stderr lines).
+
+The timeout holds whatever the child does: reading stops at the deadline, and once
+the child has exited its leftover children are stopped and reading ends within
+:data:`EOF_GRACE_SECONDS`, even if something still holds the pipe open.  A line
 that is not a valid event is reported as a non-fatal :class:`ErrorEvent` and
 skipped.
 
@@ -22,16 +31,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
+import queue
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
-from drillbreak.demo_runner.events import ErrorEvent, Event, EventParseError, parse_line
+from drillbreak.childproc import KILL_GRACE_SECONDS, popen_options, stop_group
+from drillbreak.demo_runner.child import DEFAULT_MEMORY_GIB
+from drillbreak.demo_runner.events import (
+    ErrorEvent,
+    Event,
+    EventParseError,
+    Result,
+    parse_line,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -39,16 +58,20 @@ __all__ = [
     "DemoRun",
     "DemoTimeout",
     "child_command",
-    "child_env",
     "iter_demo",
     "run_demo",
 ]
 
 DEFAULT_TIMEOUT = 120.0
 STDERR_TAIL_LINES = 20
-KILL_GRACE_SECONDS = 0.5
+# How often a reader waiting for a line checks whether the child has exited.
+EXIT_CHECK_SECONDS = 0.1
+# After the child exits: how long to keep reading what it left in the pipe (its own
+# children are stopped at once, so the pipe normally closes within the kill grace).
+EOF_GRACE_SECONDS = KILL_GRACE_SECONDS + 1.5
+# How long to wait for a stopped child to be reaped, for its exit status.
+REAP_SECONDS = 10.0
 _LINE_LIMIT = 4 * 1024 * 1024
-_SRC_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 class DemoFailed(RuntimeError):
@@ -84,6 +107,7 @@ def child_command(
     seed: int = 0,
     scale: str = "full",
     threads: int = 0,
+    memory_gib: float = DEFAULT_MEMORY_GIB,
     demos_dir: Path | None = None,
 ) -> list[str]:
     """The command line of the real demo child, run with this interpreter."""
@@ -100,22 +124,12 @@ def child_command(
         scale,
         "--threads",
         str(threads),
+        "--memory-gib",
+        f"{memory_gib:g}",
     ]
     if demos_dir is not None:
         cmd += ["--demos-dir", str(demos_dir)]
     return cmd
-
-
-def child_env() -> dict[str, str]:
-    """The environment of the child: ours, with this ``drillbreak`` importable."""
-    env = dict(os.environ)
-    src = str(_SRC_DIR)
-    parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    # Only for a source checkout (src/ layout); an installed package is found anyway.
-    if _SRC_DIR.name == "src" and (_SRC_DIR / "drillbreak").is_dir() and src not in parts:
-        env["PYTHONPATH"] = os.pathsep.join([src, *parts])
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def _parse(raw: str) -> Event | None:
@@ -133,9 +147,40 @@ def _parse(raw: str) -> Event | None:
         )
 
 
-def _failure(name: str, returncode: int, error: str | None, tail: Sequence[str]) -> DemoFailed:
-    message = error or f"demo {name!r} exited with code {returncode}"
-    return DemoFailed(message, returncode=returncode, stderr_tail=tail)
+_OVERLONG = ErrorEvent(message="ignored an over-long line from the demo", fatal=False)
+
+
+class _Outcome:
+    """What a run's events and its end add up to: one success, failure or timeout."""
+
+    def __init__(self, name: str, timeout: float) -> None:
+        self.name = name
+        self.timeout = timeout
+        self.error: str | None = None
+        self.result = False
+
+    def see(self, event: Event) -> None:
+        if isinstance(event, Result):
+            self.result = True
+        elif isinstance(event, ErrorEvent) and event.fatal:
+            self.error = event.message
+
+    def failure(
+        self, returncode: int | None, timed_out: bool, tail: Sequence[str]
+    ) -> DemoFailed | None:
+        """The error to raise, or None for a success."""
+        if self.result and self.error is None:
+            return None  # the result arrived: a slow or untidy exit does not undo it
+        if timed_out:
+            return DemoTimeout(
+                f"demo {self.name!r} timed out after {self.timeout:g} s and was stopped",
+                returncode=returncode,
+                stderr_tail=tail,
+            )
+        if returncode:
+            message = self.error or f"demo {self.name!r} exited with code {returncode}"
+            return DemoFailed(message, returncode=returncode, stderr_tail=tail)
+        return None
 
 
 class DemoRun:
@@ -150,6 +195,7 @@ class DemoRun:
         scale: str = "full",
         timeout: float = DEFAULT_TIMEOUT,
         threads: int = 0,
+        memory_gib: float = DEFAULT_MEMORY_GIB,
         demos_dir: Path | None = None,
         command: Sequence[str] | None = None,
     ) -> None:
@@ -159,7 +205,13 @@ class DemoRun:
             list(command)
             if command is not None
             else child_command(
-                name, device=device, seed=seed, scale=scale, threads=threads, demos_dir=demos_dir
+                name,
+                device=device,
+                seed=seed,
+                scale=scale,
+                threads=threads,
+                memory_gib=memory_gib,
+                demos_dir=demos_dir,
             )
         )
         self.returncode: int | None = None
@@ -167,6 +219,7 @@ class DemoRun:
         self._stderr: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
         self._proc: asyncio.subprocess.Process | None = None
         self._started = False
+        self._stopped = False
 
     @property
     def stderr_tail(self) -> list[str]:
@@ -200,31 +253,36 @@ class DemoRun:
         await self.cancel()
 
     def terminate(self) -> None:
-        """Send the child SIGTERM now, without waiting; the iteration then ends quietly
-        and its cleanup escalates to SIGKILL if the child does not exit in 0.5 s."""
+        """Stop the child and its children now, without waiting (SIGTERM, SIGKILL after
+        0.5 s even if the event loop stops); the iteration then ends quietly."""
         self.cancelled = True
-        proc = self._proc
-        if proc is not None and proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
+        self._stop()
 
     async def cancel(self) -> None:
-        """Kill the child if it still runs; the iteration then ends quietly."""
-        self.cancelled = True
-        await self._kill()
+        """Stop the child and its children and wait for the child to exit; the
+        iteration then ends quietly."""
+        self.terminate()
+        await self._exited(REAP_SECONDS)
 
-    async def _kill(self) -> None:
+    def _stop(self) -> None:
+        if self._proc is not None and not self._stopped:
+            self._stopped = True
+            stop_group(self._proc.pid)
+
+    async def _exited(self, limit: float) -> bool:
+        """Wait up to ``limit`` seconds for the child to exit; True once it has.
+
+        Not ``Process.wait()``: that also waits for the pipes to close, which a
+        grandchild holding them can put off for ever.
+        """
         proc = self._proc
-        if proc is None or proc.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), KILL_GRACE_SECONDS)
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
+        if proc is None:
+            return True
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while proc.returncode is None and loop.time() < end:
+            await asyncio.sleep(min(EXIT_CHECK_SECONDS, max(0.0, end - loop.time())))
+        return proc.returncode is not None
 
     async def _drain_stderr(self, stream: asyncio.StreamReader) -> None:
         while True:
@@ -241,61 +299,59 @@ class DemoRun:
         deadline = loop.time() + self.timeout
         proc = await asyncio.create_subprocess_exec(
             *self.command,
-            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=child_env(),
             limit=_LINE_LIMIT,
+            **popen_options(),
         )
         self._proc = proc
         assert proc.stdout is not None and proc.stderr is not None
         stderr_task = asyncio.ensure_future(self._drain_stderr(proc.stderr))
-        error: str | None = None
+        outcome = _Outcome(self.name, self.timeout)
+        read: asyncio.Future[bytes] | None = None
+        stop_reading = deadline
         try:
-            if self.cancelled:  # stopped while the process was starting
-                return
-            while True:
-                remaining = deadline - loop.time()
+            while not self.cancelled:
+                wait = min(stop_reading - loop.time(), EXIT_CHECK_SECONDS)
+                if wait <= 0:
+                    break
+                if read is None:
+                    read = asyncio.ensure_future(proc.stdout.readline())
+                done, _ = await asyncio.wait({read}, timeout=wait)
+                if not done:
+                    if stop_reading == deadline and proc.returncode is not None:
+                        self._stop()  # the child has gone: so must its children
+                        stop_reading = min(deadline, loop.time() + EOF_GRACE_SECONDS)
+                    continue
+                finished, read = read, None
                 try:
-                    if remaining <= 0:
-                        raise TimeoutError
-                    raw = await asyncio.wait_for(proc.stdout.readline(), remaining)
-                except TimeoutError:
-                    await self._kill()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(asyncio.shield(stderr_task), 1.0)
-                    raise DemoTimeout(
-                        f"demo {self.name!r} timed out after {self.timeout:g} s and was stopped",
-                        returncode=proc.returncode,
-                        stderr_tail=self.stderr_tail,
-                    ) from None
+                    raw = finished.result()
                 except ValueError:
-                    yield ErrorEvent(message="ignored an over-long line from the demo", fatal=False)
+                    yield _OVERLONG
                     continue
                 if not raw:
                     break
                 event = _parse(raw.decode("utf-8", "replace"))
-                if event is None:
-                    continue
-                if isinstance(event, ErrorEvent) and event.fatal:
-                    error = event.message
-                yield event
-            try:
-                rc = await asyncio.wait_for(proc.wait(), max(0.1, deadline - loop.time()))
-            except TimeoutError:
-                await self._kill()
-                rc = proc.returncode if proc.returncode is not None else -9
+                if event is not None:
+                    outcome.see(event)
+                    yield event
+            if self.cancelled:
+                return
+            timed_out = not await self._exited(deadline - loop.time())
+            self._stop()
+            await self._exited(REAP_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(stderr_task), 1.0)
-            self.returncode = rc
-            if rc != 0 and not self.cancelled:
-                raise _failure(self.name, rc, error, self.stderr_tail)
+            self.returncode = proc.returncode
+            failure = outcome.failure(proc.returncode, timed_out, self.stderr_tail)
+            if failure is not None:
+                raise failure
         finally:
-            await self._kill()
-            if not stderr_task.done():
-                stderr_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await stderr_task
+            if read is not None:
+                read.cancel()
+            self._stop()
+            await self._exited(REAP_SECONDS)
+            stderr_task.cancel()
             self.returncode = proc.returncode
 
 
@@ -307,6 +363,7 @@ def run_demo(
     scale: str = "full",
     timeout: float = DEFAULT_TIMEOUT,
     threads: int = 0,
+    memory_gib: float = DEFAULT_MEMORY_GIB,
     demos_dir: Path | None = None,
     command: Sequence[str] | None = None,
 ) -> DemoRun:
@@ -321,9 +378,23 @@ def run_demo(
         scale=scale,
         timeout=timeout,
         threads=threads,
+        memory_gib=memory_gib,
         demos_dir=demos_dir,
         command=command,
     )
+
+
+def _pump(stream: IO[str], put: Callable[[str | None], None]) -> threading.Thread:
+    """A daemon thread passing each line of ``stream`` to ``put``, then None at EOF."""
+
+    def pump() -> None:
+        for line in iter(stream.readline, ""):
+            put(line)
+        put(None)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
 
 
 def iter_demo(
@@ -334,86 +405,86 @@ def iter_demo(
     scale: str = "full",
     timeout: float = DEFAULT_TIMEOUT,
     threads: int = 0,
+    memory_gib: float = DEFAULT_MEMORY_GIB,
     demos_dir: Path | None = None,
     command: Sequence[str] | None = None,
 ) -> Iterator[Event]:
     """Synchronous version of :func:`run_demo` (for the CLI).
 
     Yields events as they arrive; raises :class:`DemoFailed` / :class:`DemoTimeout`
-    like the async version.  Closing the iterator (or Ctrl-C) kills the child.
+    like the async version.  Closing the iterator (or Ctrl-C) stops the child.
     """
     cmd = (
         list(command)
         if command is not None
         else child_command(
-            name, device=device, seed=seed, scale=scale, threads=threads, demos_dir=demos_dir
+            name,
+            device=device,
+            seed=seed,
+            scale=scale,
+            threads=threads,
+            memory_gib=memory_gib,
+            demos_dir=demos_dir,
         )
     )
+    deadline = time.monotonic() + timeout
     proc = subprocess.Popen(
         cmd,
-        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=child_env(),
         text=True,
         encoding="utf-8",
         errors="replace",
         bufsize=1,
+        **popen_options(),
     )
     assert proc.stdout is not None and proc.stderr is not None
+    lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
     tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
-    stderr = proc.stderr
 
-    def drain() -> None:
-        for line in iter(stderr.readline, ""):
+    def keep(line: str | None) -> None:
+        if line is not None:
             tail.append(line.rstrip())
 
-    timed_out = threading.Event()
-
-    def expire() -> None:
-        timed_out.set()
-        _kill_sync(proc)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    timer = threading.Timer(timeout, expire)
-    timer.daemon = True
-    timer.start()
-    error: str | None = None
+    pumps = [_pump(proc.stdout, lines.put), _pump(proc.stderr, keep)]
+    outcome = _Outcome(name, timeout)
+    stop_reading = deadline
+    stopped = False
     try:
-        for raw in iter(proc.stdout.readline, ""):
-            event = _parse(raw)
-            if event is None:
+        while (wait := min(stop_reading - time.monotonic(), EXIT_CHECK_SECONDS)) > 0:
+            try:
+                raw = lines.get(timeout=wait)
+            except queue.Empty:
+                if stop_reading == deadline and proc.poll() is not None:
+                    stop_group(proc.pid)  # the child has gone: so must its children
+                    stopped = True
+                    stop_reading = min(deadline, time.monotonic() + EOF_GRACE_SECONDS)
                 continue
-            if isinstance(event, ErrorEvent) and event.fatal:
-                error = event.message
-            yield event
+            if raw is None:
+                break
+            event = _parse(raw)
+            if event is not None:
+                outcome.see(event)
+                yield event
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        stop_group(proc.pid)
+        stopped = True
         rc = proc.wait()
-        reader.join(1.0)
-        if timed_out.is_set():
-            raise DemoTimeout(
-                f"demo {name!r} timed out after {timeout:g} s and was stopped",
-                returncode=rc,
-                stderr_tail=list(tail),
-            )
-        if rc != 0:
-            raise _failure(name, rc, error, list(tail))
+        pumps[1].join(1.0)
+        failure = outcome.failure(rc, timed_out, list(tail))
+        if failure is not None:
+            raise failure
     finally:
-        timer.cancel()
-        _kill_sync(proc)
-        reader.join(1.0)
-        proc.stdout.close()
-        proc.stderr.close()
-
-
-def _kill_sync(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        proc.terminate()
-    try:
-        proc.wait(KILL_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        proc.wait()
+        if not stopped:
+            stop_group(proc.pid)
+        # A stream is closed only once its reader is done: closing a file that a
+        # thread still reads (a pipe something else holds open) is not safe.
+        end = time.monotonic() + EOF_GRACE_SECONDS
+        for pump, stream in zip(pumps, (proc.stdout, proc.stderr), strict=True):
+            pump.join(max(0.0, end - time.monotonic()))
+            if not pump.is_alive():
+                stream.close()

@@ -3,8 +3,10 @@
 The screen never imports torch: the demo runs in a child process
 (:mod:`drillbreak.demo_runner.runner`) and its events are read in an async worker,
 which runs in the app's event loop and so may update widgets directly.  Escape
-stops a running demo (the child is killed) and closes the screen; ``r`` runs a
-finished or failed demo again.
+stops a running demo and closes the screen; ``r`` runs a finished or failed demo
+again.  Whenever the screen goes (escape, or the app quitting: either unmounts it),
+the child and everything it started are stopped, SIGKILL following SIGTERM even if
+the app's event loop has ended (:meth:`DemoRun.terminate`).
 """
 
 from __future__ import annotations
@@ -371,7 +373,7 @@ class DemoScreen(Screen):
 
     # --------------------------------------------------------------- actions
     def action_close(self) -> None:
-        """Stop the demo if it still runs (the child is killed) and close the screen."""
+        """Stop the demo if it still runs and close the screen."""
         self._stop()
         self.app.pop_screen()
 
@@ -387,4 +389,5 @@ class DemoScreen(Screen):
         self.workers.cancel_group(self, "demo-run")
 
     def on_unmount(self) -> None:
+        """Also when the app quits: it unmounts every screen on its way out."""
         self._stop()

@@ -1,0 +1,72 @@
+"""drillbreak.childproc: the child's own watch on its parent, where the kernel's
+PR_SET_PDEATHSIG is missing (every OS but Linux).
+
+The child here is started without the preexec hook, as it would be elsewhere, so
+only :func:`watch_parent` can end it.  Waits are safety nets, not speed limits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from helpers.procs import fake, gone, read_pids, wait_gone
+
+from drillbreak.childproc import PARENT_PID_ENV, child_env, popen_options
+
+# Starts the watching child in its own session, with our pid in its environment
+# (as popen_options does), but without the kernel's help; then waits.
+MIDDLE = """
+import os, subprocess, sys
+env = dict(os.environ, DRILLBREAK_PARENT_PID=str(os.getpid()))
+subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]], env=env,
+                 start_new_session=True)
+print("started", flush=True)
+sys.stdin.read()
+"""
+
+# Watches its parent; starts a grandchild (which does not), writes both pids, waits.
+WATCHER = """
+import os, subprocess, sys, time
+from drillbreak.childproc import watch_parent
+watch_parent()
+assert "DRILLBREAK_PARENT_PID" not in os.environ
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(f"{os.getpid()} {grandchild.pid}")
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(600)
+"""
+
+
+def test_a_child_whose_parent_dies_kills_its_group(tmp_path):
+    pidfile = tmp_path / "pids"
+    middle = subprocess.Popen(
+        fake(MIDDLE, textwrap.dedent(WATCHER), str(pidfile)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert middle.stdout.readline() == "started\n"
+        pids = read_pids(pidfile)
+        assert not any(gone(pid) for pid in pids)
+        os.kill(middle.pid, signal.SIGKILL)
+        wait_gone(*pids)
+    finally:
+        middle.kill()
+        middle.wait()
+        middle.stdin.close()
+        middle.stdout.close()
+
+
+def test_options_start_a_session_and_name_the_parent():
+    options = popen_options()
+    assert options["start_new_session"] is True
+    assert options["env"][PARENT_PID_ENV] == str(os.getpid())
+    assert child_env()["PYTHONUNBUFFERED"] == "1"
+    if sys.platform.startswith("linux"):
+        assert callable(options["preexec_fn"])
