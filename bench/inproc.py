@@ -276,7 +276,7 @@ def bench_lint(cfg: Config, ws: Workspace, n: int = 10_000) -> list[Result]:
 
 # -- stats ---------------------------------------------------------------------------
 def bench_stats(cfg: Config, ws: Workspace, n_cards: int = 100_000) -> list[Result]:
-    from drillbreak.schedule.settings import Settings
+    from drillbreak.settings import Settings
     from drillbreak.store.db import Database
     from drillbreak.study.stats import compute
 

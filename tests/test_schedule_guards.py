@@ -21,7 +21,7 @@ from drillbreak.domain import CardState
 from drillbreak.errors import UserError
 from drillbreak.optimizer.run import fit_parameters, optimize
 from drillbreak.schedule.queue import interleave
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import cards, settings_store
 from drillbreak.store.db import Database
 from drillbreak.study import browse

@@ -16,7 +16,7 @@ from drillbreak.deck.loader import load_collection
 from drillbreak.domain import CardState, SchedState
 from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end, day_start
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import cards, settings_store
 from drillbreak.store.db import StoreError
 from drillbreak.study.scope import select_items

@@ -8,7 +8,7 @@ import fsrs
 import pytest
 
 from drillbreak.errors import UserError
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import settings_store
 
 

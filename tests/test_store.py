@@ -16,7 +16,7 @@ import pytest
 from conftest import write_deck
 
 from drillbreak.errors import UserError
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import backup, settings_store
 from drillbreak.store.db import Database
 from drillbreak.store.tables import SCHEMA_VERSION

@@ -593,7 +593,7 @@ def test_star_import_of_the_app_module():
 
 async def test_invalid_stored_parameters_exit_with_one_line(tmp_path, capsys):
     """Stored FSRS parameters that fsrs refuses end the start with a message, not a crash."""
-    from drillbreak.schedule.settings import Settings
+    from drillbreak.settings import Settings
     from drillbreak.store import settings_store
     from drillbreak.store.db import Database
 

@@ -1,3 +1,3 @@
-from drillbreak.cli import main
+from drillbreak.main import main
 
 raise SystemExit(main())

@@ -126,9 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+AppLauncher = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None, *, open_app: AppLauncher | None = None) -> int:
+    """Run one command.  ``open_app`` starts the full-screen app (``drillbreak.main``
+    passes it); without it the app commands study in plain mode."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.open_app = open_app
     try:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
@@ -253,15 +259,17 @@ def cmd_app(args: argparse.Namespace) -> int:
     # A wrong --db or --decks is reported here, before the app takes over the screen.
     args.db = paths.database_path(args.db)
     deck_paths(args.decks)
-    try:
-        from drillbreak.tui.app import run_app
-    except ImportError:
-        args.plain = True
-        for name, default in (("deck", []), ("tag", None), ("cram", False), ("new", None)):
-            if not hasattr(args, name):
-                setattr(args, name, default)
-        return cmd_study(args)
-    return run_app(args)
+    launcher: AppLauncher | None = getattr(args, "open_app", None)
+    return launcher(args) if launcher is not None else study_plain(args)
+
+
+def study_plain(args: argparse.Namespace) -> int:
+    """The app's study flow in line mode (no command means: all decks)."""
+    args.plain = True
+    for name, default in (("deck", []), ("tag", None), ("cram", False), ("new", None)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    return cmd_study(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from drillbreak.deck.items import deck_keys
 from drillbreak.deck.loader import Collection, load_collection
 from drillbreak.demo_runner.catalog import demo_names
 from drillbreak.errors import UserError
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import backup, cards, settings_store
 from drillbreak.store.db import Database
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import fsrs_rs_python as fsrs_rs
 
 from drillbreak.optimizer.data import histories
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store.db import Database
 from drillbreak.store.fit_log import count_cards
 from drillbreak.store.history import ReviewRow, load_reviews

@@ -19,7 +19,7 @@ from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
 from drillbreak.clock import from_ms, to_ms
 from drillbreak.domain import CardState, Rating, SchedState
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 
 _TO_FSRS = {
     CardState.LEARNING: fsrs.State.Learning,

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert
 
 from drillbreak.errors import UserError
-from drillbreak.schedule.settings import Settings, field_problems
+from drillbreak.settings import Settings, field_problems
 from drillbreak.store.tables import Setting
 
 T = Setting.__table__

@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 
 from drillbreak.clock import to_ms
 from drillbreak.schedule.days import day_end, day_start
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import counts, hot
 from drillbreak.store.db import Database
 

@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from drillbreak.clock import to_ms
 from drillbreak.schedule import queue
 from drillbreak.schedule.days import day_end, day_start
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import cards, hot
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database

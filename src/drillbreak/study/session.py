@@ -26,7 +26,7 @@ from drillbreak.domain import CardState, Rating
 from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end
 from drillbreak.schedule.fsrs_adapter import Outcome
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import cards, hot, reviews, settings_store
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database

@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from drillbreak.clock import to_ms
 from drillbreak.domain import CardState
 from drillbreak.schedule.days import day_start
-from drillbreak.schedule.settings import Settings
+from drillbreak.settings import Settings
 from drillbreak.store import stats_queries as q
 from drillbreak.store.db import Database
 from drillbreak.store.stats_queries import DAY_MS

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from drillbreak.errors import UserError
-from drillbreak.schedule.settings import Settings, field_problems, format_steps
+from drillbreak.settings import Settings, field_problems, format_steps
 
 
 def _shown(value: object) -> str:

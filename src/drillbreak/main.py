@@ -1,0 +1,26 @@
+"""The ``drillbreak`` entry point: the one module that knows both the CLI and the app.
+
+``drillbreak.cli`` parses and runs the line commands; when the command is the app
+(no command, or ``study`` without ``--plain``) it calls the launcher given here, so
+the CLI never imports the Textual app and the app is loaded only when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from drillbreak import cli
+
+
+def open_app(args: argparse.Namespace) -> int:
+    """Run the Textual app; without textual installed, study in plain mode instead."""
+    try:
+        from drillbreak.tui.app import run_app
+    except ImportError:
+        return cli.study_plain(args)
+    return run_app(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main(argv, open_app=open_app)
