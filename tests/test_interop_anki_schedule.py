@@ -162,7 +162,7 @@ def test_studied_cards_arrive_in_anki_learned_with_their_reviews(studied, tmp_pa
             if key == "op":  # never studied: still new in Anki
                 assert (card.type, card.reps, revlog) == (0, 0, 0)
                 continue
-            ours = histories[("sample", key)]
+            ours = histories[("sample", key)].card
             assert card.type != 0 and card.reps == counts[key] == revlog, key
             assert card.memory_state is not None
             assert card.memory_state.stability == pytest.approx(ours.stability, rel=1e-3)

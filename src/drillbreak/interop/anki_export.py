@@ -371,29 +371,30 @@ def _days(ms: int) -> int:
 
 def _anki_card(history: CardHistory, crt: int, desired_retention: float) -> dict[str, Any]:
     """The ``cards`` columns for one studied card (Anki's schema 11 meaning)."""
-    due_ms = history.due_ms or history.last_review_ms or 0
+    card = history.card
+    due_ms = card.due_ms or card.last_review_ms or 0
     due_day = (due_ms // 1000 - crt) // DAY_S
-    ivl = _days(due_ms - history.last_review_ms) if history.last_review_ms else 0
-    ctype = _CARD_TYPE[history.state]
+    ivl = _days(due_ms - card.last_review_ms) if card.last_review_ms else 0
+    ctype = _CARD_TYPE[card.state]
     if ctype == 2:
         queue, due = QUEUE_REVIEW, due_day
-    elif due_ms - (history.last_review_ms or 0) >= DAY_S * 1000:
+    elif due_ms - (card.last_review_ms or 0) >= DAY_S * 1000:
         queue, due = QUEUE_DAY_LEARN, due_day
     else:
         queue, due = QUEUE_LEARN, due_ms // 1000
     data: dict[str, Any] = {"dr": round(desired_retention, 2)}
-    if history.stability is not None and history.difficulty is not None:
-        data |= {"s": round(history.stability, 4), "d": round(history.difficulty, 3)}
-    if history.last_review_ms:
-        data["lrt"] = history.last_review_ms // 1000
+    if card.stability is not None and card.difficulty is not None:
+        data |= {"s": round(card.stability, 4), "d": round(card.difficulty, 3)}
+    if card.last_review_ms:
+        data["lrt"] = card.last_review_ms // 1000
     return {
         "type": ctype,
-        "queue": QUEUE_SUSPENDED if history.suspended else queue,
+        "queue": QUEUE_SUSPENDED if card.suspended else queue,
         "due": due,
         "ivl": max(ivl, 1) if ctype == 2 else 0,
         "factor": 2500 if ctype in (2, 3) else 0,
-        "reps": history.reps,
-        "lapses": history.lapses,
+        "reps": card.reps,
+        "lapses": card.lapses,
         "left": 0 if ctype == 2 else 1,
         "data": json.dumps(data, separators=(",", ":")),
     }
@@ -403,7 +404,7 @@ def _revlog_rows(card_id: int, history: CardHistory, used: set[int]) -> list[tup
     rows = []
     last_ivl = 0
     for r in history.reviews:
-        rid = r.at_ms
+        rid = r.reviewed_at_ms
         while rid in used:  # revlog ids are unique times in ms
             rid += 1
         used.add(rid)
@@ -440,7 +441,7 @@ def add_schedule(
         for anki_id, ord_, guid in cards:
             deck_id, card_id, kind = notes[guid]
             history = histories.get((deck_id, item_key_for(card_id, kind, ord_)))
-            if history is None or history.state == CardState.NEW or not history.reviews:
+            if history is None or history.card.state == CardState.NEW or not history.reviews:
                 continue
             values = _anki_card(history, crt, desired_retention)
             con.execute(

@@ -5,81 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
+from sqlmodel import col, select
 
+from drillbreak.store import cards
+from drillbreak.store.cards import CardRow
+from drillbreak.store.db import orm
 from drillbreak.store.tables import CardRecord, ReviewLog
-
-
-@dataclass(frozen=True)
-class LoggedReview:
-    at_ms: int
-    rating: int
-    duration_ms: int
-    state_before: int
-    state_after: int
-    interval_ms: int
-    due_after_ms: int | None
-    stability_after: float | None
-    difficulty_after: float | None
 
 
 @dataclass
 class CardHistory:
-    state: int
-    step: int | None
-    stability: float | None
-    difficulty: float | None
-    due_ms: int | None
-    last_review_ms: int | None
-    reps: int
-    lapses: int
-    suspended: bool
-    reviews: list[LoggedReview] = field(default_factory=list)  # non-cram, oldest first
+    card: CardRow
+    reviews: list[ReviewLog] = field(default_factory=list)  # non-cram, oldest first
 
 
 def card_histories(conn: Connection, decks: Iterable[str]) -> dict[tuple[str, str], CardHistory]:
-    """(deck, item key) -> the card's schedule and its non-cram reviews."""
-    C = CardRecord.__table__.c
-    R = ReviewLog.__table__.c
+    """(deck, item key) -> the card's row and its non-cram reviews."""
     decks = list(decks)
     out: dict[tuple[str, str], CardHistory] = {}
     by_id: dict[int, CardHistory] = {}
-    rows = conn.execute(
-        select(
-            C.id,
-            C.deck,
-            C.key,
-            C.state,
-            C.step,
-            C.stability,
-            C.difficulty,
-            C.due_ms,
-            C.last_review_ms,
-            C.reps,
-            C.lapses,
-            C.suspended,
-        ).where(C.deck.in_(decks))
+    for row in cards.rows_for_decks(conn, decks):
+        out[(row.deck, row.key)] = by_id[row.id] = CardHistory(row)
+    stmt = (
+        select(ReviewLog)
+        .join(CardRecord, col(ReviewLog.card_id) == col(CardRecord.id))
+        .where(col(CardRecord.deck).in_(decks), col(ReviewLog.cram).is_(False))
+        .order_by(col(ReviewLog.reviewed_at_ms), col(ReviewLog.id))
     )
-    for card_id, deck, key, *state in rows:
-        history = CardHistory(*state[:8], suspended=bool(state[8]))
-        out[(deck, key)] = by_id[card_id] = history
-    reviews = conn.execute(
-        select(
-            R.card_id,
-            R.reviewed_at_ms,
-            R.rating,
-            R.duration_ms,
-            R.state_before,
-            R.state_after,
-            R.interval_ms,
-            R.due_after_ms,
-            R.stability_after,
-            R.difficulty_after,
-        )
-        .join_from(ReviewLog.__table__, CardRecord.__table__, R.card_id == C.id)
-        .where(C.deck.in_(decks), R.cram.is_(False))
-        .order_by(R.reviewed_at_ms, R.id)
-    )
-    for card_id, *values in reviews:
-        by_id[card_id].reviews.append(LoggedReview(*values))
+    with orm(conn) as session:
+        for review in session.exec(stmt):
+            by_id[review.card_id].reviews.append(review)
     return out
