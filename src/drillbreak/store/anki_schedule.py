@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
-from drillbreak.store.tables import CardRecord, ReviewLog
+from drillbreak.store.tables import CardRecord, ReviewLog, core_table
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class CardHistory:
 
 def card_histories(conn: Connection, decks: Iterable[str]) -> dict[tuple[str, str], CardHistory]:
     """(deck, item key) -> the card's schedule and its non-cram reviews."""
-    C = CardRecord.__table__.c
-    R = ReviewLog.__table__.c
+    cards, logs = core_table(CardRecord), core_table(ReviewLog)
+    C, R = cards.c, logs.c
     decks = list(decks)
     out: dict[tuple[str, str], CardHistory] = {}
     by_id: dict[int, CardHistory] = {}
@@ -60,9 +60,19 @@ def card_histories(conn: Connection, decks: Iterable[str]) -> dict[tuple[str, st
             C.suspended,
         ).where(C.deck.in_(decks))
     )
-    for card_id, deck, key, *state in rows:
-        history = CardHistory(*state[:8], suspended=bool(state[8]))
-        out[(deck, key)] = by_id[card_id] = history
+    for c in rows:
+        history = CardHistory(
+            c.state,
+            c.step,
+            c.stability,
+            c.difficulty,
+            c.due_ms,
+            c.last_review_ms,
+            c.reps,
+            c.lapses,
+            suspended=bool(c.suspended),
+        )
+        out[(c.deck, c.key)] = by_id[c.id] = history
     reviews = conn.execute(
         select(
             R.card_id,
@@ -76,10 +86,22 @@ def card_histories(conn: Connection, decks: Iterable[str]) -> dict[tuple[str, st
             R.stability_after,
             R.difficulty_after,
         )
-        .join_from(ReviewLog.__table__, CardRecord.__table__, R.card_id == C.id)
+        .join_from(logs, cards, R.card_id == C.id)
         .where(C.deck.in_(decks), R.cram.is_(False))
         .order_by(R.reviewed_at_ms, R.id)
     )
-    for card_id, *values in reviews:
-        by_id[card_id].reviews.append(LoggedReview(*values))
+    for r in reviews:
+        by_id[r.card_id].reviews.append(
+            LoggedReview(
+                r.reviewed_at_ms,
+                r.rating,
+                r.duration_ms,
+                r.state_before,
+                r.state_after,
+                r.interval_ms,
+                r.due_after_ms,
+                r.stability_after,
+                r.difficulty_after,
+            )
+        )
     return out
