@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from drillbreak import __version__
 from drillbreak.errors import UserError
@@ -27,7 +28,7 @@ def _add_shared_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     that an option left out after the command keeps the value given before it
     (a subparser's own defaults would overwrite it).
     """
-    unset = {} if top else {"default": argparse.SUPPRESS}
+    unset: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     parser.add_argument(
         "--db",
         type=Path,
@@ -51,7 +52,10 @@ def _add_shared_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
 class _TopParser(argparse.ArgumentParser):
     """The ``drillbreak`` parser: --decks given before and after the command add up."""
 
-    def parse_known_args(self, args=None, namespace=None):
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        parsed: argparse.Namespace
         parsed, extras = super().parse_known_args(args, namespace)
         parsed.decks = [*parsed.decks, *vars(parsed).pop(_DECKS_AFTER, [])]
         return parsed, extras

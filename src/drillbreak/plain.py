@@ -10,6 +10,7 @@ import string
 import textwrap
 from typing import TextIO
 
+from drillbreak.deck.models import DiagnosisCard, Evidence
 from drillbreak.domain import Rating
 from drillbreak.study import content
 from drillbreak.study.session import Current, StudySession
@@ -112,8 +113,9 @@ class PlainStudy:
     def choice_flow(self, cur: Current) -> None:
         choices = cur.choices()
         multi = sum(c.correct for c in choices) > 1
-        if cur.item.type == "diagnosis" and cur.item.card.evidence is not None:
-            self.say(self.evidence_table(cur.item.card.evidence))
+        card = cur.item.card
+        if isinstance(card, DiagnosisCard) and card.evidence is not None:
+            self.say(self.evidence_table(card.evidence))
         for i, choice in enumerate(choices):
             self.say(f"  {LETTERS[i]}) {choice.text}")
         what = "letters (select all that apply)" if multi else "a letter"
@@ -145,7 +147,7 @@ class PlainStudy:
 
     def open_flow(self, cur: Current) -> None:
         self.say("Type your answer; finish with an empty line.")
-        lines = []
+        lines: list[str] = []
         while True:
             line = self.ask("> " if not lines else "  ")
             if not line.strip():
@@ -155,7 +157,7 @@ class PlainStudy:
         self.say("")
         self.say("Model answer:")
         self.say(textwrap.indent(content.answer(cur.item), "  "))
-        rubric = cur.item.card.rubric
+        rubric = cur.rubric()
         while True:
             self.say("Rubric (toggle a point by its number):")
             for i, point in enumerate(rubric):
@@ -177,10 +179,10 @@ class PlainStudy:
         s = self.session
         suggested = cur.suggested
         parts = []
-        for r in (1, 2, 3, 4):
+        for r in Rating:
             label = cur.outcomes[r].label if cur.outcomes else ""
             star = "*" if suggested == r else ""
-            parts.append(f"{r} {Rating(r).label}{star} {label}".rstrip())
+            parts.append(f"{int(r)} {r.label}{star} {label}".rstrip())
         self.say("  ·  ".join(parts))
         default = f", Enter = {suggested}" if suggested else ""
         while True:
@@ -196,7 +198,7 @@ class PlainStudy:
                 return
 
     @staticmethod
-    def evidence_table(evidence) -> str:
+    def evidence_table(evidence: Evidence) -> str:
         names = list(evidence.columns)
         rows = list(zip(*(evidence.columns[n] for n in names), strict=False))
         widths = [max(len(n), *(len(_num(r[i])) for r in rows)) for i, n in enumerate(names)]

@@ -68,9 +68,9 @@ def _digest(*parts: object) -> str:
     return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def _code_stamp() -> tuple:
+def _code_stamp() -> tuple[tuple[str, int | None, int | None], ...]:
     here = Path(__file__).resolve().parent
-    stamps = []
+    stamps: list[tuple[str, int | None, int | None]] = []
     for name in _PARSER_MODULES:
         try:
             st = (here / f"{name}.py").stat()

@@ -17,7 +17,21 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from drillbreak.deck import cloze
-from drillbreak.deck.models import CARD_MODELS, CARD_TYPES, Card, DeckHeader, fields_of, validate
+from drillbreak.deck.models import (
+    CARD_MODELS,
+    CARD_TYPES,
+    Card,
+    Choice,
+    ChoiceCard,
+    ClozeCard,
+    DeckHeader,
+    DiagnosisCard,
+    Evidence,
+    OpenCard,
+    RubricPoint,
+    fields_of,
+    validate,
+)
 from drillbreak.deck.problems import Problem, display_path
 from drillbreak.deck.variants import variants
 from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, YamlError, read_yaml
@@ -144,15 +158,14 @@ def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) ->
     for index, raw in enumerate(raw_cards or []):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         where = positions.of(("cards", index, "id"))
-        duplicate = isinstance(raw_id, str) and raw_id in seen
-        if duplicate:
-            first = seen[raw_id]
-            rep.at(*where, f"duplicate card id {raw_id!r} (also at line {first[0]})")
-            rep.at(*first, f"duplicate card id {raw_id!r} (also at line {where[0]})")
+        seen_at = seen.get(raw_id) if isinstance(raw_id, str) else None
+        if seen_at is not None:
+            rep.at(*where, f"duplicate card id {raw_id!r} (also at line {seen_at[0]})")
+            rep.at(*seen_at, f"duplicate card id {raw_id!r} (also at line {where[0]})")
         elif isinstance(raw_id, str):
             seen[raw_id] = where
         card = _load_card(rep, raw, ("cards", index), demos)
-        if card is None or duplicate:
+        if card is None or seen_at is not None:
             continue
         deck.cards.append(card)
         deck.item_count += len(variants(card))
@@ -187,7 +200,7 @@ def _load_card(rep: _Reporter, raw: Any, where: tuple, demos: set[str] | None) -
         _report_validation(rep, exc, where, model)
         return None
     _check_card(rep, card, raw, where, demos)
-    return card  # type: ignore[return-value]
+    return card
 
 
 def _did_you_mean(word: str, options: Sequence[str]) -> str:
@@ -256,8 +269,6 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
 
 def _allowed_keys(model, loc: tuple) -> list[str]:
     if model is None:
-        from drillbreak.deck.models import Choice, DeckHeader, Evidence, RubricPoint
-
         inner = {"choices": Choice, "evidence": Evidence, "rubric": RubricPoint}
         for part in loc:
             if part in inner:
@@ -273,12 +284,14 @@ def _misplaced_hint(key: str, model) -> str:
     return ""
 
 
-def _check_card(rep: _Reporter, card, raw: dict, where: tuple, demos: set[str] | None) -> None:
+def _check_card(
+    rep: _Reporter, card: Card, raw: dict, where: tuple, demos: set[str] | None
+) -> None:
     if card.demo is not None and demos is not None and card.demo not in demos:
         guess = _did_you_mean(card.demo, sorted(demos))
         listed = f"; known demos: {', '.join(sorted(demos))}" if not guess else ""
         rep.path((*where, "demo"), f"unknown demo {card.demo!r}{guess}{listed}")
-    if card.type == "cloze":
+    if isinstance(card, ClozeCard):
         bad = cloze.malformed_offset(card.text)
         if bad is not None:
             rep.path(
@@ -286,16 +299,16 @@ def _check_card(rep: _Reporter, card, raw: dict, where: tuple, demos: set[str] |
             )
         elif not cloze.numbers(card.text):
             rep.path((*where, "text"), "cloze card has no deletion; mark one like {{c1::answer}}")
-    elif card.type in ("choice", "diagnosis"):
+    elif isinstance(card, ChoiceCard | DiagnosisCard):
         if not any(c.correct for c in card.choices):
             rep.path((*where, "choices"), "no choice is marked 'correct: true'")
         texts = [c.text.strip().lower() for c in card.choices]
         for i, text in enumerate(texts):
             if text in texts[:i]:
                 rep.path((*where, "choices", i), "two choices have the same text")
-        if card.type == "diagnosis" and card.evidence is not None:
+        if isinstance(card, DiagnosisCard) and card.evidence is not None:
             _check_evidence(rep, card.evidence, (*where, "evidence"))
-    elif card.type == "open":
+    elif isinstance(card, OpenCard):
         for i, point in enumerate(card.rubric):
             if not point.keywords:
                 rep.path(
@@ -305,7 +318,7 @@ def _check_card(rep: _Reporter, card, raw: dict, where: tuple, demos: set[str] |
                 )
 
 
-def _check_evidence(rep: _Reporter, evidence, where: tuple) -> None:
+def _check_evidence(rep: _Reporter, evidence: Evidence, where: tuple) -> None:
     columns = evidence.columns
     if evidence.x not in columns:
         guess = _did_you_mean(evidence.x, list(columns))

@@ -13,7 +13,7 @@ import dataclasses
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic.dataclasses import dataclass
+from pydantic.dataclasses import dataclass, is_pydantic_dataclass
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 CARD_TYPES = ("basic", "cloze", "choice", "diagnosis", "open")
@@ -131,12 +131,15 @@ def fields_of(cls: type) -> list[str]:
     """Field names of a record class or a model, in declaration order."""
     if dataclasses.is_dataclass(cls):
         return [f.name for f in dataclasses.fields(cls)]
+    assert issubclass(cls, BaseModel)
     return list(cls.model_fields)
 
 
-def validate(cls: type, raw: Any):
+def validate(cls: type[CardBase], raw: Any) -> Card:
     """Validate ``raw`` (a mapping from YAML) into an instance of ``cls``."""
-    return cls.__pydantic_validator__.validate_python(raw)
+    assert is_pydantic_dataclass(cls)  # every record class (``_record``)
+    card: Card = cls.__pydantic_validator__.validate_python(raw)
+    return card
 
 
 def to_dict(record: Any, *, exclude_defaults: bool = False) -> dict[str, Any]:

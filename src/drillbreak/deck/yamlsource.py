@@ -20,7 +20,7 @@ from drillbreak.deck.sanitize import clean_text
 try:  # the C composer is several times faster
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml missing
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ALIASED_NODES = 100_000

@@ -347,8 +347,8 @@ def build_package(
 
 DAY_S = 86_400
 # Anki's card types and queues (rslib card/mod.rs), and revlog kinds
-_CARD_TYPE = {CardState.LEARNING: 1, CardState.REVIEW: 2, CardState.RELEARNING: 3}
-_REVLOG_KIND = {
+_CARD_TYPE: dict[int, int] = {CardState.LEARNING: 1, CardState.REVIEW: 2, CardState.RELEARNING: 3}
+_REVLOG_KIND: dict[int, int] = {
     CardState.NEW: 0,
     CardState.LEARNING: 0,
     CardState.REVIEW: 1,

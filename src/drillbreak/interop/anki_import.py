@@ -33,7 +33,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -336,7 +336,7 @@ def _deck_ids(names: list[str], taken: set[str]) -> dict[str, str]:
     return out
 
 
-def convert(col: AnkiCollection, *, taken_deck_ids: set[str] = frozenset()) -> ImportResult:
+def convert(col: AnkiCollection, *, taken_deck_ids: Set[str] = frozenset()) -> ImportResult:
     """The collection's notes -> decks and the study items behind its cards."""
     by_note: dict[int, list[AnkiCard]] = defaultdict(list)
     for c in col.cards.values():

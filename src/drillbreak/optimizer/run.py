@@ -161,13 +161,15 @@ def optimize(
 
         default = list(fsrs_rs.DEFAULT_PARAMETERS)
         current = list(settings.parameters) if settings.parameters else None
-        metrics = {
-            "default": score(default, items),
-            "current": score(current, items) if current and current != default else None,
-            "fitted": score(fitted, items),
+        default_score, fitted_score = score(default, items), score(fitted, items)
+        current_score = score(current, items) if current and current != default else None
+        metrics: dict[str, Score | None] = {
+            "default": default_score,
+            "current": current_score,
+            "fitted": fitted_score,
         }
-        baseline = metrics["current"] or metrics["default"]
-        better = metrics["fitted"].log_loss <= baseline.log_loss + 1e-12
+        baseline = current_score or default_score
+        better = fitted_score.log_loss <= baseline.log_loss + 1e-12
         suggested = None
         if retention:
             config = simulator_config(cards, settings, rows)

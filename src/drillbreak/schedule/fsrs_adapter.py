@@ -97,6 +97,7 @@ def review(
         days = fuzzed_days((after.due - now).days, scheduler.maximum_interval, card_id, reps)
         after.due = now + timedelta(days=days)
     new = from_fsrs_card(after)
+    assert new.due_ms is not None  # fsrs always sets the due time
     return Outcome(Rating(rating), new, from_ms(new.due_ms) - now)
 
 

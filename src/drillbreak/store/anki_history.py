@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, bindparam, insert, select
 
-from drillbreak.store.tables import ReviewLog
+from drillbreak.store.tables import ReviewLog, core_table
 
-T = ReviewLog.__table__
+T = core_table(ReviewLog)
 C = T.c
 
 
@@ -26,8 +26,8 @@ def review_times(conn: Connection, card_ids: Iterable[int]) -> dict[int, set[int
         C.card_id.in_(bindparam("ids", expanding=True))
     )
     for i in range(0, len(ids), 500):
-        for card_id, when in conn.execute(stmt, {"ids": ids[i : i + 500]}):
-            out[card_id].add(when)
+        for row in conn.execute(stmt, {"ids": ids[i : i + 500]}):
+            out[row.card_id].add(row.reviewed_at_ms)
     return out
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import Connection, func
+from sqlalchemy import ColumnElement, Connection, func
 from sqlmodel import col, select, update
 
 from drillbreak.domain import CardState, SchedState
 from drillbreak.store.db import orm
-from drillbreak.store.tables import CardRecord
+from drillbreak.store.tables import CardRecord, core_table
 
 # The columns of a CardRow, in table order: every card_state column but ``active``
 # (rows are read for active cards only).  tests/test_store.py checks CardRow against it.
 ROW_FIELDS: tuple[str, ...] = tuple(
-    c.name for c in CardRecord.__table__.columns if c.name != "active"
+    c.name for c in core_table(CardRecord).columns if c.name != "active"
 )
 
 
@@ -71,6 +71,7 @@ def _stored(conn: Connection, decks: list[str]) -> dict[tuple[str, str], tuple[i
         for chunk in _chunks(decks, 500):
             query = select(_ID, _DECK, _KEY, CardRecord.active).where(_DECK.in_(chunk))
             for card_id, deck, key, active in session.exec(query):
+                assert card_id is not None  # a stored row's primary key
                 stored[(deck, key)] = (card_id, bool(active))
     return stored
 
@@ -135,7 +136,7 @@ def next_due_ms(conn: Connection, decks: list[str], after_ms: int) -> int | None
         return session.exec(query).one()
 
 
-def _rows(conn: Connection, *where: object) -> list[CardRow]:
+def _rows(conn: Connection, *where: ColumnElement[bool]) -> list[CardRow]:
     with orm(conn) as session:
         return [CardRow._make(r) for r in session.exec(select(*_ROW_COLUMNS).where(*where))]
 
@@ -146,11 +147,11 @@ def rows_for_decks(conn: Connection, decks: Iterable[str]) -> list[CardRow]:
 
 
 def get(conn: Connection, card_id: int) -> CardRow | None:
-    return next(iter(_rows(conn, card_id == _ID)), None)
+    return next(iter(_rows(conn, col(CardRecord.id) == card_id)), None)
 
 
 def get_by_key(conn: Connection, deck: str, key: str) -> CardRow | None:
-    return next(iter(_rows(conn, deck == _DECK, key == _KEY)), None)
+    return next(iter(_rows(conn, col(CardRecord.deck) == deck, col(CardRecord.key) == key)), None)
 
 
 def restore(conn: Connection, row: CardRow) -> None:

@@ -38,7 +38,7 @@ def deck_counts(
     available = suspended.is_(False) & (buried.is_(None) | (buried <= now_ms))
     due_today = available & (col(CardRecord.due_ms) <= day_end_ms)
     query = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             CardRecord.deck,
             count_if(available & (state == CardState.NEW)),
             count_if(due_today & state.in_((CardState.LEARNING, CardState.RELEARNING))),

@@ -120,6 +120,7 @@ class Database:
         # it from finishing: then it gives up after CHECKPOINT_WAIT_MS instead of the
         # busy timeout, and the last connection to close finishes it.
         raw = self.conn.connection.dbapi_connection
+        assert raw is not None  # the connection is open
         with contextlib.suppress(sqlite3.Error):
             raw.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
             try:
@@ -175,7 +176,7 @@ class Database:
 
     def _migrate(self) -> None:
         with self.write() as conn:
-            version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+            version: int = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path}: made by a newer drillbreak (schema {version}, this one "

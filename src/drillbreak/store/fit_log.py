@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Connection, func, select
 
 from drillbreak.store.db import orm
-from drillbreak.store.tables import CardRecord, ReviewLog, Setting
+from drillbreak.store.tables import CardRecord, ReviewLog, Setting, core_table
 
 KEY = "optimizer.last_fit"
 
@@ -24,17 +24,19 @@ class LastFit:
 
 def count_reviews(conn: Connection) -> int:
     """Non-cram reviews in the log (cram never touches the schedule, so it never counts)."""
-    R = ReviewLog.__table__.c
+    R = core_table(ReviewLog).c
     return int(conn.execute(select(func.count()).where(R.cram.is_(False))).scalar_one())
 
 
 def last_fit(conn: Connection) -> LastFit | None:
     with orm(conn) as session:
         stored = session.get(Setting, KEY)
+    if stored is None:  # never fitted
+        return None
     try:
-        value = json.loads(stored.value) if stored is not None else None
+        value = json.loads(stored.value)
         return LastFit(at_ms=int(value["at_ms"]), reviews=int(value["reviews"]))
-    except (KeyError, TypeError, ValueError):  # none yet, or unreadable: as if never fitted
+    except (KeyError, TypeError, ValueError):  # unreadable: as if never fitted
         return None
 
 
@@ -45,6 +47,6 @@ def record_fit(conn: Connection, fit: LastFit) -> None:
 
 def count_cards(conn: Connection) -> int:
     """Cards in the learner's collection: in a deck file and not suspended."""
-    C = CardRecord.__table__.c
+    C = core_table(CardRecord).c
     stmt = select(func.count()).where(C.active.is_(True), C.suspended.is_(False))
     return int(conn.execute(stmt).scalar_one())

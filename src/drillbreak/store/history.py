@@ -36,7 +36,7 @@ class ReviewRow(NamedTuple):
 def read_reviews(conn: Connection, decks: Sequence[str] | None = None) -> list[ReviewRow]:
     """Every non-cram review, oldest first (ties in insertion order)."""
     query = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             ReviewLog.card_id,
             ReviewLog.reviewed_at_ms,
             ReviewLog.rating,

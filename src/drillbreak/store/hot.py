@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import fields
 from operator import attrgetter
+from typing import cast
 
 from sqlalchemy import Connection
 
@@ -43,8 +44,7 @@ _COUNTS_SQL = (
 def _cursor(conn: Connection) -> sqlite3.Cursor:
     """A plain DBAPI cursor inside the connection's current transaction: the queue
     reads skip SQLAlchemy's per-row processing (booleans come back as 0/1)."""
-    cursor: sqlite3.Cursor = conn.connection.cursor()
-    return cursor
+    return cast(sqlite3.Cursor, conn.connection.cursor())  # the engine is SQLite
 
 
 def due_rows(conn: Connection, decks: list[str], until_ms: int, now_ms: int) -> list[CardRow]:

@@ -10,9 +10,9 @@ from sqlalchemy.dialects.sqlite import insert
 
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings, field_problems
-from drillbreak.store.tables import Setting
+from drillbreak.store.tables import Setting, core_table
 
-T = Setting.__table__
+T = core_table(Setting)
 KEY = "settings"
 
 

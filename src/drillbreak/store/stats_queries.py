@@ -39,7 +39,7 @@ class StateCount(NamedTuple):
 
 
 def _review_filter(decks: Sequence[str] | None) -> list[ColumnElement[bool]]:
-    live = [col(ReviewLog.cram).is_(False)]
+    live: list[ColumnElement[bool]] = [col(ReviewLog.cram).is_(False)]
     if decks is None:
         return live
     ids = select(CardRecord.id).where(col(CardRecord.deck).in_(decks)).scalar_subquery()
@@ -113,7 +113,7 @@ def cards_by_state(conn: Connection, decks: Sequence[str] | None) -> list[StateC
     query = (
         select(CardRecord.deck, CardRecord.state, CardRecord.suspended, func.count())
         .where(*_card_filter(decks), col(CardRecord.active).is_(True))
-        .group_by(CardRecord.deck, CardRecord.state, CardRecord.suspended)
+        .group_by(col(CardRecord.deck), col(CardRecord.state), col(CardRecord.suspended))
     )
     with orm(conn) as session:
         return [

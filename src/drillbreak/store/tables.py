@@ -6,7 +6,7 @@ The schema is declared here once; card states and ratings are stored as the inte
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from drillbreak.domain import CardState
@@ -68,6 +68,13 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str  # JSON
+
+
+def core_table(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a table model, for statements written in SQLAlchemy Core."""
+    table = model.__table__  # type: ignore[attr-defined]  # SQLModel sets it, undeclared
+    assert isinstance(table, Table)
+    return table
 
 
 SCHEMA_VERSION = 2  # 2: review_log.prev dropped (it was never read)

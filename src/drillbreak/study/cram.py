@@ -38,4 +38,4 @@ def review_entry(row: CardRow, rating: int, reviewed_at_ms: int, duration_ms: in
 
 def outcome(row: CardRow, rating: int) -> Outcome:
     """What a cram rating did to the schedule: nothing."""
-    return Outcome(rating, row.sched, timedelta(0))
+    return Outcome(Rating(rating), row.sched, timedelta(0))

@@ -22,6 +22,7 @@ from typing import Literal
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
 from drillbreak.deck.items import StudyItem
+from drillbreak.deck.models import Choice, ChoiceCard, DiagnosisCard, OpenCard, RubricPoint
 from drillbreak.domain import CardState, Rating
 from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end
@@ -52,7 +53,7 @@ class Current:
 
     item: StudyItem
     row: CardRow
-    outcomes: dict[int, Outcome]
+    outcomes: dict[Rating, Outcome]
     shown_at: datetime
     order: list[int]  # display position -> index in card.choices
     revealed: bool = False
@@ -65,13 +66,20 @@ class Current:
     def suggested(self) -> int | None:
         if self.feedback is not None:
             return self.feedback.suggested
-        if self.item.type == "open" and self.revealed:
-            return grading.grade_rubric(len(self.covered), len(self.item.card.rubric))
+        card = self.item.card
+        if isinstance(card, OpenCard) and self.revealed:
+            return grading.grade_rubric(len(self.covered), len(card.rubric))
         return None
 
-    def choices(self):
+    def choices(self) -> list[Choice]:
         card = self.item.card
-        return [card.choices[i] for i in self.order] if hasattr(card, "choices") else []
+        if isinstance(card, ChoiceCard | DiagnosisCard):
+            return [card.choices[i] for i in self.order]
+        return []
+
+    def rubric(self) -> tuple[RubricPoint, ...]:
+        card = self.item.card
+        return card.rubric if isinstance(card, OpenCard) else ()
 
 
 @dataclass(frozen=True)
@@ -213,7 +221,7 @@ class StudySession:
         )
         card = item.card
         order: list[int] = []
-        if card.type in ("choice", "diagnosis"):
+        if isinstance(card, ChoiceCard | DiagnosisCard):
             order = list(range(len(card.choices)))
             if card.shuffle:
                 self.rng.shuffle(order)
@@ -226,8 +234,7 @@ class StudySession:
     def answer_choice(self, selected: Sequence[int]) -> ChoiceFeedback:
         """Submit choices (display positions); reveals the card and suggests a rating."""
         cur = self._require()
-        card = cur.item.card
-        correct_flags = [card.choices[i].correct for i in cur.order]
+        correct_flags = [choice.correct for choice in cur.choices()]
         suggested = grading.grade_choice(correct_flags, selected)
         cur.feedback = ChoiceFeedback(frozenset(selected), suggested == Rating.GOOD, suggested)
         cur.revealed = True
@@ -238,8 +245,7 @@ class StudySession:
         cur = self._require()
         cur.typed_answer = text
         cur.keyword_hits = {
-            i: grading.keyword_hits(text, point.keywords)
-            for i, point in enumerate(cur.item.card.rubric)
+            i: grading.keyword_hits(text, point.keywords) for i, point in enumerate(cur.rubric())
         }
         cur.covered = {i for i, hits in cur.keyword_hits.items() if hits}
         cur.revealed = True
@@ -247,7 +253,7 @@ class StudySession:
 
     def toggle_point(self, index: int) -> None:
         cur = self._require()
-        if 0 <= index < len(cur.item.card.rubric):
+        if 0 <= index < len(cur.rubric()):
             cur.covered ^= {index}
 
     def _require(self) -> Current:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Size
 from textual.widget import Widget
 
 from drillbreak.tui.widgets import default_css
@@ -119,13 +120,13 @@ class HalfBlockImage(Widget):
     def _text_width(self) -> int:
         return max(self._image[1] * self.scale, MIN_TEXT_WIDTH)
 
-    def get_content_width(self, container, viewport) -> int:  # type: ignore[no-untyped-def]
+    def get_content_width(self, container: Size, viewport: Size) -> int:
         wrapped = _wrap(self.image_title, self._text_width()) + _wrap(
             self.caption, self._text_width()
         )
         return max([self._image[1] * self.scale, *(len(line) for line in wrapped)])
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         rows = (self._image[2] * self.scale + 1) // 2
         text_width = self._text_width()
         return (
