@@ -34,10 +34,3 @@ def answer(item: StudyItem) -> str:
     if card.type == "open":
         return card.model_answer
     return ""
-
-
-def cloze_answers(item: StudyItem) -> list[str]:
-    if item.card.type != "cloze":
-        return []
-    n = item.cloze_number
-    return [d.answer for d in cloze.deletions(item.card.text) if d.number == n]
