@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+if TYPE_CHECKING:
+    from drillbreak.tui.app import DrillbreakApp
+
+# A palette entry: its name, what choosing it does, and its help line.
+PaletteEntry = tuple[str, Callable[[], object], str]
+
 
 class DrillbreakCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
-        app = self.app
-        ctx = getattr(app, "ctx", None)
+    def _commands(self) -> list[PaletteEntry]:
+        app = cast("DrillbreakApp", self.app)  # this provider is DrillbreakApp's alone
+        ctx = app.ctx
         if ctx is None:
             return []
         from drillbreak.tui.app import StudyRequest
 
-        out: list[tuple[str, object, str]] = [
+        out: list[PaletteEntry] = [
             (
                 "Study all decks",
                 partial(app.start_study, StudyRequest()),

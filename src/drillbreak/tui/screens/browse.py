@@ -6,16 +6,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Markdown, Static
 
+from drillbreak.deck.models import ChoiceCard, DiagnosisCard
 from drillbreak.store.db import StoreError
 from drillbreak.study import browse, content
+from drillbreak.tui.screens.base import DrillbreakScreen
 
 MAX_ROWS = 1000
 
 
-class BrowseScreen(Screen):
+class BrowseScreen(DrillbreakScreen):
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="browse.search"),
         Binding("s", "toggle_suspend", "(Un)suspend", id="browse.suspend"),
@@ -32,8 +34,8 @@ class BrowseScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        app = self.app
-        self.rows = browse.load_rows(app.ctx.db, app.ctx.collection, app.clock())
+        ctx = self.ctx
+        self.rows = browse.load_rows(ctx.db, ctx.collection, self.drill_app.clock())
         table = self.query_one(DataTable)
         for name in ("Deck", "Card", "Type", "State", "Due", "Stab.", "Retr.", "Lapses", "Tags"):
             table.add_column(name, key=name.lower())
@@ -78,13 +80,13 @@ class BrowseScreen(Screen):
         if row is None:
             return
         try:
-            browse.set_suspended(self.app.ctx.db, row.card_id, not row.suspended)
+            browse.set_suspended(self.ctx.db, row.card_id, not row.suspended)
         except StoreError as exc:  # disk full, database busy: nothing changed, try again
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
         query = self.query_one(Input).value
         cursor = self.query_one(DataTable).cursor_row
-        self.rows = browse.load_rows(self.app.ctx.db, self.app.ctx.collection, self.app.clock())
+        self.rows = browse.load_rows(self.ctx.db, self.ctx.collection, self.drill_app.clock())
         self.fill(query)
         self.query_one(DataTable).move_cursor(row=cursor)
         self.notify(
@@ -126,10 +128,11 @@ class PreviewScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         item = self.row.item
         body = f"### Question\n\n{content.question(item)}\n\n### Answer\n\n{content.answer(item)}"
-        if item.type in ("choice", "diagnosis"):
+        card = item.card
+        if isinstance(card, ChoiceCard | DiagnosisCard):
             lines = [
                 f"- {'✓' if c.correct else '✗'} {c.text}" + (f" — {c.why}" if c.why else "")
-                for c in item.card.choices
+                for c in card.choices
             ]
             body += "\n\n" + "\n".join(lines)
         with VerticalScroll(id="preview"):

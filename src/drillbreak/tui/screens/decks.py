@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+
+from drillbreak.tui.screens.base import DrillbreakScreen
+
+if TYPE_CHECKING:
+    from drillbreak.study.overview import DeckCounts
 
 ALL = "__all__"
 
 
-class DecksScreen(Screen):
+class DecksScreen(DrillbreakScreen):
     BINDINGS = [
         Binding("enter", "study", "Study", id="decks.study", show=True),
         Binding("c", "cram", "Cram", id="decks.cram"),
@@ -45,9 +51,9 @@ class DecksScreen(Screen):
     def refresh_counts(self) -> None:
         from drillbreak.study.overview import deck_counts
 
-        ctx = self.app.ctx
+        ctx = self.ctx
         decks = ctx.collection.decks
-        overview = deck_counts(ctx.db, [d.id for d in decks], ctx.settings, self.app.clock())
+        overview = deck_counts(ctx.db, [d.id for d in decks], ctx.settings, self.drill_app.clock())
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -79,7 +85,7 @@ class DecksScreen(Screen):
         if table.row_count == 0:
             return ()
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return () if key == ALL else (key,)
+        return () if key is None or key == ALL else (key,)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -88,24 +94,24 @@ class DecksScreen(Screen):
     def action_study(self) -> None:
         from drillbreak.tui.app import StudyRequest
 
-        self.app.start_study(StudyRequest(self._selected()))
+        self.drill_app.start_study(StudyRequest(self._selected()))
 
     def action_cram(self) -> None:
         from drillbreak.tui.app import StudyRequest
 
-        self.app.start_study(StudyRequest(self._selected(), cram=True))
+        self.drill_app.start_study(StudyRequest(self._selected(), cram=True))
 
     def action_browse(self) -> None:
-        self.app.open_screen("browse")
+        self.drill_app.open_screen("browse")
 
     def action_stats(self) -> None:
-        self.app.open_screen("stats")
+        self.drill_app.open_screen("stats")
 
     def action_settings(self) -> None:
-        self.app.open_screen("settings")
+        self.drill_app.open_screen("settings")
 
 
-def _counts(c) -> list[Text]:
+def _counts(c: DeckCounts) -> list[Text]:
     return [
         Text(str(c.new), style="cyan" if c.new else "dim", justify="right"),
         Text(str(c.learning), style="red" if c.learning else "dim", justify="right"),

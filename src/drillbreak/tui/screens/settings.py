@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings, field_problems, format_steps
+from drillbreak.tui.screens.base import DrillbreakScreen
 
 
 def _shown(value: object) -> str:
@@ -27,14 +27,14 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-class SettingsScreen(Screen):
+class SettingsScreen(DrillbreakScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
         Binding("escape", "back", "Back", id="settings.back"),
     ]
 
     def compose(self) -> ComposeResult:
-        settings = self.app.ctx.settings
+        settings = self.ctx.settings
         themes = sorted(self.app.available_themes)
         with VerticalScroll(id="settings"):
             yield Static("Settings", classes="screen-title")
@@ -65,7 +65,7 @@ class SettingsScreen(Screen):
         self.action_save()
 
     def action_save(self) -> None:
-        ctx = self.app.ctx
+        ctx = self.ctx
         typed = {
             name: self.query_one(f"#{name}", Input).value.strip() for name in Settings.form_fields()
         }
@@ -80,7 +80,7 @@ class SettingsScreen(Screen):
         except UserError as exc:  # the database is busy, full or read-only: keep the edits
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
-        self.app.apply_theme_setting(settings.theme)
+        self.drill_app.apply_theme_setting(settings.theme)
         self._show_problems({})
         self.notify("Settings saved.", timeout=2)
 
@@ -93,5 +93,5 @@ class SettingsScreen(Screen):
         error.display = bool(problems)
 
     def action_back(self) -> None:
-        self.app.apply_theme_setting(self.app.ctx.settings.theme)  # drop an unsaved preview
+        self.drill_app.apply_theme_setting(self.ctx.settings.theme)  # drop an unsaved preview
         self.dismiss()

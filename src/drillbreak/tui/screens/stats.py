@@ -5,23 +5,24 @@ Every number comes from the core's SQL aggregation (drillbreak.study.stats).
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from drillbreak.optimizer.reminder import reminder_line
 from drillbreak.schedule.days import day_start
 from drillbreak.study.stats import compute
+from drillbreak.tui.screens.base import DrillbreakScreen
 from drillbreak.tui.widgets.bars import bar_chart, heatmap
 
 HEATMAP_WEEKS = 12
 
 
-class StatsScreen(Screen):
+class StatsScreen(DrillbreakScreen):
     BINDINGS = [Binding("escape,q", "back", "Back", id="stats.back")]
 
     def compose(self) -> ComposeResult:
@@ -34,8 +35,8 @@ class StatsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        ctx = self.app.ctx
-        now = self.app.clock()
+        ctx = self.ctx
+        now = self.drill_app.clock()
         settings = ctx.settings
         decks = [d.id for d in ctx.collection.decks]
         stats = compute(ctx.db, settings, now, decks=decks, history_days=HEATMAP_WEEKS * 7)
@@ -88,7 +89,7 @@ class StatsScreen(Screen):
         self.dismiss()
 
 
-def _titled(title: str, body) -> Table:
+def _titled(title: str, body: RenderableType) -> Table:
     grid = Table.grid()
     grid.add_row(Text(title, style="bold underline"))
     grid.add_row(body)

@@ -23,12 +23,13 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Markdown, Static, TextArea
 
+from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard
 from drillbreak.store.db import StoreError
 from drillbreak.study import content
 from drillbreak.study.session import Current, RatingResult, StudySession, Summary
+from drillbreak.tui.screens.base import DrillbreakScreen
 from drillbreak.tui.widgets.choice_list import ChoiceList
 from drillbreak.tui.widgets.evidence import EvidenceView
 from drillbreak.tui.widgets.rating_bar import RatingBar
@@ -47,7 +48,7 @@ _BODIES: dict[str, str | None] = {
 }
 
 
-class StudyScreen(Screen):
+class StudyScreen(DrillbreakScreen):
     BINDINGS = [
         Binding("space,enter", "primary", "Show answer", id="study.reveal"),
         Binding("space,enter", "accept", "Accept", id="study.accept"),
@@ -132,10 +133,11 @@ class StudyScreen(Screen):
         body = _BODIES[card.type]
         self.query_one("#card-body", ContentSwitcher).current = body
         evidence = self.query_one(EvidenceView)
-        evidence.display = card.type == "diagnosis" and card.evidence is not None
-        if evidence.display:
-            evidence.set_evidence(card.evidence)
-        if body == "choice-body":
+        shown = card.evidence if isinstance(card, DiagnosisCard) else None
+        evidence.display = shown is not None
+        if shown is not None:
+            evidence.set_evidence(shown)
+        if isinstance(card, ChoiceCard | DiagnosisCard):
             self.query_one(ChoiceList).set_choices(cur.choices(), card.multi)
         typed = self.query_one("#typed", TextArea)
         if body == "open-body":
@@ -168,11 +170,11 @@ class StudyScreen(Screen):
             self._draw_prompt(cur)
 
     def _draw_prompt(self, cur: Current) -> None:
-        kind = cur.item.type
-        if kind in ("choice", "diagnosis"):
-            many = "letters" if cur.item.card.multi else "a letter"
+        card = cur.item.card
+        if isinstance(card, ChoiceCard | DiagnosisCard):
+            many = "letters" if card.multi else "a letter"
             msg = f"Press {many} to choose, then enter to submit."
-        elif kind == "open":
+        elif isinstance(card, OpenCard):
             msg = "Type your answer, then ctrl+s to submit. (esc leaves the text box)"
         else:
             msg = "space or enter: show answer"
@@ -211,7 +213,7 @@ class StudyScreen(Screen):
         echo = self.query_one("#typed-echo", Static)
         echo.update(_highlight(cur.typed_answer, cur.keyword_hits))
         rubric = self.query_one(RubricList)
-        rubric.set_points(list(cur.item.card.rubric), cur.covered, cur.keyword_hits)
+        rubric.set_points(list(cur.rubric()), cur.covered, cur.keyword_hits)
         rubric.focus()
         self.call_after_refresh(rubric.scroll_visible, animate=False)
 
@@ -256,7 +258,8 @@ class StudyScreen(Screen):
         if action == "hint":
             return cur.item.card.hint is not None
         if action == "toggle_table":
-            return cur.item.type == "diagnosis" and cur.item.card.evidence is not None
+            card = cur.item.card
+            return isinstance(card, DiagnosisCard) and card.evidence is not None
         if action == "undo":
             return self.session.can_undo()
         return True
@@ -313,7 +316,7 @@ class StudyScreen(Screen):
         on screen with the message, and pressing the key again retries.
         """
         self.saving = True
-        lock = self.app.db_lock
+        lock = self.drill_app.db_lock
 
         def work() -> None:
             with lock:
@@ -378,7 +381,7 @@ class StudyScreen(Screen):
     def action_demo(self) -> None:
         cur = self.current
         if cur is not None and cur.item.card.demo:
-            self.app.open_demo(cur.item.card.demo)
+            self.drill_app.open_demo(cur.item.card.demo)
 
     def action_toggle_table(self) -> None:
         self.query_one(EvidenceView).toggle_table()

@@ -11,6 +11,8 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from drillbreak.deck.models import Choice
+
 LETTERS = string.ascii_lowercase[:8]
 
 
@@ -27,10 +29,10 @@ class ChoiceList(Widget, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.choices: list = []
+        self.choices: list[Choice] = []
         self.multi = False
 
-    def set_choices(self, choices: list, multi: bool) -> None:
+    def set_choices(self, choices: list[Choice], multi: bool) -> None:
         self.choices = choices
         self.multi = multi
         self.selected = frozenset()
@@ -39,7 +41,8 @@ class ChoiceList(Widget, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pick":
-            return not self.answered and int(parameters[0]) < len(self.choices)
+            index = parameters[0]
+            return not self.answered and isinstance(index, int) and index < len(self.choices)
         return True
 
     def action_pick(self, index: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeGuard
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -42,7 +43,7 @@ _MARK_POINTS = 16
 Series = tuple[list[float], list[float | None]]
 
 
-def _finite(v: float | None) -> bool:
+def _finite(v: float | None) -> TypeGuard[float]:
     return v is not None and math.isfinite(v)
 
 
@@ -107,12 +108,10 @@ def render_chart(
     if flat:
         x0, x1 = min(p[0] for p in flat), max(p[0] for p in flat)
         data_lo, data_hi = min(p[1] for p in flat), max(p[1] for p in flat)
-        fixed_lo = y_min is not None and math.isfinite(y_min)
-        fixed_hi = y_max is not None and math.isfinite(y_max)
-        y0 = y_min if fixed_lo else data_lo
-        y1 = y_max if fixed_hi else data_hi
+        y0 = y_min if _finite(y_min) else data_lo
+        y1 = y_max if _finite(y_max) else data_hi
         if y1 <= y0:
-            y0, y1 = widen(y0, 0.5, keep_low=fixed_lo or fixed_hi)
+            y0, y1 = widen(y0, 0.5, keep_low=_finite(y_min) or _finite(y_max))
         if x1 == x0:
             x0, x1 = widen(x0, 1.0)
         labels = [format_tick(y1), format_tick(middle(y0, y1)), format_tick(y0)]

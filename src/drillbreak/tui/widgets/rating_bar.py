@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+from drillbreak.domain import Rating
 
 
 class RatingBar(Horizontal):
     def compose(self) -> ComposeResult:
-        for rating in (1, 2, 3, 4):
-            yield Static(id=f"rate-{rating}", classes=f"rating rating-{rating}")
+        for rating in Rating:
+            yield Static(id=f"rate-{rating.value}", classes=f"rating rating-{rating.value}")
 
-    def show(self, labels: dict[int, str], suggested: int | None) -> None:
-        for rating in (1, 2, 3, 4):
-            cell = self.query_one(f"#rate-{rating}", Static)
+    def show(self, labels: Mapping[Rating, str], suggested: int | None) -> None:
+        for rating in Rating:
+            cell = self.query_one(f"#rate-{rating.value}", Static)
             text = Text(justify="center")
-            text.append(f"{rating} ", style="bold")
-            text.append(NAMES[rating])
+            text.append(f"{rating.value} ", style="bold")
+            text.append(rating.label)
             if labels.get(rating):
                 text.append(f"  {labels[rating]}", style="dim")
             cell.update(text)

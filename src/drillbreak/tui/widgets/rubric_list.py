@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from drillbreak.deck.models import RubricPoint
+
 
 class RubricList(Widget, can_focus=True):
     BINDINGS = [
-        Binding("space", "toggle", "Toggle point", id="rubric.toggle"),
+        Binding("space", "toggle_point", "Toggle point", id="rubric.toggle"),
         Binding("up,k", "move(-1)", "Up", show=False, id="rubric.up"),
         Binding("down,j", "move(1)", "Down", show=False, id="rubric.down"),
     ]
@@ -20,12 +24,14 @@ class RubricList(Widget, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.points: list = []
+        self.points: list[RubricPoint] = []
         self.covered: set[int] = set()
         self.hits: dict[int, list[str]] = {}
-        self.on_toggle = None
+        self.on_toggle: Callable[[int], None] | None = None
 
-    def set_points(self, points: list, covered: set[int], hits: dict[int, list[str]]) -> None:
+    def set_points(
+        self, points: list[RubricPoint], covered: set[int], hits: dict[int, list[str]]
+    ) -> None:
         self.points = points
         self.covered = covered
         self.hits = hits
@@ -36,7 +42,7 @@ class RubricList(Widget, can_focus=True):
         if self.points:
             self.cursor = (self.cursor + delta) % len(self.points)
 
-    def action_toggle(self) -> None:
+    def action_toggle_point(self) -> None:
         if self.points and self.on_toggle is not None:
             self.on_toggle(self.cursor)
             self.refresh()
