@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import write_deck
-from helpers.pilot import wait_shown
+from helpers.pilot import wait_shown, wait_until
 from test_tui import DECK, to_card, wait_card, wait_decks
 
 from drillbreak.clock import FakeClock
@@ -155,6 +155,11 @@ def test_settings(snap_compare, decks, tmp_path):
         await wait_decks(pilot)
         await pilot.press("o")
         await wait_shown(pilot, "0.9", "#desired_retention")
+        await wait_until(
+            pilot,
+            lambda: "reviews/day" in str(pilot.app.screen.query_one("#workload").render()),
+            "the workload table",
+        )
 
     app = app_for(decks, tmp_path)
     assert snap_compare(app, terminal_size=SIZE, run_before=run)

@@ -616,3 +616,22 @@ def fsrs_default_parameters() -> tuple[float, ...]:
     import fsrs
 
     return tuple(fsrs.Scheduler().parameters)
+
+
+async def test_settings_show_the_workload_and_focus_the_first_field(setup):
+    """Beside the retention field: reviews a day at each desired retention, simulated
+    for this collection (fsrs-rs), the current one marked; typing starts in the form."""
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        workload = app.screen.query_one("#workload")
+        await wait_until(
+            pilot, lambda: "reviews/day" in str(workload.render()), "the workload table"
+        )
+        lines = str(workload.render()).splitlines()
+        rows = [line.split() for line in lines[2:]]
+        assert [r[0] for r in rows] == ["0.80", "0.85", "0.90", "0.95"]
+        assert [r for r in rows if r[-1] == "now"] == [rows[2]]  # the setting in use, 0.90
+        per_day = [float(r[1]) for r in rows]
+        assert per_day == sorted(per_day) and per_day[0] < per_day[-1]  # more retention, more work
+        assert app.focused is app.screen.query_one("#desired_retention")

@@ -45,6 +45,8 @@ class SettingsScreen(DrillbreakScreen):
                     field = Input(_shown(getattr(settings, name)), id=name)
                     field.tooltip = info.description
                     yield field
+                    if name == "desired_retention":  # what each retention would cost
+                        yield Static("Workload: simulating your collection…", id="workload")
                 yield Label(Settings.model_fields["theme"].title or "theme")
                 yield Select(
                     [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="theme"
@@ -52,6 +54,32 @@ class SettingsScreen(DrillbreakScreen):
             yield Static(id="settings-error")
             yield Button("Save (ctrl+s)", id="save", variant="primary")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self.run_worker(self._simulate_workload, thread=True, group="workload", exit_on_error=False)
+
+    def _simulate_workload(self) -> None:
+        """Reviews a day at each desired retention, beside the retention field (a thread:
+        the simulation takes a moment on a big collection)."""
+        from drillbreak.optimizer.workload import simulate_workload, workload_lines
+        from drillbreak.store.fit_log import count_cards
+        from drillbreak.store.history import load_reviews
+
+        ctx, settings = self.ctx, self.ctx.settings
+        try:
+            with self.drill_app.db_lock:  # the app's one connection: one thread at a time
+                rows = load_reviews(ctx.db)
+                with ctx.db.read() as conn:
+                    cards = count_cards(conn)
+        except UserError as exc:
+            text = f"Workload: not available ({exc})"
+        else:
+            table = simulate_workload(
+                settings.parameters, cards=cards, settings=settings, rows=rows
+            )
+            text = "\n".join(workload_lines(table, cards, settings.desired_retention))
+        self.app.call_from_thread(self.query_one("#workload", Static).update, Content(text))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "theme" and isinstance(event.value, str):
@@ -76,7 +104,8 @@ class SettingsScreen(DrillbreakScreen):
             self._show_problems(field_problems(exc))
             return
         try:
-            ctx.save_settings(settings)
+            with self.drill_app.db_lock:
+                ctx.save_settings(settings)
         except UserError as exc:  # the database is busy, full or read-only: keep the edits
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
