@@ -14,6 +14,7 @@ from helpers.procs import SAFETY, SHORT_TIMEOUT, STUBBORN_FAMILY, fake, read_pid
 from drillbreak.demo_runner.cli import list_command, run_command
 from drillbreak.demo_runner.events import parse_line
 from drillbreak.demo_runner.formatting import format_number, format_table
+from drillbreak.demo_runner.request import DemoRequest
 
 FAKE = """
 import json
@@ -61,7 +62,7 @@ def test_list_shows_every_demo_with_title_concept_and_time():
 
 def test_unknown_demo_is_one_line_naming_the_available_ones():
     out, err = io.StringIO(), io.StringIO()
-    assert run_command("nope", stdout=out, stderr=err) == 1
+    assert run_command(DemoRequest("nope"), stdout=out, stderr=err) == 1
     assert out.getvalue() == ""
     lines = err.getvalue().splitlines()
     assert len(lines) == 1
@@ -70,7 +71,7 @@ def test_unknown_demo_is_one_line_naming_the_available_ones():
 
 def test_plain_mode_prints_tables_images_sparklines_and_result():
     out, err = io.StringIO(), io.StringIO()
-    assert run_command("x", command=fake(FAKE), stdout=out, stderr=err) == 0
+    assert run_command(DemoRequest("x", command=fake(FAKE)), stdout=out, stderr=err) == 0
     text = out.getvalue()
     assert "\r" not in text  # not a tty: no carriage returns
     assert "Fake demo  [device cpu" in text
@@ -85,7 +86,10 @@ def test_plain_mode_prints_tables_images_sparklines_and_result():
 
 def test_json_mode_streams_one_valid_event_per_line():
     out, err = io.StringIO(), io.StringIO()
-    assert run_command("x", json_mode=True, command=fake(FAKE), stdout=out, stderr=err) == 0
+    assert (
+        run_command(DemoRequest("x", command=fake(FAKE)), json_mode=True, stdout=out, stderr=err)
+        == 0
+    )
     lines = out.getvalue().splitlines()
     assert len(lines) == 10
     events = [parse_line(line) for line in lines]
@@ -95,7 +99,7 @@ def test_json_mode_streams_one_valid_event_per_line():
 
 def test_failure_reports_stderr_tail_and_returns_1():
     out, err = io.StringIO(), io.StringIO()
-    assert run_command("x", command=fake(CRASH), stdout=out, stderr=err) == 1
+    assert run_command(DemoRequest("x", command=fake(CRASH)), stdout=out, stderr=err) == 1
     assert "exited with code 1" in err.getvalue()
     assert "RuntimeError: nope" in err.getvalue()
 
@@ -115,7 +119,7 @@ time.sleep(600)
 
 def test_a_fatal_error_is_printed_once():
     out, err = io.StringIO(), io.StringIO()
-    assert run_command("x", command=fake(FATAL), stdout=out, stderr=err) == 1
+    assert run_command(DemoRequest("x", command=fake(FATAL)), stdout=out, stderr=err) == 1
     assert err.getvalue() == "drillbreak demo: no such dataset\n"
 
 
@@ -123,7 +127,12 @@ def test_a_result_then_a_hang_is_one_success():
     """Past the timeout after the result: exit 0 and no timeout message."""
     out, err = io.StringIO(), io.StringIO()
     command = fake(RESULT_THEN_HANG)
-    assert run_command("x", command=command, timeout=SHORT_TIMEOUT, stdout=out, stderr=err) == 0
+    assert (
+        run_command(
+            DemoRequest("x", command=command, timeout=SHORT_TIMEOUT), stdout=out, stderr=err
+        )
+        == 0
+    )
     assert out.getvalue().rstrip().endswith("All good.")
     assert err.getvalue() == ""
 
@@ -131,8 +140,9 @@ def test_a_result_then_a_hang_is_one_success():
 CLI = """
 import sys
 from drillbreak.demo_runner.cli import run_command
+from drillbreak.demo_runner.request import DemoRequest
 command = [sys.executable, "-c", sys.argv[1], sys.argv[2]]
-sys.exit(run_command("x", command=command, timeout=float(sys.argv[3])))
+sys.exit(run_command(DemoRequest("x", command=command, timeout=float(sys.argv[3]))))
 """
 
 
@@ -168,7 +178,7 @@ def test_a_demo_over_its_memory_limit_fails_with_one_line(tmp_path: Path):
     (tmp_path / "hog.py").write_text(HOG)
     out, err = io.StringIO(), io.StringIO()
     code = run_command(
-        "hog", device="cpu", memory_gib=1, demos_dir=tmp_path, stdout=out, stderr=err
+        DemoRequest("hog", device="cpu", memory_gib=1, demos_dir=tmp_path), stdout=out, stderr=err
     )
     assert code == 1
     assert err.getvalue() == "drillbreak demo: the demo ran out of memory (limit 1 GiB)\n"
@@ -177,7 +187,9 @@ def test_a_demo_over_its_memory_limit_fails_with_one_line(tmp_path: Path):
 def test_real_child_on_a_tiny_demo(tmp_path: Path):
     (tmp_path / "tiny.py").write_text(TINY)
     out, err = io.StringIO(), io.StringIO()
-    code = run_command("tiny", device="cpu", demos_dir=tmp_path, stdout=out, stderr=err)
+    code = run_command(
+        DemoRequest("tiny", device="cpu", demos_dir=tmp_path), stdout=out, stderr=err
+    )
     assert code == 0, err.getvalue()
     text = out.getvalue()
     assert text.startswith("Tiny demo\nAdds numbers.\nWatch for: The sum.")

@@ -69,19 +69,28 @@ def test_ints_are_accepted_for_floats():
         ('{"step": 1}', "unknown event type None"),
         ('{"type": "bogus"}', "unknown event type 'bogus'"),
         ('{"type": "progress", "step": 1}', "missing field(s) total"),
-        ('{"type": "progress", "step": "1", "total": 2}', "progress.step: expected int"),
-        ('{"type": "progress", "step": true, "total": 2}', "got a boolean"),
+        ('{"type": "progress", "step": "1", "total": 2}', "progress.step: expected int, got str"),
+        (
+            '{"type": "progress", "step": true, "total": 2}',
+            "progress.step: expected int, got a boolean",
+        ),
         ('{"type": "text", "text": "x", "extra": 1}', "unknown field(s) extra"),
         (
             '{"type": "image", "title": "", "width": 2, "height": 2, "pixels": [1, 2, 3]}',
-            "3 pixels for 2x2",
+            "image: 3 pixels for 2x2",
         ),
         (
             '{"type": "image", "title": "", "width": 1, "height": 1, "pixels": [300]}',
-            "integers 0..255",
+            "image.pixels[0]: input should be less than or equal to 255",
         ),
-        ('{"type": "table", "title": "", "columns": [1], "rows": []}', "list of strings"),
-        ('{"type": "result", "headline": {"a": "x"}, "summary": ""}', "expected a number"),
+        (
+            '{"type": "table", "title": "", "columns": [1], "rows": []}',
+            "table.columns[0]: expected string, got int",
+        ),
+        (
+            '{"type": "result", "headline": {"a": "x"}, "summary": ""}',
+            "result.headline['a']: expected number, got str",
+        ),
     ],
 )
 def test_malformed_lines_raise_clear_errors(line, reason):

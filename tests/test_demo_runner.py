@@ -28,12 +28,13 @@ from helpers.procs import (
 )
 
 from drillbreak.demo_runner.events import ErrorEvent, Meta, Metric, Progress, Result, Text
+from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.demo_runner.runner import (
     DemoFailed,
+    DemoRun,
     DemoTimeout,
     child_command,
     iter_demo,
-    run_demo,
 )
 
 GOOD = """
@@ -92,13 +93,13 @@ async def collect(run) -> list:
 
 
 def test_good_child_yields_typed_events():
-    events = asyncio.run(collect(run_demo("x", command=fake(GOOD))))
+    events = asyncio.run(collect(DemoRun(DemoRequest("x", command=fake(GOOD)))))
     assert [type(e) for e in events] == [Progress, Progress, Progress, Metric, Result]
     assert events[-1].headline == {"a": 1.0}
 
 
 def test_garbage_lines_are_reported_and_not_fatal():
-    events = asyncio.run(collect(run_demo("x", command=fake(GARBAGE))))
+    events = asyncio.run(collect(DemoRun(DemoRequest("x", command=fake(GARBAGE)))))
     errors = [e for e in events if isinstance(e, ErrorEvent)]
     assert len(errors) == 4
     assert all(not e.fatal for e in errors)
@@ -109,7 +110,7 @@ def test_garbage_lines_are_reported_and_not_fatal():
 
 
 def test_crash_raises_with_stderr_tail():
-    run = run_demo("x", command=fake(CRASH))
+    run = DemoRun(DemoRequest("x", command=fake(CRASH)))
     seen = []
 
     async def main() -> None:
@@ -130,7 +131,7 @@ def test_crash_raises_with_stderr_tail():
 
 
 def test_hang_hits_timeout_and_child_is_killed():
-    run = run_demo("x", command=fake(HANG), timeout=1.0)
+    run = DemoRun(DemoRequest("x", command=fake(HANG), timeout=1.0))
     with pytest.raises(DemoTimeout, match="timed out after 1 s"):
         asyncio.run(collect(run))
     wait_gone(run.pid)
@@ -141,7 +142,7 @@ def test_cancelling_the_task_kills_a_stubborn_child_and_its_child(tmp_path):
     pidfile = tmp_path / "pids"
 
     async def main() -> None:
-        run = run_demo("x", command=fake(STUBBORN_FAMILY, str(pidfile)))
+        run = DemoRun(DemoRequest("x", command=fake(STUBBORN_FAMILY, str(pidfile))))
         first = asyncio.Event()
 
         async def consume() -> None:
@@ -164,7 +165,7 @@ def test_terminate_stops_a_stubborn_family_without_waiting(tmp_path):
     pidfile = tmp_path / "pids"
 
     async def main() -> list:
-        run = run_demo("x", command=fake(STUBBORN_FAMILY, str(pidfile)))
+        run = DemoRun(DemoRequest("x", command=fake(STUBBORN_FAMILY, str(pidfile))))
         seen = []
         async for event in run:
             seen.append(event)
@@ -177,7 +178,7 @@ def test_terminate_stops_a_stubborn_family_without_waiting(tmp_path):
 
 def test_cancel_method_ends_iteration_quietly():
     async def main() -> tuple[int, list, DemoFailed | None]:
-        run = run_demo("x", command=fake(HANG))
+        run = DemoRun(DemoRequest("x", command=fake(HANG)))
         seen: list = []
         async for event in run:
             seen.append(event)
@@ -191,7 +192,7 @@ def test_cancel_method_ends_iteration_quietly():
 
 def test_context_manager_kills_on_exit():
     async def main() -> int:
-        async with run_demo("x", command=fake(HANG)) as run:
+        async with DemoRun(DemoRequest("x", command=fake(HANG))) as run:
             async for _ in run:
                 break
             return run.pid
@@ -201,15 +202,15 @@ def test_context_manager_kills_on_exit():
 
 
 def test_sync_iterator_good_garbage_crash_and_hang():
-    assert isinstance(list(iter_demo("x", command=fake(GOOD)))[-1], Result)
-    events = list(iter_demo("x", command=fake(GARBAGE)))
+    assert isinstance(list(iter_demo(DemoRequest("x", command=fake(GOOD))))[-1], Result)
+    events = list(iter_demo(DemoRequest("x", command=fake(GARBAGE))))
     assert sum(isinstance(e, ErrorEvent) for e in events) == 4
     assert isinstance(events[-1], Result)
     with pytest.raises(DemoFailed) as info:
-        list(iter_demo("x", command=fake(CRASH)))
+        list(iter_demo(DemoRequest("x", command=fake(CRASH))))
     assert info.value.stderr_tail[-1] == "ValueError: boom"
     with pytest.raises(DemoTimeout):
-        list(iter_demo("x", command=fake(HANG), timeout=1.0))
+        list(iter_demo(DemoRequest("x", command=fake(HANG), timeout=1.0)))
 
 
 def test_sync_timeout_stops_a_family_holding_the_pipe(tmp_path):
@@ -217,14 +218,14 @@ def test_sync_timeout_stops_a_family_holding_the_pipe(tmp_path):
     pidfile = tmp_path / "pids"
     command = fake(STUBBORN_FAMILY, str(pidfile))
     with no_hang(), pytest.raises(DemoTimeout, match=f"timed out after {SHORT_TIMEOUT:g} s"):
-        list(iter_demo("x", command=command, timeout=SHORT_TIMEOUT))
+        list(iter_demo(DemoRequest("x", command=command, timeout=SHORT_TIMEOUT)))
     wait_gone(*read_pids(pidfile))
 
 
 def test_closing_the_sync_iterator_stops_the_family(tmp_path):
     """The CLI on Ctrl-C: the iterator is closed, the whole group is stopped."""
     pidfile = tmp_path / "pids"
-    events = iter_demo("x", command=fake(STUBBORN_FAMILY, str(pidfile)))
+    events = iter_demo(DemoRequest("x", command=fake(STUBBORN_FAMILY, str(pidfile))))
     assert isinstance(next(events), Progress)
     events.close()
     wait_gone(*read_pids(pidfile))
@@ -235,9 +236,11 @@ def test_a_result_then_a_hang_is_a_success_not_a_timeout(mode):
     """One outcome: the result arrived, so running past the timeout is no failure."""
     with no_hang():
         if mode == "sync":
-            events = list(iter_demo("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT))
+            events = list(
+                iter_demo(DemoRequest("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT))
+            )
         else:
-            run = run_demo("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT)
+            run = DemoRun(DemoRequest("x", command=fake(RESULT_THEN_HANG), timeout=SHORT_TIMEOUT))
             events = asyncio.run(collect(run))
     assert [type(e) for e in events] == [Result]
 
@@ -252,9 +255,9 @@ def test_a_grandchild_left_behind_is_stopped_and_does_not_hold_the_run(tmp_path,
     far = 10 * SAFETY
     with no_hang():
         if mode == "sync":
-            events = list(iter_demo("x", command=command, timeout=far))
+            events = list(iter_demo(DemoRequest("x", command=command, timeout=far)))
         else:
-            events = asyncio.run(collect(run_demo("x", command=command, timeout=far)))
+            events = asyncio.run(collect(DemoRun(DemoRequest("x", command=command, timeout=far))))
     assert [type(e) for e in events] == [Text]
     wait_gone(*read_pids(pidfile))
 
@@ -262,17 +265,18 @@ def test_a_grandchild_left_behind_is_stopped_and_does_not_hold_the_run(tmp_path,
 # A parent that runs the demo runner and prints its child's pid, then waits.
 PARENT = """
 import asyncio, json, sys
-from drillbreak.demo_runner.runner import iter_demo, run_demo
+from drillbreak.demo_runner.request import DemoRequest
+from drillbreak.demo_runner.runner import DemoRun, iter_demo
 child = [sys.executable, "-c", sys.argv[2], sys.argv[3]]
 
 
 async def main():
-    async for event in run_demo("x", command=child, timeout=600):
+    async for event in DemoRun(DemoRequest("x", command=child, timeout=600)):
         print("event", flush=True)
 
 
 if sys.argv[1] == "sync":
-    for event in iter_demo("x", command=child, timeout=600):
+    for event in iter_demo(DemoRequest("x", command=child, timeout=600)):
         print("event", flush=True)
 else:
     asyncio.run(main())
@@ -302,7 +306,7 @@ def test_kill_9_of_the_parent_takes_the_child_with_it(tmp_path, mode):
 
 
 def test_child_command_uses_this_interpreter():
-    cmd = child_command("fgsm", device="cpu", seed=3, scale="quick")
+    cmd = child_command(DemoRequest("fgsm", device="cpu", seed=3, scale="quick"))
     assert cmd[:3] == [sys.executable, "-m", "drillbreak.demo_runner.child"]
     assert cmd[3] == "fgsm"
     assert "--scale" in cmd and "quick" in cmd and "3" in cmd
@@ -332,12 +336,12 @@ def test_auto_device_falls_back_to_cpu_and_cuda_request_fails_clearly(tiny_dir):
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    events = list(iter_demo("tiny", device="auto", demos_dir=tiny_dir, timeout=300))
+    events = list(iter_demo(DemoRequest("tiny", device="auto", demos_dir=tiny_dir, timeout=300)))
     meta = next(e for e in events if type(e).__name__ == "Meta")
     assert meta.device == ("mps" if torch.backends.mps.is_available() else "cpu")
     assert events[-1].headline == {"value": 2.0}
     with pytest.raises(DemoFailed, match="CUDA is not available") as info:
-        list(iter_demo("tiny", device="cuda", demos_dir=tiny_dir, timeout=300))
+        list(iter_demo(DemoRequest("tiny", device="cuda", demos_dir=tiny_dir, timeout=300)))
     assert info.value.returncode == 2
 
 
@@ -365,7 +369,7 @@ def test_pick_device_with_a_stub_torch():
 
 def test_unknown_demo_in_child_exits_2(tiny_dir):
     with pytest.raises(DemoFailed, match="unknown demo 'nope'") as info:
-        list(iter_demo("nope", demos_dir=tiny_dir, timeout=300))
+        list(iter_demo(DemoRequest("nope", demos_dir=tiny_dir, timeout=300)))
     assert info.value.returncode == 2
 
 
@@ -373,7 +377,9 @@ def test_quick_scale_runs_torch_on_one_thread(tiny_dir):
     """At quick scale (the tests) torch uses 1 thread unless told otherwise: OpenMP
     threads spin-waiting for busy cores make 2 threads far slower than 1."""
     pytest.importorskip("torch")
-    events = list(iter_demo("tiny", device="cpu", scale="quick", demos_dir=tiny_dir, timeout=300))
+    events = list(
+        iter_demo(DemoRequest("tiny", device="cpu", scale="quick", demos_dir=tiny_dir, timeout=300))
+    )
     meta = next(e for e in events if isinstance(e, Meta))
     assert meta.threads == 1
 
@@ -401,7 +407,11 @@ def test_memory_limit_ends_the_demo_with_one_clear_line(tmp_path, allocator):
     seed = 0 if allocator == "python" else 1
     with pytest.raises(DemoFailed) as info:
         list(
-            iter_demo("hog", device="cpu", seed=seed, memory_gib=1, demos_dir=tmp_path, timeout=300)
+            iter_demo(
+                DemoRequest(
+                    "hog", device="cpu", seed=seed, memory_gib=1, demos_dir=tmp_path, timeout=300
+                )
+            )
         )
     assert info.value.message == "the demo ran out of memory (limit 1 GiB)"
     assert info.value.returncode == 1

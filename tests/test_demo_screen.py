@@ -11,6 +11,7 @@ import pytest
 from helpers.procs import SAFETY, STUBBORN_FAMILY, fake, gone, read_pids, wait_gone
 from textual.app import App
 
+from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.tui.screens.demo import DemoScreen, markdownish
 from drillbreak.tui.widgets.halfblock_image import HalfBlockImage
 from drillbreak.tui.widgets.line_chart import LineChart
@@ -76,7 +77,7 @@ async def wait_until(pilot, predicate, timeout: float = SAFETY) -> None:
 
 
 async def test_fast_demo_shows_charts_tables_images_and_result():
-    screen = DemoScreen("fgsm", device="cpu", command=fake(FAST))
+    screen = DemoScreen(DemoRequest("fgsm", device="cpu", command=fake(FAST)))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 80)) as pilot:
         await wait_until(pilot, lambda: not screen.running)
@@ -102,7 +103,7 @@ async def test_fast_demo_shows_charts_tables_images_and_result():
 async def test_escape_stops_a_stubborn_demo_and_its_child(tmp_path):
     """Both ignore SIGTERM; escape still ends them (their group gets SIGKILL)."""
     pidfile = tmp_path / "pids"
-    screen = DemoScreen("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile)))
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile))))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: screen.state == "running")
@@ -117,7 +118,7 @@ async def test_escape_stops_a_stubborn_demo_and_its_child(tmp_path):
 
 async def test_quitting_the_app_stops_a_stubborn_demo_and_its_child(tmp_path):
     pidfile = tmp_path / "pids"
-    screen = DemoScreen("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile)))
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile))))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: screen.state == "running")
@@ -129,7 +130,7 @@ async def test_quitting_the_app_stops_a_stubborn_demo_and_its_child(tmp_path):
 
 
 async def test_crash_is_shown_and_the_app_keeps_working():
-    screen = DemoScreen("fgsm", command=fake(CRASH))
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(CRASH)))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: not screen.running)
@@ -146,7 +147,7 @@ async def test_crash_is_shown_and_the_app_keeps_working():
 
 
 async def test_timeout_is_shown():
-    screen = DemoScreen("fgsm", command=fake(HANG), timeout=1.0)
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(HANG), timeout=1.0))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: not screen.running)
@@ -156,7 +157,7 @@ async def test_timeout_is_shown():
 
 
 async def test_garbage_lines_are_warnings_and_result_still_arrives():
-    screen = DemoScreen("fgsm", command=fake(GARBAGE))
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(GARBAGE)))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: not screen.running)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from drillbreak.demo_runner.events import ErrorEvent, Event, Image, Meta, Metric, Progress, Result
+from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.demo_runner.runner import iter_demo
 
 pytestmark = pytest.mark.slow
@@ -50,7 +51,13 @@ def budget(tmp_path_factory: pytest.TempPathFactory) -> float:
     start = time.monotonic()
     events = list(
         iter_demo(
-            "calibrate", device="cpu", scale="quick", demos_dir=folder, timeout=CALIBRATION_LIMIT
+            DemoRequest(
+                "calibrate",
+                device="cpu",
+                scale="quick",
+                demos_dir=folder,
+                timeout=CALIBRATION_LIMIT,
+            )
         )
     )
     assert isinstance(events[-1], Result)
@@ -58,7 +65,9 @@ def budget(tmp_path_factory: pytest.TempPathFactory) -> float:
 
 
 def run_quick(name: str, budget: float, seed: int = 0) -> list[Event]:
-    return list(iter_demo(name, device="cpu", seed=seed, scale="quick", timeout=budget))
+    return list(
+        iter_demo(DemoRequest(name, device="cpu", seed=seed, scale="quick", timeout=budget))
+    )
 
 
 def check_fgsm(h: H) -> None:

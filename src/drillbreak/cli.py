@@ -111,17 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.add_argument("--deck", action="append", help="only these decks")
 
+    from drillbreak.demo_runner.request import DEFAULT_TIMEOUT, DEVICES, SCALES
+
     demo = sub.add_parser(
         "demo", parents=[common], help="run a live PyTorch demo ('demo list' lists them)"
     )
     demo.set_defaults(handler=cmd_demo)
     demo.add_argument("name", help="demo name, or 'list'")
-    demo.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    demo.add_argument("--device", default="auto", choices=DEVICES)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", action="store_true", help="stream the events as JSON lines")
-    demo.add_argument("--scale", default="full", choices=["quick", "full"], help=argparse.SUPPRESS)
+    demo.add_argument("--scale", default="full", choices=SCALES, help=argparse.SUPPRESS)
     demo.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds before the demo is stopped"
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds before the demo is stopped"
     )
 
     from drillbreak import interop
@@ -278,17 +280,14 @@ def study_plain(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from drillbreak.demo_runner import cli as demo_cli
+    from drillbreak.demo_runner.request import DemoRequest
 
     if args.name == "list":
         return demo_cli.list_command(sys.stdout)
-    return demo_cli.run_command(
-        args.name,
-        device=args.device,
-        seed=args.seed,
-        json_mode=args.json,
-        scale=args.scale,
-        timeout=args.timeout,
+    request = DemoRequest(
+        args.name, device=args.device, seed=args.seed, scale=args.scale, timeout=args.timeout
     )
+    return demo_cli.run_command(request, json_mode=args.json)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,9 +36,9 @@ time.sleep(600)
 """
 
 
-def fake(script: str, *args: str) -> list[str]:
+def fake(script: str, *args: str) -> tuple[str, ...]:
     """A command running ``script`` (dedented) with this interpreter."""
-    return [sys.executable, "-c", textwrap.dedent(script), *args]
+    return (sys.executable, "-c", textwrap.dedent(script), *args)
 
 
 def gone(pid: int) -> bool:

@@ -30,9 +30,7 @@ from drillbreak.childproc import watch_parent
 from drillbreak.demo_runner.catalog import CatalogError, UnknownDemo, get_demo, module_name
 from drillbreak.demo_runner.context import DemoContext, stream_writer
 from drillbreak.demo_runner.events import ErrorEvent, Meta, Progress
-
-DEVICES = ("auto", "cpu", "cuda", "mps")
-SCALES = ("quick", "full")
+from drillbreak.demo_runner.request import DEFAULT_MEMORY_GIB, DEVICES, SCALES
 
 
 class DeviceUnavailable(RuntimeError):
@@ -42,8 +40,6 @@ class DeviceUnavailable(RuntimeError):
 # The demos' models are small; a cap keeps a many-core machine free for the app
 # and whatever else runs (measured on 2 cores: overfitting 7.6 s -> 5.6 s with 2).
 MAX_AUTO_THREADS = 4
-# Memory a demo may allocate; the demos need well under 1 GiB.
-DEFAULT_MEMORY_GIB = 4.0
 
 
 def auto_threads() -> int:

@@ -9,13 +9,11 @@ from __future__ import annotations
 import shutil
 import sys
 import textwrap
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from drillbreak.chartscale import bucket, format_tick, scaler
 from drillbreak.demo_runner.catalog import UnknownDemo, get_demo, list_demos
-from drillbreak.demo_runner.child import DEFAULT_MEMORY_GIB
 from drillbreak.demo_runner.events import (
     ChartSpec,
     ErrorEvent,
@@ -31,7 +29,8 @@ from drillbreak.demo_runner.events import (
     to_json,
 )
 from drillbreak.demo_runner.formatting import format_number, format_table
-from drillbreak.demo_runner.runner import DEFAULT_TIMEOUT, DemoFailed, iter_demo
+from drillbreak.demo_runner.request import DemoRequest
+from drillbreak.demo_runner.runner import DemoFailed, iter_demo
 
 __all__ = ["format_table", "list_command", "run_command"]
 
@@ -199,49 +198,33 @@ class _PlainPrinter:
 
 
 def run_command(
-    name: str,
-    device: str = "auto",
-    seed: int = 0,
-    json_mode: bool = False,
-    scale: str = "full",
-    timeout: float = DEFAULT_TIMEOUT,
+    request: DemoRequest,
     *,
-    memory_gib: float = DEFAULT_MEMORY_GIB,
+    json_mode: bool = False,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    demos_dir: Path | None = None,
-    command: Sequence[str] | None = None,
 ) -> int:
-    """Run demo ``name`` in a child process and show it; returns the exit status.
+    """Run the demo of ``request`` in a child process and show it; returns the exit status.
 
     ``json_mode`` streams the raw event lines (one JSON object per line) instead.
-    ``memory_gib`` caps what the demo may allocate (0: no cap).
     Unknown name: one line on stderr listing the demos, status 1.  A failed or
     timed-out child: its message (once) and stderr tail on stderr, status 1.  A
     child that delivered its result succeeded (status 0), however it exits after.
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    if command is None:
+    info = None
+    if request.command is None:
         try:
-            info = get_demo(name, demos_dir)
+            info = get_demo(request.name, request.demos_dir)
         except UnknownDemo as exc:
             err.write(f"drillbreak demo: {exc}\n")
             return 1
     printer = None if json_mode else _PlainPrinter(out, err)
-    if printer is not None and command is None:
+    if printer is not None and info is not None:
         out.write(f"{info.title}\n{printer.wrap(info.concept)}\n")
         out.write(printer.wrap("Watch for: " + info.watch_for) + "\n\n")
     try:
-        for event in iter_demo(
-            name,
-            device=device,
-            seed=seed,
-            scale=scale,
-            timeout=timeout,
-            memory_gib=memory_gib,
-            demos_dir=demos_dir,
-            command=command,
-        ):
+        for event in iter_demo(request):
             if printer is None:
                 out.write(to_json(event) + "\n")
                 out.flush()

@@ -2,19 +2,31 @@
 
 The child writes one JSON object per line to stdout.  Every object has a ``type``
 field naming one of the event classes below; :func:`parse_line` turns a line back
-into a typed event and :func:`to_json` writes one.  Nothing here imports torch.
+into a typed event and :func:`to_json` writes one.  Both are pydantic's, over the
+event dataclasses (strict: no strings for numbers, no booleans for numbers, no
+unknown fields).  Nothing here imports torch.
 
 Non-finite floats (a loss that exploded to ``inf`` or ``nan``) are written as
 ``null`` so that every line is strict JSON; a :class:`Metric` with ``y=None`` is
-a gap in its curve.
+a gap in its curve, a :class:`Result` headline read back as ``null`` is ``nan``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import MISSING, asdict, dataclass, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    with_config,
+)
+from pydantic_core import ErrorDetails
 
 __all__ = [
     "ChartSpec",
@@ -33,16 +45,20 @@ __all__ = [
     "to_json",
 ]
 
+# Strict: a JSON int is still accepted for a float (and read as a float).
+_STRICT = ConfigDict(strict=True, extra="forbid", ser_json_inf_nan="null")
+
 
 class EventParseError(ValueError):
     """A line from a demo child that is not a valid event."""
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Meta:
     """First event of a run: what runs where."""
 
-    TYPE: ClassVar[str] = "meta"
+    type: Literal["meta"] = "meta"
     name: str
     title: str
     device: str
@@ -52,11 +68,12 @@ class Meta:
     threads: int = 1
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Progress:
     """How far the demo is: ``step`` of ``total``, with what it is doing now."""
 
-    TYPE: ClassVar[str] = "progress"
+    type: Literal["progress"] = "progress"
     step: int
     total: int
     label: str = ""
@@ -66,11 +83,12 @@ class Progress:
         return 0.0 if self.total <= 0 else max(0.0, min(1.0, self.step / self.total))
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class ChartSpec:
     """Optional description of a chart: axis labels, a fixed y range, a log x axis."""
 
-    TYPE: ClassVar[str] = "chart"
+    type: Literal["chart"] = "chart"
     chart: str
     x_label: str = ""
     y_label: str = ""
@@ -79,172 +97,124 @@ class ChartSpec:
     x_log: bool = False
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Metric:
     """One point ``(x, y)`` of the curve ``series`` in the chart ``chart``."""
 
-    TYPE: ClassVar[str] = "metric"
+    type: Literal["metric"] = "metric"
     chart: str
     series: str
     x: float
     y: float | None
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Table:
     """A small table: ``rows`` of cells (strings or numbers) under ``columns``."""
 
-    TYPE: ClassVar[str] = "table"
+    type: Literal["table"] = "table"
     title: str
     columns: list[str]
     rows: list[list[Any]]
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Image:
     """A small grayscale image, row-major, pixels 0 (black) to 255 (white)."""
 
-    TYPE: ClassVar[str] = "image"
+    type: Literal["image"] = "image"
     title: str
-    width: int
-    height: int
-    pixels: list[int]
+    width: Annotated[int, Field(gt=0)]
+    height: Annotated[int, Field(gt=0)]
+    pixels: list[Annotated[int, Field(ge=0, le=255)]]
     caption: str = ""
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Text:
     """A paragraph of markdown-ish text."""
 
-    TYPE: ClassVar[str] = "text"
+    type: Literal["text"] = "text"
     text: str
 
 
-@dataclass(frozen=True)
+def _null_is_nan(value: object) -> object:
+    return math.nan if value is None else value
+
+
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Result:
     """The end of a demo: headline numbers and what they mean."""
 
-    TYPE: ClassVar[str] = "result"
-    headline: dict[str, float]
+    type: Literal["result"] = "result"
+    headline: dict[str, Annotated[float, BeforeValidator(_null_is_nan)]]
     summary: str
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class Log:
     """A diagnostic message (not part of the lesson)."""
 
-    TYPE: ClassVar[str] = "log"
+    type: Literal["log"] = "log"
     message: str
     level: str = "info"
 
 
-@dataclass(frozen=True)
+@with_config(_STRICT)
+@dataclass(frozen=True, kw_only=True)
 class ErrorEvent:
     """Something went wrong.  ``fatal`` errors end the run; others are warnings
     (for example a malformed line, reported by the parent and skipped)."""
 
-    TYPE: ClassVar[str] = "error"
+    type: Literal["error"] = "error"
     message: str
     fatal: bool = True
 
 
 Event = Meta | Progress | ChartSpec | Metric | Table | Image | Text | Result | Log | ErrorEvent
 
-_CLASSES: dict[str, type] = {
-    cls.TYPE: cls
-    for cls in (Meta, Progress, ChartSpec, Metric, Table, Image, Text, Result, Log, ErrorEvent)
+
+def _pixels_fill_image(image: Image) -> Image:
+    if len(image.pixels) != image.width * image.height:
+        raise ValueError(f"{len(image.pixels)} pixels for {image.width}x{image.height}")
+    return image
+
+
+_TaggedEvent: TypeAlias = Annotated[
+    Meta
+    | Progress
+    | ChartSpec
+    | Metric
+    | Table
+    | Annotated[Image, AfterValidator(_pixels_fill_image)]
+    | Text
+    | Result
+    | Log
+    | ErrorEvent,
+    Field(discriminator="type"),
+]
+_EVENTS: TypeAdapter[Event] = TypeAdapter(_TaggedEvent)
+
+# What a strict type error expected, in the protocol's (JSON's) words.
+_EXPECTED = {
+    "int_type": "int",
+    "float_type": "number",
+    "string_type": "string",
+    "bool_type": "boolean",
+    "list_type": "list",
+    "dict_type": "object",
 }
-
-# Expected JSON types of each field (``None`` allowed where the field is optional-None).
-_NUM = (int, float)
-_SPEC: dict[str, dict[str, tuple[type, ...]]] = {
-    "meta": {
-        "name": (str,),
-        "title": (str,),
-        "device": (str,),
-        "seed": (int,),
-        "torch": (str,),
-        "scale": (str,),
-        "threads": (int,),
-    },
-    "progress": {"step": (int,), "total": (int,), "label": (str,)},
-    "chart": {
-        "chart": (str,),
-        "x_label": (str,),
-        "y_label": (str,),
-        "y_min": (*_NUM, type(None)),
-        "y_max": (*_NUM, type(None)),
-        "x_log": (bool,),
-    },
-    "metric": {"chart": (str,), "series": (str,), "x": _NUM, "y": (*_NUM, type(None))},
-    "table": {"title": (str,), "columns": (list,), "rows": (list,)},
-    "image": {
-        "title": (str,),
-        "width": (int,),
-        "height": (int,),
-        "pixels": (list,),
-        "caption": (str,),
-    },
-    "text": {"text": (str,)},
-    "result": {"headline": (dict,), "summary": (str,)},
-    "log": {"message": (str,), "level": (str,)},
-    "error": {"message": (str,), "fatal": (bool,)},
-}
-
-
-def _clean(value: Any) -> Any:
-    """Replace non-finite floats by ``None``, recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
 
 
 def to_json(event: Event) -> str:
     """One line of strict JSON (no newline) for ``event``."""
-    data = {"type": event.TYPE, **asdict(event)}
-    return json.dumps(_clean(data), separators=(",", ":"), allow_nan=False)
-
-
-def _check_type(kind: str, key: str, value: Any) -> None:
-    allowed = _SPEC[kind][key]
-    # bool is an int in Python; refuse it where a number is expected.
-    if isinstance(value, bool) and bool not in allowed:
-        raise EventParseError(f"{kind}.{key}: expected {_names(allowed)}, got a boolean")
-    if not isinstance(value, allowed):
-        raise EventParseError(
-            f"{kind}.{key}: expected {_names(allowed)}, got {type(value).__name__}"
-        )
-
-
-def _names(types: tuple[type, ...]) -> str:
-    names = {int: "int", float: "number", str: "string", list: "list", dict: "object"}
-    return " or ".join(dict.fromkeys(names.get(t, "null") for t in types))
-
-
-def _validate_body(kind: str, obj: dict[str, Any]) -> None:
-    if kind == "table":
-        if not all(isinstance(c, str) for c in obj["columns"]):
-            raise EventParseError("table.columns: expected a list of strings")
-        if not all(isinstance(r, list) for r in obj["rows"]):
-            raise EventParseError("table.rows: expected a list of lists")
-    elif kind == "image":
-        pixels = obj["pixels"]
-        if obj["width"] <= 0 or obj["height"] <= 0:
-            raise EventParseError("image: width and height must be positive")
-        if len(pixels) != obj["width"] * obj["height"]:
-            raise EventParseError(f"image: {len(pixels)} pixels for {obj['width']}x{obj['height']}")
-        if not all(
-            isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 255 for p in pixels
-        ):
-            raise EventParseError("image.pixels: expected integers 0..255")
-    elif kind == "result":
-        for key, value in obj["headline"].items():
-            if value is not None and (isinstance(value, bool) or not isinstance(value, _NUM)):
-                raise EventParseError(f"result.headline[{key!r}]: expected a number")
+    return _EVENTS.dump_json(event).decode()
 
 
 def parse_line(line: str) -> Event:
@@ -258,33 +228,37 @@ def parse_line(line: str) -> Event:
     if not text:
         raise EventParseError("empty line")
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EventParseError(f"not JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(obj, dict):
-        raise EventParseError(f"expected a JSON object, got {type(obj).__name__}")
-    kind = obj.pop("type", None)
-    if not isinstance(kind, str) or kind not in _CLASSES:
-        raise EventParseError(f"unknown event type {kind!r}")
-    cls = _CLASSES[kind]
-    known = {f.name for f in fields(cls)}
-    unknown = set(obj) - known
-    if unknown:
-        raise EventParseError(f"{kind}: unknown field(s) {', '.join(sorted(unknown))}")
-    required = {
-        f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
-    }
-    missing = required - set(obj)
-    if missing:
-        raise EventParseError(f"{kind}: missing field(s) {', '.join(sorted(missing))}")
-    for key, value in obj.items():
-        _check_type(kind, key, value)
-    _validate_body(kind, obj)
-    if kind == "result":
-        obj["headline"] = {
-            k: (float("nan") if v is None else float(v)) for k, v in obj["headline"].items()
-        }
-    for key in ("x", "y", "y_min", "y_max"):
-        if key in obj and isinstance(obj[key], int):
-            obj[key] = float(obj[key])
-    return cls(**obj)
+        return _EVENTS.validate_json(text)
+    except ValidationError as exc:
+        raise EventParseError(_reason(exc.errors(include_url=False))) from None
+
+
+def _json_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    return "null" if value is None else type(value).__name__
+
+
+def _reason(errors: list[ErrorDetails]) -> str:
+    """One short line for pydantic's errors: the first, or all missing/unknown fields."""
+    first = errors[0]
+    value = first["input"]
+    match first["type"]:
+        case "json_invalid":
+            return f"not JSON ({first.get('ctx', {}).get('error')})"
+        case "dict_type" if not first["loc"]:
+            return f"expected a JSON object, got {_json_name(value)}"
+        case "union_tag_not_found" | "union_tag_invalid":
+            return f"unknown event type {value.get('type')!r}"
+    kind, *path = first["loc"]
+    for label, error_type in (("missing", "missing"), ("unknown", "unexpected_keyword_argument")):
+        names = sorted(str(e["loc"][1]) for e in errors if e["type"] == error_type)
+        if names:
+            return f"{kind}: {label} field(s) {', '.join(names)}"
+    if first["type"] == "value_error":
+        return f"{kind}: {first.get('ctx', {}).get('error')}"
+    where = ".".join(str(p) for p in (kind, *path[:1])) + "".join(f"[{p!r}]" for p in path[1:])
+    expected = _EXPECTED.get(first["type"])
+    if expected is None:
+        return f"{where}: {first['msg'][:1].lower()}{first['msg'][1:]}"
+    return f"{where}: expected {expected}, got {_json_name(value)}"

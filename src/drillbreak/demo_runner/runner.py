@@ -2,11 +2,11 @@
 
 Async, for the TUI::
 
-    async for event in run_demo("fgsm", device="auto", seed=0):
+    async for event in DemoRun(DemoRequest("fgsm", device="auto", seed=0)):
         ...
 
-``run_demo`` returns a :class:`DemoRun`; iterate it once.  Cancelling the task
-that iterates it, leaving ``async with run_demo(...) as run:``, awaiting
+Iterate a :class:`DemoRun` once.  Cancelling the task that iterates it, leaving
+``async with DemoRun(request) as run:``, awaiting
 ``run.cancel()`` or calling ``run.terminate()`` stops the child and everything it
 started (see :mod:`drillbreak.childproc`: its own process group, SIGTERM, then
 SIGKILL after 0.5 s; it also dies with the app).  One run has one outcome:
@@ -22,28 +22,22 @@ the child has exited its leftover children are stopped and reading ends within
 that is not a valid event is reported as a non-fatal :class:`ErrorEvent` and
 skipped.
 
-Sync, for the CLI: :func:`iter_demo` has the same behaviour with a plain iterator.
+Sync, for the CLI: :func:`iter_demo` is the same reader with a plain iterator,
+stepping the async one on a private event loop.
 
-Tests (and anyone else) can run a different child by passing ``command=[...]``.
+Tests (and anyone else) can run a different child through ``DemoRequest.command``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
-import subprocess
 import sys
-import threading
-import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from types import TracebackType
-from typing import IO
 
 from drillbreak.childproc import KILL_GRACE_SECONDS, popen_options, stop_group
-from drillbreak.demo_runner.child import DEFAULT_MEMORY_GIB
 from drillbreak.demo_runner.events import (
     ErrorEvent,
     Event,
@@ -51,18 +45,16 @@ from drillbreak.demo_runner.events import (
     Result,
     parse_line,
 )
+from drillbreak.demo_runner.request import DemoRequest
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "DemoFailed",
     "DemoRun",
     "DemoTimeout",
     "child_command",
     "iter_demo",
-    "run_demo",
 ]
 
-DEFAULT_TIMEOUT = 120.0
 STDERR_TAIL_LINES = 20
 # How often a reader waiting for a line checks whether the child has exited.
 EXIT_CHECK_SECONDS = 0.1
@@ -100,35 +92,29 @@ class DemoTimeout(DemoFailed):
     """The demo child ran past its time limit and was killed."""
 
 
-def child_command(
-    name: str,
-    *,
-    device: str = "auto",
-    seed: int = 0,
-    scale: str = "full",
-    threads: int = 0,
-    memory_gib: float = DEFAULT_MEMORY_GIB,
-    demos_dir: Path | None = None,
-) -> list[str]:
-    """The command line of the real demo child, run with this interpreter."""
+def child_command(request: DemoRequest) -> list[str]:
+    """The child's command line: ``request.command``, or the real demo child run
+    with this interpreter."""
+    if request.command is not None:
+        return list(request.command)
     cmd = [
         sys.executable,
         "-m",
         "drillbreak.demo_runner.child",
-        name,
+        request.name,
         "--device",
-        device,
+        request.device,
         "--seed",
-        str(seed),
+        str(request.seed),
         "--scale",
-        scale,
+        request.scale,
         "--threads",
-        str(threads),
+        str(request.threads),
         "--memory-gib",
-        f"{memory_gib:g}",
+        f"{request.memory_gib:g}",
     ]
-    if demos_dir is not None:
-        cmd += ["--demos-dir", str(demos_dir)]
+    if request.demos_dir is not None:
+        cmd += ["--demos-dir", str(request.demos_dir)]
     return cmd
 
 
@@ -153,9 +139,9 @@ _OVERLONG = ErrorEvent(message="ignored an over-long line from the demo", fatal=
 class _Outcome:
     """What a run's events and its end add up to: one success, failure or timeout."""
 
-    def __init__(self, name: str, timeout: float) -> None:
-        self.name = name
-        self.timeout = timeout
+    def __init__(self, request: DemoRequest) -> None:
+        self.name = request.name
+        self.timeout = request.timeout
         self.error: str | None = None
         self.result = False
 
@@ -186,34 +172,8 @@ class _Outcome:
 class DemoRun:
     """One run of a demo child; async-iterable (once) and an async context manager."""
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        device: str = "auto",
-        seed: int = 0,
-        scale: str = "full",
-        timeout: float = DEFAULT_TIMEOUT,
-        threads: int = 0,
-        memory_gib: float = DEFAULT_MEMORY_GIB,
-        demos_dir: Path | None = None,
-        command: Sequence[str] | None = None,
-    ) -> None:
-        self.name = name
-        self.timeout = timeout
-        self.command = (
-            list(command)
-            if command is not None
-            else child_command(
-                name,
-                device=device,
-                seed=seed,
-                scale=scale,
-                threads=threads,
-                memory_gib=memory_gib,
-                demos_dir=demos_dir,
-            )
-        )
+    def __init__(self, request: DemoRequest) -> None:
+        self.request = request
         self.returncode: int | None = None
         self.cancelled = False
         self._stderr: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
@@ -235,7 +195,7 @@ class DemoRun:
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
-    def __aiter__(self) -> AsyncIterator[Event]:
+    def __aiter__(self) -> AsyncGenerator[Event, None]:
         if self._started:
             raise RuntimeError("a DemoRun can be iterated only once")
         self._started = True
@@ -294,11 +254,11 @@ class DemoRun:
                 return
             self._stderr.append(line.decode("utf-8", "replace").rstrip())
 
-    async def _events(self) -> AsyncIterator[Event]:
+    async def _events(self) -> AsyncGenerator[Event, None]:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
+        deadline = loop.time() + self.request.timeout
         proc = await asyncio.create_subprocess_exec(
-            *self.command,
+            *child_command(self.request),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             limit=_LINE_LIMIT,
@@ -307,7 +267,7 @@ class DemoRun:
         self._proc = proc
         assert proc.stdout is not None and proc.stderr is not None
         stderr_task = asyncio.ensure_future(self._drain_stderr(proc.stderr))
-        outcome = _Outcome(self.name, self.timeout)
+        outcome = _Outcome(self.request)
         read: asyncio.Future[bytes] | None = None
         stop_reading = deadline
         try:
@@ -349,142 +309,47 @@ class DemoRun:
         finally:
             if read is not None:
                 read.cancel()
+                await asyncio.wait({read})
             self._stop()
             await self._exited(REAP_SECONDS)
-            stderr_task.cancel()
             self.returncode = proc.returncode
+            await self._pipes_closed(proc.stdout, stderr_task)
+
+    @staticmethod
+    async def _pipes_closed(
+        stdout: asyncio.StreamReader, stderr_task: asyncio.Future[None]
+    ) -> None:
+        """Read both pipes to their end (the stopped family's last words are dropped),
+        for at most :data:`EOF_GRACE_SECONDS`: once they close, asyncio closes the
+        child's transport, before the event loop may end (:func:`iter_demo` ends its
+        own loop at once)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(stdout.read(), asyncio.shield(stderr_task)), EOF_GRACE_SECONDS
+            )
+        stderr_task.cancel()
 
 
-def run_demo(
-    name: str,
-    *,
-    device: str = "auto",
-    seed: int = 0,
-    scale: str = "full",
-    timeout: float = DEFAULT_TIMEOUT,
-    threads: int = 0,
-    memory_gib: float = DEFAULT_MEMORY_GIB,
-    demos_dir: Path | None = None,
-    command: Sequence[str] | None = None,
-) -> DemoRun:
-    """Start describing a run of demo ``name``; the child starts when iterated.
-
-    ``command`` replaces the child's command line (for tests: a fake child).
-    """
-    return DemoRun(
-        name,
-        device=device,
-        seed=seed,
-        scale=scale,
-        timeout=timeout,
-        threads=threads,
-        memory_gib=memory_gib,
-        demos_dir=demos_dir,
-        command=command,
-    )
-
-
-def _pump(stream: IO[str], put: Callable[[str | None], None]) -> threading.Thread:
-    """A daemon thread passing each line of ``stream`` to ``put``, then None at EOF."""
-
-    def pump() -> None:
-        for line in iter(stream.readline, ""):
-            put(line)
-        put(None)
-
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
-    return thread
-
-
-def iter_demo(
-    name: str,
-    *,
-    device: str = "auto",
-    seed: int = 0,
-    scale: str = "full",
-    timeout: float = DEFAULT_TIMEOUT,
-    threads: int = 0,
-    memory_gib: float = DEFAULT_MEMORY_GIB,
-    demos_dir: Path | None = None,
-    command: Sequence[str] | None = None,
-) -> Iterator[Event]:
-    """Synchronous version of :func:`run_demo` (for the CLI).
+def iter_demo(request: DemoRequest) -> Iterator[Event]:
+    """Synchronous version of :class:`DemoRun` (for the CLI; not inside an event loop).
 
     Yields events as they arrive; raises :class:`DemoFailed` / :class:`DemoTimeout`
-    like the async version.  Closing the iterator (or Ctrl-C) stops the child.
+    like the async version.  Closing the iterator (or Ctrl-C) stops the child.  Each
+    step runs the async reader on a private event loop in the calling thread, which
+    starts the child, so the child dies with that thread (see :mod:`drillbreak.childproc`).
     """
-    cmd = (
-        list(command)
-        if command is not None
-        else child_command(
-            name,
-            device=device,
-            seed=seed,
-            scale=scale,
-            threads=threads,
-            memory_gib=memory_gib,
-            demos_dir=demos_dir,
-        )
-    )
-    deadline = time.monotonic() + timeout
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        bufsize=1,
-        **popen_options(),
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
-
-    def keep(line: str | None) -> None:
-        if line is not None:
-            tail.append(line.rstrip())
-
-    pumps = [_pump(proc.stdout, lines.put), _pump(proc.stderr, keep)]
-    outcome = _Outcome(name, timeout)
-    stop_reading = deadline
-    stopped = False
-    try:
-        while (wait := min(stop_reading - time.monotonic(), EXIT_CHECK_SECONDS)) > 0:
-            try:
-                raw = lines.get(timeout=wait)
-            except queue.Empty:
-                if stop_reading == deadline and proc.poll() is not None:
-                    stop_group(proc.pid)  # the child has gone: so must its children
-                    stopped = True
-                    stop_reading = min(deadline, time.monotonic() + EOF_GRACE_SECONDS)
-                continue
-            if raw is None:
-                break
-            event = _parse(raw)
-            if event is not None:
-                outcome.see(event)
-                yield event
+    events = aiter(DemoRun(request))
+    with asyncio.Runner() as runner:
         try:
-            proc.wait(max(0.0, deadline - time.monotonic()))
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        stop_group(proc.pid)
-        stopped = True
-        rc = proc.wait()
-        pumps[1].join(1.0)
-        failure = outcome.failure(rc, timed_out, list(tail))
-        if failure is not None:
-            raise failure
-    finally:
-        if not stopped:
-            stop_group(proc.pid)
-        # A stream is closed only once its reader is done: closing a file that a
-        # thread still reads (a pipe something else holds open) is not safe.
-        end = time.monotonic() + EOF_GRACE_SECONDS
-        for pump, stream in zip(pumps, (proc.stdout, proc.stderr), strict=True):
-            pump.join(max(0.0, end - time.monotonic()))
-            if not pump.is_alive():
-                stream.close()
+            while True:
+                try:
+                    event = runner.run(_next(events))
+                except StopAsyncIteration:
+                    return
+                yield event
+        finally:
+            runner.run(events.aclose())
+
+
+async def _next(events: AsyncIterator[Event]) -> Event:
+    return await anext(events)

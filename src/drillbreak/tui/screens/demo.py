@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.console import Group
 from rich.table import Table as RichTable
@@ -41,13 +40,8 @@ from drillbreak.demo_runner.events import (
     Text,
 )
 from drillbreak.demo_runner.formatting import format_number
-from drillbreak.demo_runner.runner import (
-    DEFAULT_TIMEOUT,
-    DemoFailed,
-    DemoRun,
-    DemoTimeout,
-    run_demo,
-)
+from drillbreak.demo_runner.request import DemoRequest
+from drillbreak.demo_runner.runner import DemoFailed, DemoRun, DemoTimeout
 from drillbreak.tui.widgets.halfblock_image import HalfBlockImage
 from drillbreak.tui.widgets.line_chart import LineChart
 
@@ -97,78 +91,26 @@ def _numeric_text(value: object) -> bool:
 
 
 class DemoScreen(Screen):
-    """Run demo ``demo_name`` and show it live; escape closes (and stops it)."""
+    """Run a demo and show it live; escape closes (and stops it)."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="demo.close"),
         Binding("r", "rerun", "Run again", id="demo.rerun"),
     ]
 
-    DEFAULT_CSS = """
-    DemoScreen #demo-header {
-        height: 1;
-        background: $panel;
-        padding: 0 1;
-    }
-    DemoScreen #demo-progress-row {
-        height: 1;
-        padding: 0 1;
-    }
-    DemoScreen #demo-progress {
-        width: auto;
-        margin-right: 2;
-    }
-    DemoScreen #demo-progress-label {
-        width: 1fr;
-        color: $text-muted;
-    }
-    DemoScreen #demo-feed {
-        height: 1fr;
-        padding: 0 1;
-    }
-    DemoScreen #demo-feed > * {
-        margin-top: 1;
-    }
-    DemoScreen .demo-images {
-        height: auto;
-    }
-    DemoScreen .demo-warning {
-        color: $warning;
-    }
-    DemoScreen .demo-result {
-        border: round $success;
-        padding: 0 1;
-        height: auto;
-    }
-    DemoScreen .demo-error {
-        border: round $error;
-        padding: 0 1;
-        height: auto;
-    }
-    """
+    CSS_PATH = "demo.tcss"
 
     def __init__(
         self,
-        demo_name: str,
+        request: DemoRequest | str,
         *,
-        device: str = "auto",
-        seed: int = 0,
-        scale: str = "full",
-        timeout: float = DEFAULT_TIMEOUT,
-        command: Sequence[str] | None = None,
-        demos_dir: Path | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        """Run ``request`` (a demo name: that demo with the default options)."""
         super().__init__(name=name, id=id, classes=classes)
-        self.demo_name = demo_name
-        self.device = device
-        self.seed = seed
-        self.scale = scale
-        self.timeout = timeout
-        self.command = list(command) if command is not None else None
-        self.demos_dir = demos_dir
+        self.request = DemoRequest(request) if isinstance(request, str) else request
         self.info: DemoInfo | None = None
         self.meta: Meta | None = None
         self.result: Result | None = None
@@ -191,9 +133,9 @@ class DemoScreen(Screen):
 
     async def on_mount(self) -> None:
         try:
-            self.info = get_demo(self.demo_name, self.demos_dir)
+            self.info = get_demo(self.request.name, self.request.demos_dir)
         except (UnknownDemo, CatalogError) as exc:
-            if self.command is None:
+            if self.request.command is None:
                 self.state = "failed"
                 self.failure = str(exc)
                 self._update_header()
@@ -208,7 +150,7 @@ class DemoScreen(Screen):
         return self.state in ("starting", "running")
 
     def _title(self) -> str:
-        return self.info.title if self.info else self.demo_name
+        return self.info.title if self.info else self.request.name
 
     def _update_header(self) -> None:
         text = RichText()
@@ -229,7 +171,7 @@ class DemoScreen(Screen):
                 f"torch {self.meta.torch}",
             ]
         else:
-            parts.append(f"device {self.device} (requested)")
+            parts.append(f"device {self.request.device} (requested)")
         text.append("  ·  " + "  ·  ".join(parts), style="dim")
         self.query_one("#demo-header", Static).update(text)
 
@@ -255,15 +197,7 @@ class DemoScreen(Screen):
         self.query_one(ProgressBar).update(total=None, progress=0)
         self.query_one("#demo-progress-label", Static).update("starting the demo process…")
         self._update_header()
-        self._run = run_demo(
-            self.demo_name,
-            device=self.device,
-            seed=self.seed,
-            scale=self.scale,
-            timeout=self.timeout,
-            demos_dir=self.demos_dir,
-            command=self.command,
-        )
+        self._run = DemoRun(self.request)
         self._read_events(self._run)
 
     @work(exclusive=True, group="demo-run", exit_on_error=False)
@@ -274,7 +208,8 @@ class DemoScreen(Screen):
                 await self._show(event)
         except DemoTimeout as exc:
             await self._fail(
-                f"The demo took longer than {self.timeout:g} s and was stopped.", exc.stderr_tail
+                f"The demo took longer than {self.request.timeout:g} s and was stopped.",
+                exc.stderr_tail,
             )
         except DemoFailed as exc:
             await self._fail(f"The demo failed: {exc.message}", exc.stderr_tail)
@@ -379,7 +314,7 @@ class DemoScreen(Screen):
 
     async def action_rerun(self) -> None:
         """Run the demo again once it has finished or failed."""
-        if not self.running and (self.info is not None or self.command is not None):
+        if not self.running and (self.info is not None or self.request.command is not None):
             await self._start()
 
     def _stop(self) -> None:
