@@ -70,3 +70,42 @@ def test_options_start_a_session_and_name_the_parent():
     assert child_env()["PYTHONUNBUFFERED"] == "1"
     if sys.platform.startswith("linux"):
         assert callable(options["preexec_fn"])
+
+
+# As MIDDLE, but through popen_options: the kernel's death signal is armed (Linux).
+MIDDLE_WITH_OPTIONS = """
+import subprocess, sys
+from drillbreak.childproc import popen_options
+options = popen_options()
+options.pop("stdin")
+subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]], **options)
+print("started", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_kill_9_of_the_parent_takes_the_childs_own_children_too(tmp_path):
+    """The kernel's death signal reaches the child, which takes its whole group with it:
+    a demo's own children do not outlive a SIGKILLed app."""
+    pidfile = tmp_path / "pids"
+    middle = subprocess.Popen(
+        fake(MIDDLE_WITH_OPTIONS, textwrap.dedent(WATCHER), str(pidfile)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pids: list[int] = []
+    try:
+        assert middle.stdout.readline() == "started\n"
+        pids = read_pids(pidfile)
+        assert not any(gone(pid) for pid in pids)
+        os.kill(middle.pid, signal.SIGKILL)
+        wait_gone(*pids)
+    finally:
+        for pid in pids:  # only if the test failed
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        middle.kill()
+        middle.wait()
+        middle.stdin.close()
+        middle.stdout.close()

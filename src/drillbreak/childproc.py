@@ -15,8 +15,9 @@ Parent side: start a child with ``**popen_options()`` (``subprocess.Popen`` and
 - finds in its environment the parent's pid, for :func:`watch_parent`.
 
 Child side: :func:`watch_parent`, called first thing by the child modules, kills
-the child's process group once its parent is gone: the fallback where there is no
-``PR_SET_PDEATHSIG``.
+the child's process group once its parent is gone: on Linux it turns the kernel's
+death signal into SIGTERM and answers it by killing the whole group (so a demo's own
+children go too); elsewhere a thread polling the parent does the same.
 
 No torch, no textual: the app and the CLI import this.
 """
@@ -140,9 +141,22 @@ def watch_parent() -> None:
     if not parent.isdigit() or os.getpgrp() != os.getpid():
         return
     threading.Thread(target=_watch, args=(int(parent),), name="watch-parent", daemon=True).start()
+    prctl = _prctl()
+    if prctl is not None:
+        # The kernel's SIGKILL (popen_options) would end this process alone and leave
+        # its own children running: ask for SIGTERM instead, and answer it by killing
+        # the whole group.  A stop from the parent (SIGTERM to the group) ends the same.
+        signal.signal(signal.SIGTERM, _kill_own_group)
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != int(parent):  # the parent went before the request above
+            _kill_own_group()
+
+
+def _kill_own_group(*_: object) -> None:
+    os.killpg(os.getpid(), signal.SIGKILL)
 
 
 def _watch(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(PARENT_POLL_SECONDS)
-    os.killpg(os.getpid(), signal.SIGKILL)
+    _kill_own_group()
