@@ -42,14 +42,16 @@ time.sleep(600)
 """
 
 
-def test_a_child_whose_parent_dies_kills_its_group(tmp_path):
-    pidfile = tmp_path / "pids"
+def kill_middle_and_wait_for_its_family(middle_script: str, pidfile) -> None:
+    """Start ``middle_script`` running WATCHER, SIGKILL the middle process, then wait
+    until the watcher and its grandchild are gone (cleaned up here if not)."""
     middle = subprocess.Popen(
-        fake(MIDDLE, textwrap.dedent(WATCHER), str(pidfile)),
+        fake(middle_script, textwrap.dedent(WATCHER), str(pidfile)),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    pids: list[int] = []
     try:
         assert middle.stdout.readline() == "started\n"
         pids = read_pids(pidfile)
@@ -57,10 +59,17 @@ def test_a_child_whose_parent_dies_kills_its_group(tmp_path):
         os.kill(middle.pid, signal.SIGKILL)
         wait_gone(*pids)
     finally:
+        for pid in pids:  # only if the test failed
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
         middle.kill()
         middle.wait()
         middle.stdin.close()
         middle.stdout.close()
+
+
+def test_a_child_whose_parent_dies_kills_its_group(tmp_path):
+    kill_middle_and_wait_for_its_family(MIDDLE, tmp_path / "pids")
 
 
 def test_options_start_a_session_and_name_the_parent():
@@ -87,25 +96,4 @@ sys.stdin.read()
 def test_kill_9_of_the_parent_takes_the_childs_own_children_too(tmp_path):
     """The kernel's death signal reaches the child, which takes its whole group with it:
     a demo's own children do not outlive a SIGKILLed app."""
-    pidfile = tmp_path / "pids"
-    middle = subprocess.Popen(
-        fake(MIDDLE_WITH_OPTIONS, textwrap.dedent(WATCHER), str(pidfile)),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    pids: list[int] = []
-    try:
-        assert middle.stdout.readline() == "started\n"
-        pids = read_pids(pidfile)
-        assert not any(gone(pid) for pid in pids)
-        os.kill(middle.pid, signal.SIGKILL)
-        wait_gone(*pids)
-    finally:
-        for pid in pids:  # only if the test failed
-            if not gone(pid):
-                os.kill(pid, signal.SIGKILL)
-        middle.kill()
-        middle.wait()
-        middle.stdin.close()
-        middle.stdout.close()
+    kill_middle_and_wait_for_its_family(MIDDLE_WITH_OPTIONS, tmp_path / "pids")

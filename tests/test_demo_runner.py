@@ -300,7 +300,9 @@ def test_kill_9_of_the_parent_takes_the_child_with_it(tmp_path, mode):
         parent.kill()
         parent.wait()
         parent.stdout.close()
-        for pid in read_pids(pidfile):  # a fake child does not watch its parent: its own child outlives it
+        for pid in read_pids(
+            pidfile
+        ):  # a fake child does not watch its parent: its own child outlives it
             if not gone(pid):
                 os.kill(pid, signal.SIGKILL)
 
