@@ -221,3 +221,10 @@ def test_stable_ids_are_in_range_and_deterministic():
     assert a != stable_id("deck", "other")
     assert anki_export.anki_deck_name("A :: B") == "drillbreak::A : B"
     assert anki_export.anki_tag("a b") == "a_b"
+
+
+def test_mathjax_passes_through_markdown():
+    """Anki's MathJax delimiters survive: markdown would read "\\(" as an escaped "("."""
+    assert md_html(r"Energy \(E = mc^2\) *now*") == r"Energy \(E = mc^2\) <em>now</em>"
+    assert md_html("\\[a < b\\]\n\nthen") == "<p>\\[a &lt; b\\]</p>\n<p>then</p>"
+    assert md_html(r"plain \(x\) and \(y\)") == r"plain \(x\) and \(y\)"

@@ -43,7 +43,7 @@ import sqlite3
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -124,11 +124,28 @@ def _anki_safe(text: str) -> str:
     return re.sub(r"\[(?=sound:|latex\]|\$\]|\$\$\])", "&#91;", text)
 
 
+# MathJax as Anki writes it: \(...\) inline, \[...\] display.  Markdown would read
+# "\(" as an escaped "(" and drop the backslash, so maths passes through untouched.
+_MATH = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
+_HELD = re.compile("\ue000(\\d+)\ue001")
+
+
+def _with_maths_kept(text: str, render: Callable[[str], str]) -> str:
+    spans: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        spans.append(m.group(0))
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    out = render(_MATH.sub(hold, text))
+    return _HELD.sub(lambda m: html.escape(spans[int(m.group(1))], quote=False), out)
+
+
 def md_html(text: str | None) -> str:
     """Markdown -> HTML for an Anki field; a lone paragraph loses its ``<p>``."""
     if not text:
         return ""
-    out = _markdown().render(text.strip())
+    out = _with_maths_kept(text.strip(), _markdown().render)
     m = _SINGLE_P.match(out)
     return _anki_safe(m.group(1) if m else out.strip())
 
@@ -136,7 +153,7 @@ def md_html(text: str | None) -> str:
 def md_inline(text: str | None) -> str:
     if not text:
         return ""
-    return _anki_safe(_markdown().renderInline(" ".join(text.split())))
+    return _anki_safe(_with_maths_kept(" ".join(text.split()), _markdown().renderInline))
 
 
 def _hint(card: Any) -> str:
