@@ -5,10 +5,9 @@ Waits are for conditions (text on screen, a process gone), with a 120 s safety n
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from helpers.procs import SAFETY, STUBBORN_FAMILY, fake, gone, read_pids, wait_gone
+from helpers.pilot import wait_until
+from helpers.procs import STUBBORN_FAMILY, fake, gone, read_pids, wait_gone
 from textual.app import App
 
 from drillbreak.demo_runner.request import DemoRequest
@@ -68,20 +67,16 @@ def screen_text(app: App) -> str:
     return "\n".join("".join(seg.text for seg in strip) for strip in strips)
 
 
-async def wait_until(pilot, predicate, timeout: float = SAFETY) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
-
-
 async def test_fast_demo_shows_charts_tables_images_and_result():
     screen = DemoScreen(DemoRequest("fgsm", device="cpu", command=fake(FAST)))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 80)) as pilot:
-        await wait_until(pilot, lambda: not screen.running)
-        await wait_until(pilot, lambda: "All done here." in screen_text(app))
+        await wait_until(pilot, lambda: not screen.running, "not screen.running")
+        await wait_until(
+            pilot,
+            lambda: "All done here." in screen_text(app),
+            '"All done here." in screen_text(app)',
+        )
         assert screen.state == "finished", screen.failure
         chart = screen.query_one(LineChart)
         assert chart.chart_title == "loss" and chart.x_label == "epoch" and chart.y_min == 0
@@ -106,11 +101,13 @@ async def test_escape_stops_a_stubborn_demo_and_its_child(tmp_path):
     screen = DemoScreen(DemoRequest("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile))))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: screen.state == "running")
+        await wait_until(pilot, lambda: screen.state == "running", 'screen.state == "running"')
         pids = read_pids(pidfile)
         assert pids[0] == screen._run.pid and not gone(pids[1])
         await pilot.press("escape")
-        await wait_until(pilot, lambda: all(gone(pid) for pid in pids))
+        await wait_until(
+            pilot, lambda: all(gone(pid) for pid in pids), "all(gone(pid) for pid in pids)"
+        )
         assert not isinstance(app.screen, DemoScreen)
         assert screen.state == "cancelled"
         assert app.is_running
@@ -121,7 +118,7 @@ async def test_quitting_the_app_stops_a_stubborn_demo_and_its_child(tmp_path):
     screen = DemoScreen(DemoRequest("fgsm", command=fake(STUBBORN_FAMILY, str(pidfile))))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: screen.state == "running")
+        await wait_until(pilot, lambda: screen.state == "running", 'screen.state == "running"')
         pids = read_pids(pidfile)
         assert not any(gone(pid) for pid in pids)
         app.exit()
@@ -133,14 +130,22 @@ async def test_crash_is_shown_and_the_app_keeps_working():
     screen = DemoScreen(DemoRequest("fgsm", command=fake(CRASH)))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: not screen.running)
-        await wait_until(pilot, lambda: "The demo failed" in screen_text(app))
+        await wait_until(pilot, lambda: not screen.running, "not screen.running")
+        await wait_until(
+            pilot,
+            lambda: "The demo failed" in screen_text(app),
+            '"The demo failed" in screen_text(app)',
+        )
         assert screen.state == "failed"
         assert "exited with code 3" in screen.failure
         text = screen_text(app)
         assert "The demo failed" in text and "ValueError: boom" in text
         await pilot.press("r")  # runs again, fails again, still no crash
-        await wait_until(pilot, lambda: screen.state == "failed" and screen.failure is not None)
+        await wait_until(
+            pilot,
+            lambda: screen.state == "failed" and screen.failure is not None,
+            'screen.state == "failed" and screen.failure is not None',
+        )
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running and not isinstance(app.screen, DemoScreen)
@@ -150,7 +155,7 @@ async def test_timeout_is_shown():
     screen = DemoScreen(DemoRequest("fgsm", command=fake(HANG), timeout=1.0))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: not screen.running)
+        await wait_until(pilot, lambda: not screen.running, "not screen.running")
         assert screen.state == "failed"
         assert "longer than 1 s" in screen.failure
         wait_gone(screen._run.pid)
@@ -160,8 +165,12 @@ async def test_garbage_lines_are_warnings_and_result_still_arrives():
     screen = DemoScreen(DemoRequest("fgsm", command=fake(GARBAGE)))
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_until(pilot, lambda: not screen.running)
-        await wait_until(pilot, lambda: "malformed line" in screen_text(app))
+        await wait_until(pilot, lambda: not screen.running, "not screen.running")
+        await wait_until(
+            pilot,
+            lambda: "malformed line" in screen_text(app),
+            '"malformed line" in screen_text(app)',
+        )
         assert screen.state == "finished"
         assert screen.warnings == 1
 
@@ -170,7 +179,11 @@ async def test_unknown_demo_shows_an_error():
     screen = DemoScreen("no-such-demo")
     app = DemoTestApp(screen)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: "unknown demo 'no-such-demo'" in screen_text(app))
+        await wait_until(
+            pilot,
+            lambda: "unknown demo 'no-such-demo'" in screen_text(app),
+            "\"unknown demo 'no-such-demo'\" in screen_text(app)",
+        )
         assert screen.state == "failed"
         await pilot.press("escape")
         await pilot.pause()
