@@ -261,8 +261,8 @@ def run(ctx: Any) -> None:
     ctx.result(
         headline,
         f"On centred digits the MLP's test error falls from {1 - mean['mlp'][0]:.0%} with "
-        f"{sizes[0]} examples to {1 - mean['mlp'][-1]:.1%} with {sizes[-1]}, close to a "
-        f"straight line on log-log axes (a power law, error ~ examples^-{exponent:.2f}). "
+        f"{sizes[0]} examples to {1 - mean['mlp'][-1]:.1%} with {sizes[-1]}, {shape}, "
+        f"error ~ examples^-{exponent:.2f}). "
         f"It needs {_count(need['mlp', 0.9])} examples for 90% but "
         f"{_count(need['mlp', 0.95])} for 95%: each further point costs more than the last. "
         f"{race} On off-centre digits the same MLP needs {_count(scratch_80)} examples for "
