@@ -159,8 +159,8 @@ def run(ctx: Any) -> None:
             ]
         )
     ctx.table(
-        f"Test error, mean over {runs} runs (lowest-highest)",
-        ["examples", "per digit", "MLP train acc", "MLP error", "logistic error", "MLP lead"],
+        f"Test error: mean of {runs} runs (lowest-highest, %)",
+        ["examples", "per digit", "MLP train", "MLP error", "logistic error", "MLP lead"],
         rows,
     )
     need = {
@@ -312,7 +312,7 @@ def _error_cell(accuracies: list[float]) -> str:
     errors = [1 - a for a in accuracies]
     if len(errors) == 1:
         return f"{errors[0]:.1%}"
-    return f"{_mean(errors):.1%} ({min(errors):.1%}-{max(errors):.1%})"
+    return f"{_mean(errors):.1%} ({100 * min(errors):.0f}-{100 * max(errors):.0f})"
 
 
 def _count(n: float) -> str:

@@ -275,9 +275,9 @@ def run(ctx: Any) -> None:
             "A approved",
             "B approved",
             "gap",
-            "gap, all outcomes seen",
+            "gap if all seen",
             "B would repay",
-            "B repaid on record",
+            "B on record",
         ],
         sel_rows,
     )

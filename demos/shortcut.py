@@ -19,7 +19,7 @@ META = {
         "sweep of accuracy against the share of test digits whose dots agree with their "
         "label; and a control trained on the same digits with dots assigned at random."
     ),
-    "expected_seconds": 4,
+    "expected_seconds": 3,
     "order": 60,
     "results": {
         "shortcut_train_accuracy": "shortcut model on its own training set (fraction 0-1)",
