@@ -131,30 +131,17 @@ def run(ctx: Any) -> None:
     w = model[0].weight.detach()
     w = (w[1] - w[0]).cpu()
 
-    rows = []
-    for k, name in enumerate(("group A", "group B")):
-        h, m = hist_rates[k], model_rates[k]
-        rows.append(
-            [
-                name,
-                f"{h['repays']:.0%}",
-                f"{h['approval']:.0%}",
-                f"{m['approval']:.0%}",
-                f"{h['refused_qualified']:.0%}",
-                f"{m['refused_qualified']:.0%}",
-            ]
-        )
+    measures = (
+        ("would repay", hist_rates, "repays"),
+        ("approved by past officers", hist_rates, "approval"),
+        ("approved by the model", model_rates, "approval"),
+        ("would repay but refused, past officers", hist_rates, "refused_qualified"),
+        ("would repay but refused, the model", model_rates, "refused_qualified"),
+    )
     ctx.table(
         "Past officers vs the model (group is not an input)",
-        [
-            "",
-            "would repay",
-            "approved (past)",
-            "approved (model)",
-            "qualified refused (past)",
-            "qualified refused (model)",
-        ],
-        rows,
+        ["", "group A", "group B"],
+        [[label, f"{r[0][key]:.0%}", f"{r[1][key]:.0%}"] for label, r, key in measures],
     )
     ctx.text(
         f"The model's weights: credit score {float(w[0]):+.2f}, neighbourhood "
