@@ -20,7 +20,7 @@ META = {
         "scores). Loop 2 assumes nothing about scores: the bank learns from outcomes it "
         "only sees for approved applicants, and the gap stays open."
     ),
-    "expected_seconds": 4,
+    "expected_seconds": 3,
     "order": 90,
     "results": {
         "repay_rate_a": "share of group A applicants who would repay (fraction 0-1)",
