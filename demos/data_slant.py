@@ -6,19 +6,71 @@ from typing import Any
 
 META = {
     "name": "data-slant",
-    "title": "Biased data, biased model, feedback loop",
+    "title": "Biased data, biased model, feedback loops",
     "concept": (
         "A model trained to imitate past decisions learns their bias too, even without the "
         "group as an input: a correlated feature (here, the neighbourhood) carries it. When "
-        "the model's decisions shape the next round of data, the gap can grow by itself."
+        "the model's decisions shape its next training data, the gap can persist or grow: "
+        "refused applicants never show that they would have repaid."
     ),
     "watch_for": (
         "Synthetic loan decisions in which both groups are equally able to repay. Past loan "
-        "officers marked down one neighbourhood; the model reproduces the approval gap, "
-        "refuses more qualified people in group B, and each feedback round widens the gap."
+        "officers marked down one neighbourhood; the model reproduces the approval gap. "
+        "Loop 1 widens it under an assumed rule (refusals lower a community's next credit "
+        "scores). Loop 2 assumes nothing about scores: the bank learns from outcomes it "
+        "only sees for approved applicants, and the gap stays open."
     ),
-    "expected_seconds": 4,
+    "expected_seconds": 3,
     "order": 90,
+    "results": {
+        "repay_rate_a": "share of group A applicants who would repay (fraction 0-1)",
+        "repay_rate_b": "share of group B applicants who would repay (fraction 0-1)",
+        "past_gap": "past officers' approval rate of A minus that of B (fraction)",
+        "model_gap": "approval gap A minus B of the model trained on past decisions (fraction)",
+        "model_refused_qualified_a": (
+            "share of A applicants who would repay that the model refuses (fraction 0-1)"
+        ),
+        "model_refused_qualified_b": (
+            "share of B applicants who would repay that the model refuses (fraction 0-1)"
+        ),
+        "neighbourhood_weight": (
+            "the model's weight on living in the marked-down neighbourhood (log-odds; "
+            "negative = marked down)"
+        ),
+        "model_agrees_with_past": (
+            "share of new applicants on which the model decides as past officers would "
+            "(fraction 0-1)"
+        ),
+        "feedback_rounds": "number of rounds in each loop",
+        "final_gap": (
+            "loop 1 (assumed credit-score feedback): approval gap after the last round (fraction)"
+        ),
+        "final_refused_qualified_b": (
+            "loop 1: share of B applicants who would repay that are refused in the last "
+            "round (fraction 0-1)"
+        ),
+        "selective_first_gap": (
+            "loop 2 (selective labels): approval gap in the first round (fraction)"
+        ),
+        "selective_final_gap": "loop 2: approval gap after the last round (fraction)",
+        "all_outcomes_final_gap": (
+            "loop 2's counterfactual: approval gap after the last round for a bank that "
+            "sees every applicant's outcome (fraction)"
+        ),
+        "selective_true_repay_rate_b": (
+            "loop 2, last round: share of B applicants who would repay (fraction 0-1)"
+        ),
+        "selective_recorded_repay_rate_a": (
+            "loop 2, last round: share of A applicants recorded as repaying (fraction 0-1)"
+        ),
+        "selective_recorded_repay_rate_b": (
+            "loop 2, last round: share of B applicants recorded as repaying (fraction 0-1)"
+        ),
+        "selective_final_refused_qualified_b": (
+            "loop 2: share of B applicants who would repay that are refused in the last "
+            "round (fraction 0-1)"
+        ),
+    },
 }
 
 N = 4000
@@ -79,30 +131,17 @@ def run(ctx: Any) -> None:
     w = model[0].weight.detach()
     w = (w[1] - w[0]).cpu()
 
-    rows = []
-    for k, name in enumerate(("group A", "group B")):
-        h, m = hist_rates[k], model_rates[k]
-        rows.append(
-            [
-                name,
-                f"{h['repays']:.0%}",
-                f"{h['approval']:.0%}",
-                f"{m['approval']:.0%}",
-                f"{h['refused_qualified']:.0%}",
-                f"{m['refused_qualified']:.0%}",
-            ]
-        )
+    measures = (
+        ("would repay", hist_rates, "repays"),
+        ("approved by past officers", hist_rates, "approval"),
+        ("approved by the model", model_rates, "approval"),
+        ("would repay but refused, past officers", hist_rates, "refused_qualified"),
+        ("would repay but refused, the model", model_rates, "refused_qualified"),
+    )
     ctx.table(
         "Past officers vs the model (group is not an input)",
-        [
-            "",
-            "would repay",
-            "approved (past)",
-            "approved (model)",
-            "qualified refused (past)",
-            "qualified refused (model)",
-        ],
-        rows,
+        ["", "group A", "group B"],
+        [[label, f"{r[0][key]:.0%}", f"{r[1][key]:.0%}"] for label, r, key in measures],
     )
     ctx.text(
         f"The model's weights: credit score {float(w[0]):+.2f}, neighbourhood "
@@ -111,8 +150,8 @@ def run(ctx: Any) -> None:
 
     chart = "Approval rate per round"
     err_chart = "Qualified applicants refused"
-    ctx.chart(chart, x_label="round (0 = past officers)", y_min=0, y_max=1)
-    ctx.chart(err_chart, x_label="round (0 = past officers)", y_min=0, y_max=1)
+    ctx.chart(chart, x_label="round (0 = past officers; loop 1)", y_min=0, y_max=1)
+    ctx.chart(err_chart, x_label="round (0 = past officers; loop 1)", y_min=0, y_max=1)
     gaps = []
     loop_rows = []
     for rnd, (r, label) in enumerate(((hist_rates, "past officers"), (model_rates, "model"))):
@@ -128,10 +167,18 @@ def run(ctx: Any) -> None:
                 f"{r[1]['refused_qualified']:.0%}",
             ]
         )
-    ctx.progress(1, rounds + 1, "model trained on past decisions")
+    ctx.progress(1, 2 * rounds + 1, "model trained on past decisions")
 
+    ctx.text(
+        "**Loop 1: an assumed mechanism, not a measurement.** This simulation assumes that "
+        "approvals build credit history in a community and refusals erode it: each round, "
+        f"a group's next credit scores move by {FEEDBACK} x (its approval rate minus the "
+        "average of both groups), and the bank retrains on its own last decisions. How "
+        "fast the gap grows follows from that assumed rule and its strength, not from data."
+    )
     # Feedback: approvals build credit history in a community, refusals erode it, and the
     # bank retrains on its own last decisions.
+    first_model = model
     people, decisions = new, approved
     current = model_rates
     for rnd in range(2, rounds + 2):
@@ -153,11 +200,82 @@ def run(ctx: Any) -> None:
                 f"{current[1]['refused_qualified']:.0%}",
             ]
         )
-        ctx.progress(rnd, rounds + 1, f"feedback round {rnd - 1}/{rounds}")
+        ctx.progress(rnd, 2 * rounds + 1, f"loop 1: round {rnd - 1}/{rounds}")
     ctx.table(
-        "Feedback loop",
+        "Loop 1: feedback on credit scores (assumed mechanism)",
         ["round", "", "A approved", "B approved", "gap", "B qualified refused"],
         loop_rows,
+    )
+
+    # ---- loop 2: selective labels (credit scores stay as they are)
+    share = float(history["past"].float().mean())
+    ctx.text(
+        "**Loop 2: selective labels.** Start again from the model trained on past "
+        "decisions, with no change to anyone's credit score. The bank now learns from "
+        "outcomes: only an approved applicant gets a loan and so a chance to repay; a "
+        "refused applicant leaves no repayment on record and counts as a bad risk in the "
+        "next training set. Each round the bank approves the same share of applicants as "
+        f"the past officers did ({share:.0%}). The model is never shown the refused people "
+        "who would have repaid."
+    )
+    sel_chart = "Loop 2: approval rate per round (selective labels)"
+    ctx.chart(sel_chart, x_label="round", y_min=0, y_max=1)
+
+    def approve_share(model: Any, x: Any) -> Any:
+        """The bank approves its usual share: the applicants the model ranks highest."""
+        margin = dk.logits_of(model, x).diff(dim=1).squeeze(1).cpu()
+        return margin > margin.quantile(1 - share)
+
+    sel_model, full_model, sel_rows = first_model, first_model, []
+    sel_gaps: list[float] = []
+    full_gaps: list[float] = []
+    for rnd in range(1, rounds + 1):
+        people = applicants(ctx.seed + 100 + rnd, torch.zeros(2))
+        decisions = approve_share(sel_model, people["x"])
+        sel = rates(people, decisions)
+        full = rates(people, approve_share(full_model, people["x"]))
+        recorded = decisions & people["repays"]
+        on_record = [float(recorded[people["group"] == k].float().mean()) for k in (0, 1)]
+        sel_gaps.append(sel[0]["approval"] - sel[1]["approval"])
+        full_gaps.append(full[0]["approval"] - full[1]["approval"])
+        for k, name in enumerate(("group A", "group B")):
+            ctx.metric(sel_chart, name, rnd, sel[k]["approval"])
+        ctx.metric(sel_chart, "gap if every outcome were seen", rnd, full_gaps[-1])
+        sel_rows.append(
+            [
+                rnd,
+                f"{sel[0]['approval']:.0%}",
+                f"{sel[1]['approval']:.0%}",
+                f"{sel_gaps[-1]:.0%}",
+                f"{full_gaps[-1]:.0%}",
+                f"{sel[1]['repays']:.0%}",
+                f"{on_record[1]:.0%}",
+            ]
+        )
+        sel_model = fit(people["x"], recorded, ctx.seed + 100 + rnd)
+        full_model = fit(people["x"], people["repays"], ctx.seed + 100 + rnd)
+        ctx.progress(rounds + 1 + rnd, 2 * rounds + 1, f"selective labels: round {rnd}/{rounds}")
+    ctx.table(
+        "Loop 2: selective labels",
+        [
+            "round",
+            "A approved",
+            "B approved",
+            "gap",
+            "gap if all seen",
+            "B would repay",
+            "B on record",
+        ],
+        sel_rows,
+    )
+    ctx.text(
+        f"With outcomes seen only for approved applicants the gap goes from "
+        f"{100 * sel_gaps[0]:.0f} to {100 * sel_gaps[-1]:.0f} points in {rounds} rounds; a "
+        f"bank that saw every applicant's outcome would be at {100 * full_gaps[-1]:.0f}. In "
+        f"the last round {sel[1]['repays']:.0%} of B would have repaid, but the records "
+        f"show {on_record[1]:.0%} (A: {sel[0]['repays']:.0%} and {on_record[0]:.0%}): the "
+        "refused ones never get the chance, so nothing in the "
+        "data tells the model it was wrong about them."
     )
 
     headline = {
@@ -172,6 +290,13 @@ def run(ctx: Any) -> None:
         "final_refused_qualified_b": current[1]["refused_qualified"],
         "neighbourhood_weight": float(w[1]),
         "model_agrees_with_past": agreement,
+        "selective_first_gap": sel_gaps[0],
+        "selective_final_gap": sel_gaps[-1],
+        "selective_recorded_repay_rate_a": on_record[0],
+        "selective_recorded_repay_rate_b": on_record[1],
+        "selective_true_repay_rate_b": sel[1]["repays"],
+        "all_outcomes_final_gap": full_gaps[-1],
+        "selective_final_refused_qualified_b": sel[1]["refused_qualified"],
     }
     ctx.result(
         headline,
@@ -182,9 +307,15 @@ def run(ctx: Any) -> None:
         f"approved {model_rates[0]['approval']:.0%} vs {model_rates[1]['approval']:.0%}, "
         "refusing "
         f"{model_rates[1]['refused_qualified']:.0%} of qualified B applicants against "
-        f"{model_rates[0]['refused_qualified']:.0%} in A. Once its refusals lowered the next "
-        f"credit scores in B's community and the bank retrained on its own decisions, the gap "
-        f"grew from {100 * gaps[1]:.0f} to {100 * gaps[-1]:.0f} points in {rounds} rounds. "
+        f"{model_rates[0]['refused_qualified']:.0%} in A. Under an assumed feedback rule "
+        "(refusals lower the next credit scores in B's community) with the bank retraining "
+        f"on its own decisions, the gap grew from {100 * gaps[1]:.0f} to "
+        f"{100 * gaps[-1]:.0f} points in {rounds} rounds; that growth follows from the "
+        "assumption. With no assumption about credit scores, learning from outcomes seen only for approved "
+        f"applicants still left a {100 * sel_gaps[-1]:.0f}-point gap after {rounds} rounds "
+        f"(every outcome seen: {100 * full_gaps[-1]:.0f}), because B's records show "
+        f"{on_record[1]:.0%} repaid where {sel[1]['repays']:.0%} would have (A: "
+        f"{on_record[0]:.0%} of {sel[0]['repays']:.0%}). "
         f"Judged against past decisions the model looked excellent ({agreement:.0%} "
         "agreement): the labels were the problem.",
     )

@@ -401,3 +401,58 @@ def every(n_total: int, n_points: int) -> Callable[[int], bool]:
     """A predicate true for about ``n_points`` evenly spaced epochs (and the last)."""
     stride = max(1, n_total // max(1, n_points))
     return lambda i: i % stride == 0 or i == n_total or i == 1
+
+
+# ------------------------------------------------- sampling, curves, image helpers
+
+
+def per_class_sample(y: Tensor, pool: Tensor, per_class: int, seed: int) -> Tensor:
+    """``per_class`` random indices from ``pool`` for each class (labels ``y``)."""
+    g = gen(seed)
+    picks = []
+    for c in range(N_CLASSES):
+        members = pool[y[pool] == c]
+        picks.append(members[torch.randperm(len(members), generator=g)[:per_class]])
+    return torch.cat(picks)
+
+
+def random_shifts(x: Tensor, max_shift: int, g: torch.Generator) -> Tensor:
+    """Each 8x8 image moved by its own random (dx, dy), each in ``-max_shift..max_shift``."""
+    d = torch.randint(-max_shift, max_shift + 1, (len(x), 2), generator=g).to(x.device)
+    out = x.clone()
+    for dx in range(-max_shift, max_shift + 1):
+        for dy in range(-max_shift, max_shift + 1):
+            rows = (d[:, 0] == dx) & (d[:, 1] == dy)
+            if (dx or dy) and bool(rows.any()):
+                out[rows] = shift_images(x[rows], dx, dy)
+    return out
+
+
+def examples_to_reach(sizes: Sequence[float], accuracies: Sequence[float], target: float) -> float:
+    """The training-set size where accuracy first reaches ``target``, interpolated on a
+    log scale between the two sizes around it; nan if it never does."""
+    for i, (n, acc) in enumerate(zip(sizes, accuracies, strict=True)):
+        if acc >= target:
+            if i == 0:
+                return float(n)
+            n0, a0 = sizes[i - 1], accuracies[i - 1]
+            t = (target - a0) / (acc - a0)
+            return math.exp(math.log(n0) + t * (math.log(n) - math.log(n0)))
+    return math.nan
+
+
+def power_law_fit(sizes: Sequence[float], errors: Sequence[float]) -> tuple[float, float]:
+    """``(b, r2)`` for error ~ size^-b: minus the least-squares slope of log error on log
+    size, and the share of the variance of log error that the straight line explains."""
+    lx = torch.tensor([math.log(n) for n in sizes], dtype=torch.float64)
+    ly = torch.tensor([math.log(max(e, 1e-6)) for e in errors], dtype=torch.float64)
+    lx, ly = lx - lx.mean(), ly - ly.mean()
+    slope = (lx * ly).sum() / (lx * lx).sum()
+    r2 = 1 - float(((ly - slope * lx) ** 2).sum() / (ly * ly).sum().clamp_min(1e-12))
+    return float(-slope), r2
+
+
+def upscale(pixel_list: Sequence[int], width: int, factor: int) -> list[int]:
+    """A row-major image (``width`` wide) with each pixel repeated ``factor`` x ``factor``."""
+    rows = [pixel_list[i : i + width] for i in range(0, len(pixel_list), width)]
+    return [p for row in rows for _ in range(factor) for p in row for _ in range(factor)]

@@ -209,3 +209,12 @@ def test_sparkline_draws_any_finite_numbers(ys, y_min, y_max):
 
 def test_sparkline_of_plus_minus_1e308():
     assert _sparkline([-1e308, 0.0, 1e308, math.nan], -1e308, 1e308) == "▁▄█ "
+
+
+def test_log_y_axis_spaces_powers_of_ten_evenly_and_skips_non_positive_values():
+    # 0.01, 0.1 and 1 sit at the bottom, middle and top: the middle label is 0.1, not 0.505.
+    series = {"error": ([1.0, 2.0, 3.0, 4.0], [1.0, 0.1, 0.01, 0.0])}
+    text = render_chart(series, 40, 12, y_label="test error", y_log=True).plain
+    lines = text.split("\n")
+    assert y_labels(lines) == ["1", "0.1", "0.01"]
+    assert "y: test error (log scale)" in lines[0]

@@ -203,3 +203,18 @@ def test_formatting_helpers():
     assert format_number(1234.5) == "1234"
     table = format_table(["name", "n"], [["a", 1], ["bbb", 22]])
     assert table.splitlines() == ["name   n", "----  --", "a      1", "bbb   22"]
+
+
+def test_plain_sparkline_on_a_log_y_axis_spaces_powers_of_ten_evenly():
+    from drillbreak.demo_runner.cli import _PlainPrinter
+    from drillbreak.demo_runner.events import ChartSpec, Metric, Result
+
+    out = io.StringIO()
+    printer = _PlainPrinter(out, io.StringIO())
+    printer.handle(ChartSpec(chart="err", y_log=True))
+    for x, y in enumerate([1.0, 0.1, 0.01, 0.0]):  # 0 has no logarithm: a gap
+        printer.handle(Metric(chart="err", series="mlp", x=x, y=y))
+    printer.handle(Result(headline={"a": 1.0}, summary="done"))
+    lines = out.getvalue().splitlines()
+    assert "err  (y from 0.01 to 1, log scale)" in lines
+    assert "  mlp  █▄▁ " in lines

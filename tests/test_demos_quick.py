@@ -112,10 +112,18 @@ def check_distribution_shift(h: H) -> None:
 
 
 def check_shortcut(h: H) -> None:
-    assert h["shortcut_train_accuracy"] > 0.9
-    assert h["shortcut_test_accuracy"] < 0.5
-    assert h["control_test_accuracy"] > h["shortcut_test_accuracy"] + 0.3
-    assert h["shortcut_follows_pattern"] > 0.4
+    # The same-source test looks perfect; every test where the dots mislead exposes it.
+    assert h["shortcut_same_source_accuracy"] > 0.95
+    assert h["shortcut_wrong_dots_accuracy"] < 0.5
+    assert h["shortcut_random_dots_accuracy"] < 0.6
+    assert h["shortcut_follows_wrong_dots"] > 0.4
+    assert h["shortcut_wrong_dots_accuracy"] < h["shortcut_accuracy_agree_50"] - 0.15
+    # It learned both signals: without dots it still reads most digits.
+    assert h["shortcut_no_dots_accuracy"] > h["shortcut_wrong_dots_accuracy"] + 0.3
+    # Random dots in training do no harm: the correlation does it.
+    assert h["control_wrong_dots_accuracy"] > h["shortcut_wrong_dots_accuracy"] + 0.3
+    assert abs(h["control_wrong_dots_accuracy"] - h["control_same_source_accuracy"]) < 0.05
+    assert h["shortcut_margin_weight_share"] > h["control_margin_weight_share"] + 0.1
 
 
 def check_calibration(h: H) -> None:
@@ -127,10 +135,15 @@ def check_calibration(h: H) -> None:
 
 
 def check_data_hunger(h: H) -> None:
-    assert h["mlp_accuracy_20"] < h["mlp_accuracy_200"] < h["mlp_accuracy_1200"]
-    assert h["gain_20_to_200"] > h["gain_200_to_1200"] > 0
-    assert h["mlp_train_accuracy_20"] == 1.0
-    assert abs(h["logreg_accuracy_20"] - h["mlp_accuracy_20"]) < 0.1
+    # Error falls as a power law, and the next 5 points cost more than the first 90.
+    assert h["mlp_error_exponent"] > 0.3
+    assert h["mlp_error_100_per_class"] < h["mlp_error_1_per_class"] / 5
+    assert h["mlp_examples_for_95"] > 2 * h["mlp_examples_for_90"]
+    assert h["mlp_train_accuracy_1_per_class"] == 1.0
+    assert h["mlp_error_spread_1_per_class"] > 0
+    # A built-in prior (shift augmentation) cuts the examples needed several-fold.
+    assert h["prior_data_saving"] > 2.5
+    assert h["prior_examples_for_80"] < h["scratch_examples_for_80"]
 
 
 def check_data_slant(h: H) -> None:
@@ -138,8 +151,12 @@ def check_data_slant(h: H) -> None:
     assert h["past_gap"] > 0.15
     assert h["model_gap"] > 0.5 * h["past_gap"]
     assert h["model_refused_qualified_b"] > h["model_refused_qualified_a"] + 0.15
-    assert h["final_gap"] > h["model_gap"] + 0.1
     assert h["neighbourhood_weight"] < 0
+    assert h["final_gap"] > h["model_gap"] + 0.1
+    # Selective labels: the gap stays open while full outcomes would close it, and the
+    # records understate B's repayment.
+    assert h["selective_final_gap"] > h["all_outcomes_final_gap"] + 0.05
+    assert h["selective_recorded_repay_rate_b"] < h["selective_true_repay_rate_b"] - 0.1
 
 
 CHECKS: dict[str, Callable[[H], None]] = {

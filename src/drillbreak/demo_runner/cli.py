@@ -6,6 +6,7 @@ The app's CLI parses the arguments and calls :func:`list_command` or
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 import textwrap
@@ -77,6 +78,10 @@ def _sparkline(ys: list[float], lo: float, hi: float, width: int = 40) -> str:
     return "".join(
         " " if y != y else _SPARK[bucket(frac(min(hi, max(lo, y))), len(_SPARK))] for y in ys
     )
+
+
+def _log10(y: float) -> float:
+    return math.log10(y) if y > 0 else math.nan
 
 
 def _render_images(images: list[Image]) -> str:
@@ -180,13 +185,19 @@ class _PlainPrinter:
         for (chart, series), ys in self.series.items():
             charts.setdefault(chart, []).append((series, ys))
         for chart, lines in charts.items():
+            spec = self.specs.get(chart)
+            log = spec is not None and spec.y_log
+            if log:  # bars proportional to log y; y <= 0 is a gap
+                lines = [(name, [_log10(y) for y in ys]) for name, ys in lines]
             values = [y for _, ys in lines for y in ys if y == y]
             if not values:
                 continue
-            spec = self.specs.get(chart)
-            lo = spec.y_min if spec and spec.y_min is not None else min(values)
-            hi = spec.y_max if spec and spec.y_max is not None else max(values)
-            self.out.write(f"{chart}  (y from {format_tick(lo)} to {format_tick(hi)})\n")
+            y_min = None if spec is None else spec.y_min
+            y_max = None if spec is None else spec.y_max
+            lo = min(values) if y_min is None else _log10(y_min) if log else y_min
+            hi = max(values) if y_max is None else _log10(y_max) if log else y_max
+            ends = f"{format_tick(10**lo if log else lo)} to {format_tick(10**hi if log else hi)}"
+            self.out.write(f"{chart}  (y from {ends}{', log scale' if log else ''})\n")
             name_width = max(len(s) for s, _ in lines)
             for series, ys in lines:
                 self.out.write(f"  {series.ljust(name_width)}  {_sparkline(ys, lo, hi)}\n")

@@ -101,8 +101,9 @@ class DemoContext:
         y_min: float | None = None,
         y_max: float | None = None,
         x_log: bool = False,
+        y_log: bool = False,
     ) -> None:
-        """Describe a chart (axis labels, fixed y range, log x) before its points arrive."""
+        """Describe a chart (axis labels, fixed y range, log x / y) before its points arrive."""
         self._emit(
             ChartSpec(
                 chart=chart,
@@ -111,6 +112,7 @@ class DemoContext:
                 y_min=y_min,
                 y_max=y_max,
                 x_log=x_log,
+                y_log=y_log,
             )
         )
 

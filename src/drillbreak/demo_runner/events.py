@@ -86,7 +86,7 @@ class Progress:
 @with_config(_STRICT)
 @dataclass(frozen=True, kw_only=True)
 class ChartSpec:
-    """Optional description of a chart: axis labels, a fixed y range, a log x axis."""
+    """Optional description of a chart: axis labels, a fixed y range, log x / y axes."""
 
     type: Literal["chart"] = "chart"
     chart: str
@@ -95,6 +95,7 @@ class ChartSpec:
     y_min: float | None = None
     y_max: float | None = None
     x_log: bool = False
+    y_log: bool = False
 
 
 @with_config(_STRICT)

@@ -254,6 +254,7 @@ class DemoScreen(Screen):
             chart = await self._chart(event.chart)
             chart.x_label, chart.y_label = event.x_label, event.y_label
             chart.y_min, chart.y_max, chart.x_log = event.y_min, event.y_max, event.x_log
+            chart.y_log = event.y_log
         elif isinstance(event, Metric):
             (await self._chart(event.chart)).add_point(event.series, event.x, event.y)
         elif isinstance(event, Table):

@@ -73,13 +73,14 @@ def render_chart(
     y_min: float | None = None,
     y_max: float | None = None,
     x_log: bool = False,
+    y_log: bool = False,
     colours: Sequence[str] = COLOURS,
 ) -> Text:
     """Draw ``series`` (name -> (xs, ys)) into ``width`` x ``height`` cells.
 
     ``None`` or non-finite y values are gaps.  ``y_min`` / ``y_max`` fix the y range
-    (values outside are drawn at the edge); ``x_log`` puts x on a log scale
-    (points with x <= 0 are skipped).  Any finite numbers draw, 1e17 constants and
+    (values outside are drawn at the edge); ``x_log`` / ``y_log`` put x / y on a log
+    scale (points with x <= 0 / y <= 0 are skipped).  Any finite numbers draw, 1e17 constants and
     ranges of +-1e308 included.
     """
     names = list(series)
@@ -87,8 +88,9 @@ def render_chart(
     header = Text(no_wrap=True)
     if title:
         header.append(title, style="bold")
-    if y_label:
-        header.append(("   " if title else "") + f"y: {y_label}", style="dim")
+    if y_label or y_log:
+        y_name = y_label + (" (log scale)" if y_log and "log" not in y_label else "")
+        header.append(("   " if title else "") + f"y: {y_name.strip()}", style="dim")
 
     def tx(x: float) -> float | None:
         if not math.isfinite(x):
@@ -97,24 +99,33 @@ def render_chart(
             return math.log10(x) if x > 0 else None
         return x
 
+    def ty(y: float | None) -> float | None:
+        if not _finite(y):
+            return None
+        if y_log:
+            return math.log10(y) if y > 0 else None
+        return y
+
+    lo_fixed, hi_fixed = ty(y_min), ty(y_max)
     pts: list[list[tuple[float, float] | None]] = []
     for xs, ys in series.values():
         line: list[tuple[float, float] | None] = []
         for x, y in zip(xs, ys, strict=False):
-            t = tx(x)
-            line.append((t, float(y)) if t is not None and _finite(y) else None)
+            t, v = tx(x), ty(y)
+            line.append((t, v) if t is not None and v is not None else None)
         pts.append(line)
     flat = [p for line in pts for p in line if p is not None]
     if flat:
         x0, x1 = min(p[0] for p in flat), max(p[0] for p in flat)
         data_lo, data_hi = min(p[1] for p in flat), max(p[1] for p in flat)
-        y0 = y_min if _finite(y_min) else data_lo
-        y1 = y_max if _finite(y_max) else data_hi
+        y0 = lo_fixed if _finite(lo_fixed) else data_lo
+        y1 = hi_fixed if _finite(hi_fixed) else data_hi
         if y1 <= y0:
-            y0, y1 = widen(y0, 0.5, keep_low=_finite(y_min) or _finite(y_max))
+            y0, y1 = widen(y0, 0.5, keep_low=_finite(lo_fixed) or _finite(hi_fixed))
         if x1 == x0:
             x0, x1 = widen(x0, 1.0)
-        labels = [format_tick(y1), format_tick(middle(y0, y1)), format_tick(y0)]
+        ends = [y1, middle(y0, y1), y0]
+        labels = [format_tick(power10(v) if y_log else v) for v in ends]
         label_w = max(len(s) for s in labels)
     else:
         label_w = 0
@@ -224,6 +235,7 @@ class LineChart(Widget):
     y_min: reactive[float | None] = reactive(None)
     y_max: reactive[float | None] = reactive(None)
     x_log: reactive[bool] = reactive(False)
+    y_log: reactive[bool] = reactive(False)
 
     def __init__(
         self,
@@ -234,6 +246,7 @@ class LineChart(Widget):
         y_min: float | None = None,
         y_max: float | None = None,
         x_log: bool = False,
+        y_log: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -246,6 +259,7 @@ class LineChart(Widget):
         self.set_reactive(LineChart.y_min, y_min)
         self.set_reactive(LineChart.y_max, y_max)
         self.set_reactive(LineChart.x_log, x_log)
+        self.set_reactive(LineChart.y_log, y_log)
 
     @property
     def series(self) -> dict[str, Series]:
@@ -283,4 +297,5 @@ class LineChart(Widget):
             y_min=self.y_min,
             y_max=self.y_max,
             x_log=self.x_log,
+            y_log=self.y_log,
         )
