@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from drillbreak.deck import cloze
+from drillbreak.deck import cloze, predict
 from drillbreak.deck.models import (
     CARD_MODELS,
     CARD_TYPES,
@@ -28,7 +28,10 @@ from drillbreak.deck.models import (
     DiagnosisCard,
     Evidence,
     OpenCard,
+    PredictCard,
+    PredictRange,
     RubricPoint,
+    Vary,
     fields_of,
     validate,
 )
@@ -256,9 +259,13 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
                 if what == "id"
                 else f"{field_name}: tags cannot contain spaces",
             )
-        elif kind in ("too_short", "too_long") and loc and loc[-1] in ("choices", "rubric"):
+        elif (
+            kind in ("too_short", "too_long") and loc and loc[-1] in ("choices", "rubric", "ranges")
+        ):
             n = err.get("ctx", {}).get("actual_length", 0)
-            if loc[-1] == "choices":
+            if loc[-1] == "ranges":
+                rep.path(path, f"a predict card needs 2 to 8 ranges, this one has {n}")
+            elif loc[-1] == "choices":
                 rep.path(path, f"a card needs 2 to 8 choices, this one has {n}")
             else:
                 rep.path(path, "an open card needs at least one rubric point")
@@ -269,7 +276,13 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
 
 def _allowed_keys(model, loc: tuple) -> list[str]:
     if model is None:
-        inner = {"choices": Choice, "evidence": Evidence, "rubric": RubricPoint}
+        inner = {
+            "choices": Choice,
+            "evidence": Evidence,
+            "rubric": RubricPoint,
+            "ranges": PredictRange,
+            "vary": Vary,
+        }
         for part in loc:
             if part in inner:
                 return fields_of(inner[part])
@@ -308,6 +321,8 @@ def _check_card(
                 rep.path((*where, "choices", i), "two choices have the same text")
         if isinstance(card, DiagnosisCard) and card.evidence is not None:
             _check_evidence(rep, card.evidence, (*where, "evidence"))
+    elif isinstance(card, PredictCard):
+        predict.check_shape(card, lambda at, message: rep.path((*where, *at), message))
     elif isinstance(card, OpenCard):
         for i, point in enumerate(card.rubric):
             if not point.keywords:

@@ -2,11 +2,12 @@
 
     python -m drillbreak.demo_runner.child NAME [--device auto|cpu|cuda|mps]
         [--seed N] [--scale quick|full] [--threads N] [--memory-gib N] [--demos-dir DIR]
+        [--param NAME=VALUE ...]
 
 Writes one JSON event per line to stdout (see :mod:`drillbreak.demo_runner.events`).
 Anything else the demo prints goes to stderr, so stdout stays clean.  Exit status:
 0 success, 1 the demo raised (traceback on stderr) or ran out of memory (one error
-event, no traceback), 2 bad arguments (unknown demo, device not available).
+event, no traceback), 2 bad arguments (unknown demo or parameter, device not available).
 
 Started by the runner, the child dies with the app (:func:`drillbreak.childproc.watch_parent`).
 """
@@ -30,6 +31,7 @@ from drillbreak.childproc import watch_parent
 from drillbreak.demo_runner.catalog import CatalogError, UnknownDemo, get_demo, module_name
 from drillbreak.demo_runner.context import DemoContext, stream_writer
 from drillbreak.demo_runner.events import ErrorEvent, Meta, Progress
+from drillbreak.demo_runner.params import ParamError, parse_assignment, resolve
 from drillbreak.demo_runner.request import DEFAULT_MEMORY_GIB, DEVICES, SCALES
 
 
@@ -72,6 +74,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"memory the demo may allocate, in GiB (default {DEFAULT_MEMORY_GIB:g}; 0: no limit)",
     )
     parser.add_argument("--demos-dir", type=Path, default=None, help="folder of demo modules")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter the demo declares (META 'params'), one of its values; repeatable",
+    )
     return parser.parse_args(argv)
 
 
@@ -173,6 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit(ErrorEvent(message=str(exc)))
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        params = resolve((parse_assignment(a, info.params) for a in args.param), info.params)
+    except ParamError as exc:
+        emit(ErrorEvent(message=f"demo {info.name!r}: {exc}"))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     emit(Progress(step=0, total=1, label="starting: importing torch"))
     started = time.perf_counter()
     import torch
@@ -198,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads=torch.get_num_threads(),
         )
     )
-    ctx = DemoContext(emit, device=device, seed=args.seed, scale=args.scale)
+    ctx = DemoContext(emit, device=device, seed=args.seed, scale=args.scale, params=params)
     try:
         folder = str(info.path.parent)
         if folder not in sys.path:

@@ -59,7 +59,8 @@ class DemoContext:
     """Settings of one run plus emitters for its events.
 
     ``device`` is a torch device string (``"cpu"``, ``"cuda"``, ``"mps"``),
-    ``seed`` the base seed, ``scale`` ``"quick"`` (small, for the tests) or ``"full"``.
+    ``seed`` the base seed, ``scale`` ``"quick"`` (small, for the tests) or ``"full"``,
+    ``params`` every declared parameter's value for this run.
     """
 
     def __init__(
@@ -69,8 +70,10 @@ class DemoContext:
         device: str = "cpu",
         seed: int = 0,
         scale: str = "full",
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self._emit = emit
+        self.params = dict(params or {})
         self.device = device
         self.seed = seed
         self.scale = scale
@@ -80,6 +83,13 @@ class DemoContext:
     def quick(self) -> bool:
         """True for the small test-suite scale."""
         return self.scale == "quick"
+
+    def param(self, name: str) -> Any:
+        """This run's value of the declared parameter ``name`` (META "params"): the one
+        given with ``--param``, else its default."""
+        if name not in self.params:
+            raise KeyError(f"{name!r} is not a declared parameter (META 'params')")
+        return self.params[name]
 
     def pick(self, quick: Any, full: Any) -> Any:
         """``quick`` at quick scale, else ``full``."""

@@ -45,6 +45,7 @@ from drillbreak.demo_runner.events import (
     Result,
     parse_line,
 )
+from drillbreak.demo_runner.params import show_value
 from drillbreak.demo_runner.request import DemoRequest
 
 __all__ = [
@@ -115,6 +116,8 @@ def child_command(request: DemoRequest) -> list[str]:
     ]
     if request.demos_dir is not None:
         cmd += ["--demos-dir", str(request.demos_dir)]
+    for name, value in request.params:
+        cmd += ["--param", f"{name}={show_value(value)}"]
     return cmd
 
 
