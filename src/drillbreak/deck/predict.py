@@ -192,6 +192,12 @@ def format_param(value: ParamValue) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def format_tolerance(card: PredictCard) -> str:
+    """The tolerance as the learner reads it: ``5 points`` of a percentage."""
+    tol = card.tolerance or 0.0
+    return f"{100 * tol:g} points" if card.percent else f"{tol:g}"
+
+
 def format_measure(card: PredictCard, value: float) -> str:
     """A number as the card talks about it: a percentage with ``percent: true``."""
     if math.isnan(value):

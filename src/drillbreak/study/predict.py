@@ -18,14 +18,19 @@ import math
 import random
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from typing import Literal
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
 from drillbreak.deck.models import PredictCard
-from drillbreak.deck.predict import ParamValue, fill_prompt, format_measure, range_index
+from drillbreak.deck.predict import (
+    ParamValue,
+    fill_prompt,
+    format_measure,
+    format_tolerance,
+    range_index,
+)
 from drillbreak.demo_runner.events import Event, Meta, Result, parse_line, to_json
 from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.domain import Rating
@@ -112,9 +117,9 @@ class PredictRound:
             raise ValueError("a finite number, for a card with a tolerance")
         self.prediction = value
 
-    def request(self, **options: object) -> DemoRequest:
-        """The demo run this review needs (``options``: other DemoRequest fields)."""
-        return DemoRequest(self.card.demo, params=tuple(self.params.items()), **options)  # type: ignore[arg-type]
+    def request(self) -> DemoRequest:
+        """The demo run this review needs: the app's default run with these parameters."""
+        return DemoRequest(self.card.demo, params=tuple(self.params.items()))
 
     def record(self, outcome: RunOutcome) -> None:
         self.outcome = outcome
@@ -146,7 +151,7 @@ class PredictRound:
             return "(none)"
         if self.card.ranges is not None:
             return self.card.ranges[int(self.prediction)].label
-        tol = format_measure(self.card, self.card.tolerance or 0.0)
+        tol = format_tolerance(self.card)
         return f"{format_measure(self.card, float(self.prediction))} (± {tol})"
 
     def actual_text(self) -> str:
@@ -281,16 +286,3 @@ def save_run(db: Database, outcome: RunOutcome) -> None:
             summary=outcome.summary,
             events=outcome.events,
         )
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How predict cards run their demos: the app's defaults; tests point
-    ``demos_dir`` at a tiny fixture demo."""
-
-    seed: int = 0
-    demos_dir: Path | None = None
-    extra: dict[str, object] = field(default_factory=dict)
-
-    def request(self, rnd: PredictRound) -> DemoRequest:
-        return rnd.request(seed=self.seed, demos_dir=self.demos_dir, **self.extra)

@@ -25,13 +25,14 @@ from textual.message import Message
 from textual.reactive import var
 from textual.widgets import ContentSwitcher, Footer, Markdown, Static, TextArea
 
-from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard
+from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard, PredictCard
 from drillbreak.store.db import StoreError
 from drillbreak.study import content
 from drillbreak.study.session import Current, RatingResult, StudySession, Summary
 from drillbreak.tui.screens.base import DrillbreakScreen
 from drillbreak.tui.widgets.choice_list import ChoiceList
 from drillbreak.tui.widgets.evidence import EvidenceView
+from drillbreak.tui.widgets.predict_panel import PredictPanel
 from drillbreak.tui.widgets.rating_bar import RatingBar
 from drillbreak.tui.widgets.rubric_list import RubricList
 
@@ -45,6 +46,7 @@ _BODIES: dict[str, str | None] = {
     "choice": "choice-body",
     "diagnosis": "choice-body",
     "open": "open-body",
+    "predict": "predict-body",
 }
 
 
@@ -101,6 +103,7 @@ class StudyScreen(DrillbreakScreen):
                     yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
                     yield Static(id="typed-echo")
                     yield RubricList(id="rubric")
+                yield PredictPanel(id="predict-body")
             yield Static(id="hint")
             yield Markdown(id="answer")
         yield Static(id="prompt")
@@ -129,7 +132,8 @@ class StudyScreen(DrillbreakScreen):
             return
         item = cur.item
         card = item.card
-        self.query_one("#question", Markdown).update(content.question(item))
+        question = cur.predict.prompt if cur.predict else content.question(item)
+        self.query_one("#question", Markdown).update(question)
         body = _BODIES[card.type]
         self.query_one("#card-body", ContentSwitcher).current = body
         evidence = self.query_one(EvidenceView)
@@ -142,6 +146,9 @@ class StudyScreen(DrillbreakScreen):
         typed = self.query_one("#typed", TextArea)
         if body == "open-body":
             typed.text = cur.typed_answer
+        if cur.predict is not None:
+            panel = self.query_one(PredictPanel)
+            panel.show_round(cur.predict, self.session.db, self.session.clock)
         self.query_one("#hint").display = False
         self.query_one("#card", VerticalScroll).scroll_home(animate=False)
         self.revealed = cur.revealed
@@ -150,6 +157,8 @@ class StudyScreen(DrillbreakScreen):
             typed.focus()
         elif body == "choice-body" and not cur.revealed:
             self.query_one(ChoiceList).focus()
+        elif body == "predict-body" and not cur.revealed:
+            self.query_one(PredictPanel).focus_answer()
         else:
             self.set_focus(None)
         self.refresh_bindings()
@@ -176,6 +185,10 @@ class StudyScreen(DrillbreakScreen):
             msg = f"Press {many} to choose, then enter to submit."
         elif isinstance(card, OpenCard):
             msg = "Type your answer, then ctrl+s to submit. (esc leaves the text box)"
+        elif isinstance(card, PredictCard):
+            msg = (
+                "Predict (a range's letter, or type a number) and press enter; then the demo runs."
+            )
         else:
             msg = "space or enter: show answer"
         self.query_one("#prompt", Static).update(Text(msg, style="dim"))
@@ -253,8 +266,8 @@ class StudyScreen(DrillbreakScreen):
             return not cur.revealed and cur.item.type != "open"  # open cards: ctrl+s
         if action == "submit_typed":
             return cur.item.type == "open" and not cur.revealed
-        if action == "demo":
-            return cur.item.card.demo is not None
+        if action == "demo":  # a predict card's demo would give its answer away
+            return cur.item.card.demo is not None and (cur.predict is None or cur.revealed)
         if action == "hint":
             return cur.item.card.hint is not None
         if action == "toggle_table":
@@ -284,6 +297,9 @@ class StudyScreen(DrillbreakScreen):
         elif kind == "open":
             self.action_submit_typed()
             return
+        elif kind == "predict":
+            self.query_one(PredictPanel).commit()  # it runs the demo, then posts Ran
+            return
         else:
             self.session.reveal()
         self.revealed = True
@@ -297,6 +313,13 @@ class StudyScreen(DrillbreakScreen):
         self.session.answer_open(self.query_one("#typed", TextArea).text)
         self.revealed = True
         self.refresh_bindings()
+
+    def on_predict_panel_ran(self, _message: PredictPanel.Ran) -> None:
+        if self.current is not None and self.current.predict is not None:
+            self.session.reveal()
+            self.revealed = True
+            self.set_focus(None)
+            self.refresh_bindings()
 
     def _toggle_point(self, index: int) -> None:
         cur = self.current
