@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-GUESS_DEMO = '''
+GUESS_DEMO = """
 META = {
     "name": "guess",
     "title": "Guess the score",
@@ -28,7 +28,7 @@ def run(ctx):
     for step in range(4):
         ctx.metric("score by step", "score", step, level * step / 30)
     ctx.result({"score": level / 10}, f"The score came out at {level / 10:.0%} for level {level}.")
-'''
+"""
 
 GUESS_DECK = """
 deck: guesses

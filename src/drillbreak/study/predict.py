@@ -40,6 +40,7 @@ from drillbreak.store.db import Database
 from drillbreak.store.demo_runs import RunKey, StoredRun, params_key
 
 Source = Literal["live", "cached"]
+_ROUNDING = 1e-9
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(%?)\s*$")
 
 
@@ -50,8 +51,9 @@ def grade_ranges(chosen: int, actual: int) -> Rating:
 
 
 def grade_number(predicted: float, actual: float, tolerance: float) -> Rating:
-    """Within ``tolerance`` -> Good, within twice it -> Hard, else Again."""
-    miss = abs(predicted - actual)
+    """Within ``tolerance`` -> Good, within twice it -> Hard, else Again (a miss of
+    exactly the tolerance counts as within, despite float rounding: 0.65 - 0.5)."""
+    miss = abs(predicted - actual) - _ROUNDING * max(1.0, abs(actual))
     return (
         Rating.GOOD if miss <= tolerance else Rating.HARD if miss <= 2 * tolerance else Rating.AGAIN
     )
