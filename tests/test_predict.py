@@ -331,3 +331,48 @@ def test_plain_mode_predict_a_number_within_tolerance(tmp_path, db, clock, monke
     assert "'lots' is not a number; type a percentage" in text
     assert "Your prediction: 27% (± 5 points)\nThe demo measured: 20%" in text
     assert "2 Hard*" in text  # 7 points off: within twice the tolerance
+
+
+# -- export to Anki --------------------------------------------------------------------------
+
+
+def test_export_shows_one_cached_run_marked_as_a_snapshot(tmp_path, monkeypatch):
+    from test_interop_anki_export import read_apkg
+
+    from drillbreak import cli
+    from drillbreak.interop.anki_export import note_guid
+    from drillbreak.store.db import Database
+
+    monkeypatch.setenv("DRILLBREAK_DEMOS_DIR", str(demos_dir(tmp_path / "demos")))
+    decks = tmp_path / "decks"
+    deck_file(decks)
+    deck_file(decks, GUESS_NUMBER_DECK, "numbers.yaml")
+    db_path = tmp_path / "export.sqlite3"
+    db = Database(db_path)
+    with db.write() as conn:
+        key = RunKey("guess", params_key({"level": 3}), 0, "full", "2.9", "cpu")
+        demo_runs.save(
+            conn, key, made_ms=0, headline={"score": 0.3}, summary="Came out at 30%.", events=[]
+        )
+    db.close()
+
+    def export(*decks_wanted: str):
+        out = tmp_path / "out.apkg"
+        argv = ["export", "anki", *decks_wanted, "--decks", str(decks), "--db", str(db_path)]
+        args = cli.build_parser().parse_args([*argv, "-o", str(out)])
+        assert args.handler(args) == 0
+        return read_apkg(out, tmp_path)["notes"]
+
+    notes = export("guesses", "numbers")
+    front, back, _ = notes[note_guid("guesses", "guess-range")]["fields"]
+    assert "At level 3, the score will be..." in front and "<li>25% or more</li>" in front
+    assert "<b>" not in front and "30%" not in front
+    assert '<span class="label">Measured:</span> 30%: D. 25% or more' in back
+    assert (
+        "Snapshot of one cached run of demo guess (seed 0, full scale, cpu, torch 2.9, "
+        "1970-01-01 00:00 UTC), not a live run." in back
+    )
+    assert "Came out at 30%." in back and "The score is the level over ten." in back
+    front, back, _ = notes[note_guid("numbers", "guess-number")]["fields"]
+    assert "Predict a percentage, right within 5 points." in front
+    assert "No cached run to show" in back  # the default level was never run
