@@ -401,3 +401,30 @@ def every(n_total: int, n_points: int) -> Callable[[int], bool]:
     """A predicate true for about ``n_points`` evenly spaced epochs (and the last)."""
     stride = max(1, n_total // max(1, n_points))
     return lambda i: i % stride == 0 or i == n_total or i == 1
+
+
+def random_sign_noise(
+    x: Tensor, eps: float, seed: int, clip: tuple[float, float] | None = (0, 1)
+) -> Tensor:
+    """``x + eps * (random +-1 per input)``: an FGSM-sized step in a random direction."""
+    signs = torch.randint(0, 2, x.shape, generator=gen(seed)).to(x.device) * 2 - 1
+    noisy = x + eps * signs
+    return noisy if clip is None else noisy.clamp(*clip)
+
+
+def shift_augment(
+    x: Tensor, y: Tensor, max_shift: int, copies: int, seed: int
+) -> tuple[Tensor, Tensor]:
+    """``x`` plus ``copies`` copies, each image moved by a random (dx, dy) in +-``max_shift``."""
+    g = gen(seed)
+    xs, ys = [x], [y]
+    for _ in range(copies):
+        d = torch.randint(-max_shift, max_shift + 1, (len(y), 2), generator=g).to(x.device)
+        moved = torch.empty_like(x)
+        for dx in range(-max_shift, max_shift + 1):
+            for dy in range(-max_shift, max_shift + 1):
+                mask = (d[:, 0] == dx) & (d[:, 1] == dy)
+                moved[mask] = shift_images(x[mask], dx, dy)
+        xs.append(moved)
+        ys.append(y)
+    return torch.cat(xs), torch.cat(ys)
