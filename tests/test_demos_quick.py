@@ -139,6 +139,9 @@ def check_calibration(h: H) -> None:
     assert h["temperature"] > 1
     assert h["accuracy_after"] == h["accuracy"]
     assert h["mean_confidence_before"] > h["accuracy"]
+    # The reliability diagram: below the diagonal before scaling, much less after.
+    assert h["bins_below_diagonal_before"] > 0.8
+    assert h["bins_below_diagonal_after"] < h["bins_below_diagonal_before"] - 0.3
 
 
 def check_data_hunger(h: H) -> None:
