@@ -100,6 +100,16 @@ def check_learning_rate(h: H) -> None:
     assert h["too_large_accuracy"] < 0.2
     assert h["too_large_classes_predicted"] <= 2
     assert h["too_large_peak_loss"] > 10
+    # The sweep is a valley: both ends well above the best rate's loss.
+    assert h["sweep_best_final_loss"] < h["too_small_final_loss"] - 1
+    assert h["sweep_best_final_loss"] < h["too_large_final_loss"] - 1
+    assert 0.01 < h["sweep_best_lr"] < 10
+    # Whole-set gradient descent: lr 1.5 bounces (uphill steps) yet survives.
+    assert h["steady_uphill_steps"] < 0.02
+    assert h["bounce_uphill_steps"] > 0.05
+    assert h["bounce_largest_rise"] > 0.5
+    assert h["bounce_accuracy"] > 0.9
+    assert h["full_batch_too_large_accuracy"] < 0.2
 
 
 def check_batch_size(h: H) -> None:
