@@ -428,3 +428,40 @@ def shift_augment(
         xs.append(moved)
         ys.append(y)
     return torch.cat(xs), torch.cat(ys)
+
+
+def train_steps(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    *,
+    steps: int,
+    lr: float,
+    batch_size: int,
+    optimizer: str = "sgd",
+    seed: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
+) -> None:
+    """Train with cross-entropy for exactly ``steps`` optimiser steps of ``batch_size``
+    examples, in a fresh random order on each pass over the data (seeded with ``seed``)."""
+    opt = make_optimizer(optimizer, model.parameters(), lr)
+    loss_fn = nn.CrossEntropyLoss()
+    g = gen(seed)
+    n = len(y)
+    bs = min(batch_size, n)
+    model.train()
+    step = 0
+    while step < steps:
+        order = torch.randperm(n, generator=g).to(x.device)
+        for start in range(0, n, bs):
+            idx = order[start : start + bs]
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            step += 1
+            if on_step is not None:
+                on_step(step, float(loss.detach()))
+            if step == steps:
+                break
+    model.eval()
