@@ -91,6 +91,10 @@ def check_overfitting(h: H) -> None:
     assert h["dropout_final_val_loss"] < h["final_val_loss"]
     assert h["weight_decay_final_val_loss"] < h["final_val_loss"]
     assert h["early_stopping_val_accuracy"] > h["final_val_accuracy"]
+    # Correct labels: validation loss rises while validation accuracy barely moves.
+    assert h["clean_final_over_min"] > 1.1
+    assert abs(h["clean_accuracy_change"]) < 0.05
+    assert h["clean_final_wrong_confidence"] > h["clean_wrong_confidence_at_min"]
 
 
 def check_learning_rate(h: H) -> None:
