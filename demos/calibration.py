@@ -18,7 +18,7 @@ META = {
         "sit below the diagonal (confidence above accuracy); after, they lie near it, and "
         "the expected calibration error (ECE, 15 bins) drops while accuracy stays the same."
     ),
-    "expected_seconds": 4,
+    "expected_seconds": 3,
     "order": 70,
     "results": {
         "accuracy": "test accuracy before temperature scaling (fraction 0-1)",

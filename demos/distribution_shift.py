@@ -13,12 +13,12 @@ META = {
         "looks like the training data, though a person reads them as easily."
     ),
     "watch_for": (
-        "Accuracy collapsing under shifts a person would not notice while confidence falls "
+        "Accuracy collapsing under changes a person reads straight through, while confidence falls "
         "far less: the gap between them (overconfidence) opens wide. Temperature scaling "
         "fitted on clean data does not close it; training on shifted copies fixes the "
         "shifts it covers and nothing else."
     ),
-    "expected_seconds": 4,
+    "expected_seconds": 3,
     "order": 50,
     "results": {
         "clean_accuracy": "test accuracy on centred digits (fraction 0-1)",

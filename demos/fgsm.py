@@ -10,7 +10,7 @@ META = {
     "concept": (
         "A network that is 97% accurate can be pushed to near 0% by moving every pixel by "
         "at most eps, each in the direction that increases the loss (the fast gradient "
-        "sign method). Random changes of exactly the same size barely matter: the "
+        "sign method). Random changes of exactly the same size cost only a few points: the "
         "direction does the damage, not the size."
     ),
     "watch_for": (

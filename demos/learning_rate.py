@@ -21,7 +21,7 @@ META = {
         "the right), and gradient descent on the whole training set, where every rise of "
         "the loss is an overshoot: a rate a little too high bounces but survives."
     ),
-    "expected_seconds": 5,
+    "expected_seconds": 4,
     "order": 30,
     "results": {
         "too_small_accuracy": "test accuracy with lr 0.001 (fraction 0-1)",

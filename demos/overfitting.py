@@ -19,7 +19,7 @@ META = {
         "validation accuracy barely moves, so a rising loss alone does not mean the "
         "answers got worse."
     ),
-    "expected_seconds": 5,
+    "expected_seconds": 4,
     "order": 20,
     "results": {
         "min_val_loss": "noisy labels, no regularisation: lowest validation loss (nats)",
