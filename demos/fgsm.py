@@ -226,10 +226,11 @@ def run(ctx: Any) -> None:
     )
     ctx.result(
         headline,
-        f"The MLP is {clean.accuracy:.1%} accurate on clean digits. Moving each pixel by 0.2 "
-        f"in the direction its gradient points leaves {headline['accuracy_eps_0_2']:.1%}, "
+        f"The MLP is {clean.accuracy:.1%} accurate on clean digits. Moving each pixel by up "
+        "to 0.2 in the direction that raises the loss leaves "
+        f"{headline['accuracy_eps_0_2']:.1%}, "
         f"with {headline['wrong_confidence_eps_0_2']:.0%} mean confidence in the wrong "
-        "answers; moving each pixel by 0.2 in a random direction leaves "
+        "answers; moving each pixel by up to 0.2 in a random direction leaves "
         f"{headline['noise_accuracy_eps_0_2']:.1%}. Same size, different direction. At eps "
         f"0.25 logistic regression is wrong on {headline['logistic_error_eps_0_25']:.1%} of "
         "the digits, with mean confidence "
@@ -241,8 +242,8 @@ def run(ctx: Any) -> None:
         f"with 2 inputs and {headline['dim_1024_attacked_accuracy']:.0%} with 1024, where "
         f"random noise of the same size still leaves {headline['dim_1024_noise_accuracy']:.0%}. "
         "Networks made of ReLUs are piecewise linear, so they inherit this weakness. The "
-        "change is not invisible (eps 0.2 shows plainly on an 8x8 image); it is small, "
-        "bounded and aimed.",
+        "change is not invisible (eps 0.2 shows plainly on an 8x8 image); what makes it "
+        "work is that it is aimed, not that it is large.",
     )
 
 
