@@ -38,9 +38,9 @@ def diagnose(columns: Mapping[str, Sequence[float]], facts: Mapping[str, Any]) -
     if test_acc - val_acc[-1] > 0.15:
         return "val-distribution"
     # Memorised training set, validation behind and its loss turning up.
-    if train_acc[-1] >= 0.95 and train_acc[-1] - val_acc[-1] > 0.15:
-        if val_loss[-1] > 1.2 * min(val_loss):
-            return "label-noise"
+    overfit = train_acc[-1] >= 0.95 and train_acc[-1] - val_acc[-1] > 0.15
+    if overfit and val_loss[-1] > 1.2 * min(val_loss):
+        return "label-noise"
     # Many steps and the loss has hardly left chance level: the steps are tiny.
     if train_loss[-1] > 0.8 * start and facts["steps"] >= 100:
         return "lr-too-low"
