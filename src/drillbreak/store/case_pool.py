@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from drillbreak.store.tables import PooledCase, core_table
 
-__all__ = ["add", "counts", "discard_except", "take"]
+__all__ = ["add", "counts", "take"]
 
 
 def _table():
@@ -48,11 +48,3 @@ def take(conn: Connection, key: str) -> str | None:
         return None
     conn.execute(delete(_table()).where(c.id == row.id))
     return str(row.case)
-
-
-def discard_except(conn: Connection, keys: Iterable[str]) -> int:
-    """Drop the cases of every key not in ``keys`` (a generator changed or a card went);
-    returns how many were dropped."""
-    c = _table().c
-    result = conn.execute(delete(_table()).where(c.key.not_in(list(keys))))
-    return int(result.rowcount)
