@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass, is_pydantic_dataclass
+from pydantic_core import ArgsKwargs
 
 from drillbreak.deck import faults
 
@@ -156,13 +157,17 @@ class GeneratedDiagnosisCard(DiagnosisCard):
     @model_validator(mode="before")
     @classmethod
     def _family_choices(cls, data: Any) -> Any:
-        generate = data.get("generate") if isinstance(data, dict) else None
-        if not isinstance(generate, dict) or "choices" in data:
-            return data  # invalid: reported by validation or by the loader
-        family = generate.get("family")
-        shown = generate.get("options") or tuple(faults.FAMILIES)
-        if not isinstance(shown, list | tuple):
-            return data
+        if isinstance(data, ArgsKwargs):  # called as GeneratedDiagnosisCard(...)
+            return ArgsKwargs(data.args, cls._family_choices(dict(data.kwargs or {})))
+        if not isinstance(data, dict) or "choices" in data:
+            return data  # invalid, or choices written in the file: the loader reports it
+        spec = data.get("generate")
+        if isinstance(spec, Generate):
+            family, shown = spec.family, spec.shown
+        elif isinstance(spec, dict) and isinstance(spec.get("options") or (), list | tuple):
+            family, shown = spec.get("family"), spec.get("options") or tuple(faults.FAMILIES)
+        else:
+            return data  # invalid: validation reports it
         choices = [
             {"text": faults.FAMILIES.get(str(f), str(f)), "correct": f == family} for f in shown
         ]

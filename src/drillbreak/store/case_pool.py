@@ -33,9 +33,8 @@ def counts(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     """How many unused cases each of ``keys`` has (0 for none)."""
     wanted = list(dict.fromkeys(keys))
     c = _table().c
-    found = dict(
-        conn.execute(select(c.key, func.count()).where(c.key.in_(wanted)).group_by(c.key)).tuples()
-    )
+    stmt = select(c.key, func.count()).where(c.key.in_(wanted)).group_by(c.key)
+    found = {key: n for key, n in conn.execute(stmt)}
     return {key: int(found.get(key, 0)) for key in wanted}
 
 

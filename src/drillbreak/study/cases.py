@@ -10,6 +10,7 @@ tops the pool up again afterwards, in a thread of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 from collections.abc import Callable, Iterable
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from drillbreak.clock import Clock, to_ms, utc_now
 from drillbreak.deck.faults import GENERATOR_VERSION
-from drillbreak.deck.models import DiagnosisCard, Evidence, Generate, GeneratedDiagnosisCard
+from drillbreak.deck.models import Evidence, Generate, GeneratedDiagnosisCard
 from drillbreak.demo_runner.cases import Case, generate, parse_case, to_json
 from drillbreak.store import case_pool
 from drillbreak.store.db import Database
@@ -37,9 +38,9 @@ def pool_key(spec: Generate) -> str:
     return f"{spec.family}@v{GENERATOR_VERSION}"
 
 
-def case_card(card: GeneratedDiagnosisCard, case: Case) -> DiagnosisCard:
-    """The diagnosis card to show for ``card`` with ``case``: the case's scenario,
-    evidence and explanation, the card's question, choices and takeaway."""
+def case_card(card: GeneratedDiagnosisCard, case: Case) -> GeneratedDiagnosisCard:
+    """``card`` showing ``case``: the case's scenario, evidence and explanation (before
+    the card's own takeaway); the card's question and choices."""
     ev = case.evidence
     evidence = Evidence(
         title=ev["title"],
@@ -49,22 +50,10 @@ def case_card(card: GeneratedDiagnosisCard, case: Case) -> DiagnosisCard:
     takeaway = (
         case.explanation if card.takeaway is None else f"{case.explanation}\n\n{card.takeaway}"
     )
-    return DiagnosisCard(
-        id=card.id,
-        tags=card.tags,
-        hint=card.hint,
-        demo=card.demo,
-        type="diagnosis",
-        scenario=case.scenario,
-        evidence=evidence,
-        question=card.question,
-        choices=card.choices,
-        shuffle=card.shuffle,
-        takeaway=takeaway,
-    )
+    return dataclasses.replace(card, scenario=case.scenario, evidence=evidence, takeaway=takeaway)
 
 
-def take(db: Database, card: GeneratedDiagnosisCard) -> DiagnosisCard | None:
+def take(db: Database, card: GeneratedDiagnosisCard) -> GeneratedDiagnosisCard | None:
     """The card with the oldest pooled case of its generator, which leaves the pool;
     None when the pool has none (the caller shows the card without a case, or waits)."""
     with db.write() as conn:
