@@ -158,20 +158,24 @@ class GeneratedDiagnosisCard(DiagnosisCard):
     @classmethod
     def _family_choices(cls, data: Any) -> Any:
         if isinstance(data, ArgsKwargs):  # called as GeneratedDiagnosisCard(...)
-            return ArgsKwargs(data.args, cls._family_choices(dict(data.kwargs or {})))
-        if not isinstance(data, dict) or "choices" in data:
-            return data  # invalid, or choices written in the file: the loader reports it
-        spec = data.get("generate")
-        if isinstance(spec, Generate):
-            family, shown = spec.family, spec.shown
-        elif isinstance(spec, dict) and isinstance(spec.get("options") or (), list | tuple):
-            family, shown = spec.get("family"), spec.get("options") or tuple(faults.FAMILIES)
-        else:
-            return data  # invalid: validation reports it
-        choices = [
-            {"text": faults.FAMILIES.get(str(f), str(f)), "correct": f == family} for f in shown
-        ]
-        return {**data, "choices": choices}
+            return ArgsKwargs(data.args, _with_family_choices(dict(data.kwargs or {})))
+        return _with_family_choices(data)
+
+
+def _with_family_choices(data: Any) -> Any:
+    """A generated card's raw fields with its choices: the families it offers."""
+    if not isinstance(data, dict) or "choices" in data:
+        return data  # invalid, or choices written in the file: the loader reports it
+    spec = data.get("generate")
+    family: object
+    if isinstance(spec, Generate):
+        family, shown = spec.family, spec.shown
+    elif isinstance(spec, dict) and isinstance(spec.get("options") or (), list | tuple):
+        family, shown = spec.get("family"), spec.get("options") or tuple(faults.FAMILIES)
+    else:
+        return data  # invalid: validation reports it
+    choices = [{"text": faults.FAMILIES.get(str(f), str(f)), "correct": f == family} for f in shown]
+    return {**data, "choices": choices}
 
 
 @_record

@@ -34,8 +34,8 @@ def counts(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(keys))
     c = _table().c
     stmt = select(c.key, func.count()).where(c.key.in_(wanted)).group_by(c.key)
-    found = {key: n for key, n in conn.execute(stmt)}
-    return {key: int(found.get(key, 0)) for key in wanted}
+    found: dict[str, int] = {row[0]: row[1] for row in conn.execute(stmt)}
+    return {key: found.get(key, 0) for key in wanted}
 
 
 def take(conn: Connection, key: str) -> str | None:

@@ -10,7 +10,6 @@ tops the pool up again afterwards, in a thread of its own.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import threading
 from collections.abc import Callable, Iterable
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from drillbreak.clock import Clock, to_ms, utc_now
 from drillbreak.deck.faults import GENERATOR_VERSION
-from drillbreak.deck.models import Evidence, Generate, GeneratedDiagnosisCard
+from drillbreak.deck.models import Generate, GeneratedDiagnosisCard, to_dict, validate
 from drillbreak.demo_runner.cases import Case, generate, parse_case, to_json
 from drillbreak.store import case_pool
 from drillbreak.store.db import Database
@@ -41,16 +40,17 @@ def pool_key(spec: Generate) -> str:
 def case_card(card: GeneratedDiagnosisCard, case: Case) -> GeneratedDiagnosisCard:
     """``card`` showing ``case``: the case's scenario, evidence and explanation (before
     the card's own takeaway); the card's question and choices."""
-    ev = case.evidence
-    evidence = Evidence(
-        title=ev["title"],
-        x=ev["x"],
-        columns={name: tuple(float(v) for v in values) for name, values in ev["columns"].items()},
-    )
-    takeaway = (
-        case.explanation if card.takeaway is None else f"{case.explanation}\n\n{card.takeaway}"
-    )
-    return dataclasses.replace(card, scenario=case.scenario, evidence=evidence, takeaway=takeaway)
+    takeaway = case.explanation
+    if card.takeaway is not None:
+        takeaway += f"\n\n{card.takeaway}"
+    raw = to_dict(card) | {
+        "scenario": case.scenario,
+        "evidence": case.evidence,
+        "takeaway": takeaway,
+    }
+    shown = validate(GeneratedDiagnosisCard, raw)
+    assert isinstance(shown, GeneratedDiagnosisCard)
+    return shown
 
 
 def take(db: Database, card: GeneratedDiagnosisCard) -> GeneratedDiagnosisCard | None:
