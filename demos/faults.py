@@ -5,7 +5,8 @@ the child process.  :func:`make_case` trains a small MLP on the 8x8 digits with 
 fault of one family (``drillbreak.deck.faults.FAMILIES``), every magnitude drawn
 from ``seed``, and returns the case as plain data:
 
-- ``evidence``: the run's log, one row per epoch (epoch 0 is the untrained model):
+- ``evidence``: the run's log, a row per epoch (every few epochs in a long run; epoch
+  0 is the untrained model):
   ``train_loss``, ``train_acc``, ``val_loss``, ``val_acc`` and ``dead_frac`` (the
   share of hidden ReLUs that are zero on every training example);
 - ``facts``: the set-up and the checks a practitioner would run (the same keys for
@@ -31,6 +32,7 @@ from drillbreak.deck.faults import FAMILIES, GENERATOR_VERSION
 LN10 = math.log(10)
 N_VAL = 300
 N_TEST = 400
+MAX_ROWS = 20  # log rows shown (long runs are logged every few epochs)
 
 
 @dataclass
@@ -138,11 +140,17 @@ def run_case(setup: Setup, seed: int) -> tuple[dict[str, list[Any]], dict[str, A
         k: [] for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "dead_frac")
     }
 
+    shown = demokit.every(setup.epochs, MAX_ROWS)
+    finished = [0]  # the last epoch whose losses were finite
+
     def record(epoch: int, _loss: float = 0.0) -> bool:
         tr = demokit.evaluate(model, x_tr, y_tr)
         va = demokit.evaluate(model, x_va, y_va)
         if not (math.isfinite(tr.loss) and math.isfinite(va.loss)):
             return True  # diverged: the log stops at the last finite epoch
+        finished[0] = epoch
+        if epoch and not shown(epoch):
+            return False
         log["epoch"].append(epoch)
         row = (tr.loss, tr.accuracy, va.loss, va.accuracy, demokit.dead_units(model, x_tr))
         for key, value in zip(list(log)[1:], row, strict=True):
@@ -161,7 +169,6 @@ def run_case(setup: Setup, seed: int) -> tuple[dict[str, list[Any]], dict[str, A
         seed=seed,
         on_epoch=record,
     )
-    finished = len(log["epoch"]) - 1
     test = demokit.evaluate(model, x_te, y_te)
     facts = {
         "n_train": setup.n_train,
@@ -171,7 +178,7 @@ def run_case(setup: Setup, seed: int) -> tuple[dict[str, list[Any]], dict[str, A
         "lr": setup.lr,
         "batch": min(setup.batch, setup.n_train),
         "epochs": setup.epochs,
-        "diverged_at": None if finished == setup.epochs else finished + 1,
+        "diverged_at": None if finished[0] == setup.epochs else finished[0] + 1,
         "steps": steps,
         "input_min": _round(float(x_tr.min())),
         "input_max": _round(float(x_tr.max())),
