@@ -332,15 +332,23 @@ def explain(family: str, s: Setup, log: dict[str, list[Any]], f: dict[str, Any])
     if family == "lr-too-high":
         peak = max(tl)
         at = log["epoch"][tl.index(peak)]
+        rise = f", jumped to {peak:.3g} at epoch {at}" if at else ""
         stop = (
             f"became NaN at epoch {f['diverged_at']}"
             if f["diverged_at"]
             else f"ended at {tl[-1]:.2f}"
         )
+        dead = log["dead_frac"]
+        killed = (
+            f"; the big steps also killed hidden ReLUs ({dead[0]:.0%} dead at the start, "
+            f"{dead[-1]:.0%} at the end)"
+            if dead[-1] >= 0.5
+            else ""
+        )
         return (
-            f"Training loss started at {tl[0]:.2f}, jumped to {peak:.3g} at epoch {at} and "
-            f"{stop}: each step of size {s.lr:g} overshoots the minimum. Lower the learning "
-            "rate (by 10x, then tune)."
+            f"Training loss started at {tl[0]:.2f}{rise} and {stop}{killed}: each step of "
+            f"size {s.lr:g} overshoots the minimum. Lower the learning rate (by 10x, then "
+            "tune)."
         )
     if family == "lr-too-low":
         return (
