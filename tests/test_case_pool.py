@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,14 @@ from conftest import write_deck
 from drillbreak.deck.faults import FAMILIES, GENERATOR_VERSION, QUESTION
 from drillbreak.deck.loader import load_file
 from drillbreak.deck.models import DiagnosisCard, Generate, GeneratedDiagnosisCard
-from drillbreak.demo_runner.cases import Case, CaseError, generate, parse_case, to_json
+from drillbreak.demo_runner.cases import (
+    Case,
+    CaseError,
+    child_command,
+    generate,
+    parse_case,
+    to_json,
+)
 from drillbreak.interop.schema import deck_schema
 from drillbreak.store import case_pool
 from drillbreak.store.db import Database
@@ -43,14 +51,14 @@ class FakeGenerator:
     """Stands in for the case child; records its calls."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, int]] = []
+        self.calls: list[dict[str, int]] = []
         self.release = threading.Event()
         self.release.set()
 
-    def __call__(self, family: str, count: int, seed: int) -> list[Case]:
+    def __call__(self, wants: Mapping[str, int], seed: int) -> list[Case]:
         assert self.release.wait(SAFETY)
-        self.calls.append((family, count))
-        return [fake_case(family, seed + i) for i in range(count)]
+        self.calls.append(dict(wants))
+        return [fake_case(f, seed + i) for f, n in wants.items() for i in range(n)]
 
 
 def generated(family: str = "leakage", **extra) -> GeneratedDiagnosisCard:
@@ -171,7 +179,7 @@ def test_refill_tops_each_generator_up_to_the_pool_size(db):
     assert cases.refill(db, specs, make=make) == 0  # full: no run at all
     cases.take(db, generated("leakage"))
     assert cases.refill(db, specs, make=make) == 1
-    assert make.calls[-1] == ("leakage", 1)
+    assert make.calls == [{"leakage": 3, "shortcut": 3}, {"leakage": 1}]  # one child a round
     assert cases.pool_key(specs[0]) == f"leakage@v{GENERATOR_VERSION}"
 
 
@@ -217,7 +225,7 @@ def test_the_refiller_keeps_a_failure_for_the_caller(tmp_path):
     path = tmp_path / "r.sqlite3"
     Database(path).close()
 
-    def broken(family: str, count: int, seed: int) -> list[Case]:
+    def broken(wants: Mapping[str, int], seed: int) -> list[Case]:
         raise CaseError("no torch here")
 
     refiller = cases.Refiller(path, make=broken)
@@ -238,8 +246,16 @@ def _child(tmp_path: Path, body: str) -> list[str]:
 def test_generate_reads_one_case_per_line(tmp_path):
     lines = "\n".join(to_json(fake_case("leakage", s)) for s in (5, 6))
     command = _child(tmp_path, f"print({lines!r})\n")
-    got = generate("leakage", 2, 5, command=command, timeout=SAFETY)
+    got = generate({"leakage": 2}, 5, command=command, timeout=SAFETY)
     assert got == [fake_case("leakage", 5), fake_case("leakage", 6)]
+
+
+def test_the_child_command_asks_for_every_family_at_once():
+    command = child_command({"leakage": 2, "dead-units": 1}, 9)
+    assert command[1:] == ["-m", "drillbreak.demo_runner.cases", "leakage=2", "dead-units=1"] + [
+        "--seed",
+        "9",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -248,14 +264,14 @@ def test_generate_reads_one_case_per_line(tmp_path):
         ("import sys; print('boom', file=sys.stderr); sys.exit(1)", "failed: boom"),
         ("print('{}')", "not a generated case"),
         ("pass", "asked for 1 'leakage' cases, got 0"),
+        (f"print({to_json(fake_case('shortcut', 1))!r})", "asked for 1 'leakage' cases, got 1"),
         ("import time; time.sleep(60)", "timed out after 0.5 s"),
     ],
 )
 def test_generate_reports_a_bad_child(tmp_path, body, message):
     with pytest.raises(CaseError, match=message):
         generate(
-            "leakage",
-            1,
+            {"leakage": 1},
             0,
             command=_child(tmp_path, body),
             timeout=0.5 if "sleep" in body else SAFETY,

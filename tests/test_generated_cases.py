@@ -39,7 +39,7 @@ SAFETY_TIMEOUT = 600.0  # only against a hang
 def family_cases(request) -> tuple[str, list[Case]]:
     family = request.param
     seed = 7000 + 100 * list(FAMILIES).index(family)
-    return family, generate(family, CASES, seed, timeout=SAFETY_TIMEOUT)
+    return family, generate({family: CASES}, seed, timeout=SAFETY_TIMEOUT)
 
 
 def test_a_rule_from_the_lesson_names_the_fault(family_cases):
@@ -94,4 +94,4 @@ def test_the_explanation_cites_the_runs_numbers(family_cases):
 
 def test_an_unknown_family_is_an_error_naming_the_families():
     with pytest.raises(CaseError, match="unknown fault family 'nope'.*lr-too-high"):
-        generate("nope", 1, 0, timeout=SAFETY_TIMEOUT)
+        generate({"leakage": 1, "nope": 1}, 0, timeout=SAFETY_TIMEOUT)

@@ -2,10 +2,11 @@
 
 Child (imports torch through the generators in ``demos/faults.py``)::
 
-    python -m drillbreak.demo_runner.cases FAMILY [--count N] [--seed S] [--demos-dir DIR]
+    python -m drillbreak.demo_runner.cases FAMILY[=N] [FAMILY[=N] ...] [--seed S]
+        [--demos-dir DIR]
 
-writes one case per line to stdout as JSON (see :class:`Case`), seeds ``S``,
-``S + 1``, ...  Exit status 0, 1 if a generator failed (traceback on stderr), 2 for
+writes N cases (default 1) of each family, one per line to stdout as JSON (see
+:class:`Case`), from seeds ``S``, ``S + 1``, ...  Exit status 0, 1 if a generator failed (traceback on stderr), 2 for
 an unknown family.  torch runs on one thread with passive OpenMP waits: the child
 works in the background while the learner studies.
 
@@ -23,7 +24,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,30 +87,32 @@ def to_json(case: Case) -> str:
 # ------------------------------------------------------------------------- parent
 
 
-def child_command(family: str, count: int, seed: int, demos_dir: Path | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "drillbreak.demo_runner.cases", family]
-    cmd += ["--count", str(count), "--seed", str(seed)]
+def child_command(wants: Mapping[str, int], seed: int, demos_dir: Path | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "drillbreak.demo_runner.cases"]
+    cmd += [f"{family}={count}" for family, count in wants.items()]
+    cmd += ["--seed", str(seed)]
     if demos_dir is not None:
         cmd += ["--demos-dir", str(demos_dir)]
     return cmd
 
 
 def generate(
-    family: str,
-    count: int,
+    wants: Mapping[str, int],
     seed: int,
     *,
     demos_dir: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     command: Sequence[str] | None = None,
 ) -> list[Case]:
-    """Run the child for ``count`` cases of ``family`` (seeds ``seed``...) and return
-    them.  Blocks: call it from a worker thread, which the child cannot outlive.
-    ``command`` replaces the child's command line (tests).  Raises :class:`CaseError`."""
+    """Run one child for ``wants[family]`` cases of each family (seeds ``seed``,
+    ``seed + 1``...; torch is imported once) and return them in that order.  Blocks:
+    call it from a worker thread, which the child cannot outlive.  ``command``
+    replaces the child's command line (tests).  Raises :class:`CaseError`."""
+    what = ", ".join(f"{n} {family!r}" for family, n in wants.items())
     options = popen_options()
     options["env"].update(CHILD_ENV)
     proc = subprocess.Popen(
-        list(command or child_command(family, count, seed, demos_dir)),
+        list(command or child_command(wants, seed, demos_dir)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -126,10 +129,11 @@ def generate(
     tail = "\n".join(err.strip().splitlines()[-5:])
     if proc.returncode:
         why = f"timed out after {timeout:g} s" if timed_out else "failed"
-        raise CaseError(f"generating {family!r} cases {why}" + (f": {tail}" if tail else ""))
+        raise CaseError(f"generating cases ({what}) {why}" + (f": {tail}" if tail else ""))
     cases = [parse_case(line) for line in out.splitlines() if line.strip()]
-    if len(cases) != count:
-        raise CaseError(f"asked for {count} {family!r} cases, got {len(cases)}")
+    got = [c.family for c in cases]
+    if got != [family for family, n in wants.items() for _ in range(n)]:
+        raise CaseError(f"asked for {what} cases, got {len(cases)}")
     return cases
 
 
@@ -138,8 +142,9 @@ def generate(
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m drillbreak.demo_runner.cases")
-    parser.add_argument("family", help="fault family, e.g. lr-too-high")
-    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument(
+        "wants", nargs="+", metavar="FAMILY[=N]", help="fault family and how many cases (1)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--demos-dir", type=Path, default=None, help="folder of faults.py")
     return parser.parse_args(argv)
@@ -153,16 +158,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if folder not in sys.path:
         sys.path.insert(0, folder)
     faults = importlib.import_module(GENERATORS_MODULE)
-    if args.family not in faults.GENERATORS:
+    wants = [(family, int(n or 1)) for family, _, n in (w.partition("=") for w in args.wants)]
+    unknown = [family for family, _ in wants if family not in faults.GENERATORS]
+    if unknown:
         known = ", ".join(faults.GENERATORS)
-        print(f"error: unknown fault family {args.family!r}; known: {known}", file=sys.stderr)
+        print(f"error: unknown fault family {unknown[0]!r}; known: {known}", file=sys.stderr)
         return 2
     out = sys.stdout
     sys.stdout = sys.stderr  # only cases on stdout
-    for i in range(args.count):
-        case = faults.make_case(args.family, args.seed + i)
-        out.write(json.dumps(case, allow_nan=False) + "\n")
-        out.flush()
+    for family, count in wants:
+        for i in range(count):
+            case = faults.make_case(family, args.seed + i)
+            out.write(json.dumps(case, allow_nan=False) + "\n")
+            out.flush()
     return 0
 
 

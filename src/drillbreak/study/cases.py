@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from drillbreak.clock import Clock, to_ms, utc_now
@@ -28,7 +28,7 @@ __all__ = ["POOL_SIZE", "Refiller", "case_card", "pool_key", "refill", "take"]
 # reviews that come before a refill finishes.
 POOL_SIZE = 3
 
-Generator = Callable[[str, int, int], list[Case]]  # (family, count, seed) -> cases
+Generator = Callable[[Mapping[str, int], int], list[Case]]  # ({family: count}, seed)
 
 
 def pool_key(spec: Generate) -> str:
@@ -69,23 +69,25 @@ def refill(
     make: Generator | None = None,
     clock: Clock = utc_now,
 ) -> int:
-    """Top up the pool of every generator in ``specs`` to ``size`` cases; returns how
-    many were added.  Blocks while the child trains: call it from a worker thread.
-    ``make`` replaces the case child (tests).  Raises
-    :class:`~drillbreak.demo_runner.cases.CaseError`."""
+    """Top up the pool of every generator in ``specs`` to ``size`` cases, with one
+    run of the case child; returns how many were added.  Blocks while the child
+    trains: call it from a worker thread.  ``make`` replaces the case child (tests).
+    Raises :class:`~drillbreak.demo_runner.cases.CaseError`."""
     by_key = {pool_key(s): s for s in specs}
     with db.read() as conn:
         have = case_pool.counts(conn, by_key)
-    added = 0
-    for key, spec in by_key.items():
-        missing = size - have[key]
-        if missing <= 0:
-            continue
-        seed = random.randrange(2**31)  # a fresh case every time
-        cases = (make or generate)(spec.family, missing, seed)
-        with db.write() as conn:
-            added += case_pool.add(conn, key, (to_json(c) for c in cases), to_ms(clock()))
-    return added
+    wants: dict[str, int] = {
+        s.family: size - have[key] for key, s in by_key.items() if have[key] < size
+    }
+    if not wants:
+        return 0
+    seed = random.randrange(2**31)  # a fresh case every time
+    made = (make or generate)(wants, seed)
+    with db.write() as conn:
+        for key, spec in by_key.items():
+            mine = (to_json(c) for c in made if c.family == spec.family)
+            case_pool.add(conn, key, mine, to_ms(clock()))
+    return len(made)
 
 
 class Refiller:
