@@ -140,7 +140,11 @@ def run_case(setup: Setup, seed: int) -> tuple[dict[str, list[Any]], dict[str, A
         k: [] for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "dead_frac")
     }
 
-    shown = demokit.every(setup.epochs, MAX_ROWS)
+    stride = math.ceil(setup.epochs / (MAX_ROWS - 3))  # rows: 0, 1, multiples, the last
+
+    def shown(epoch: int) -> bool:
+        return epoch <= 1 or epoch % stride == 0 or epoch == setup.epochs
+
     finished = [0]  # the last epoch whose losses were finite
 
     def record(epoch: int, _loss: float = 0.0) -> bool:
@@ -149,7 +153,7 @@ def run_case(setup: Setup, seed: int) -> tuple[dict[str, list[Any]], dict[str, A
         if not (math.isfinite(tr.loss) and math.isfinite(va.loss)):
             return True  # diverged: the log stops at the last finite epoch
         finished[0] = epoch
-        if epoch and not shown(epoch):
+        if not shown(epoch):
             return False
         log["epoch"].append(epoch)
         row = (tr.loss, tr.accuracy, va.loss, va.accuracy, demokit.dead_units(model, x_tr))
