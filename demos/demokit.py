@@ -456,3 +456,62 @@ def upscale(pixel_list: Sequence[int], width: int, factor: int) -> list[int]:
     """A row-major image (``width`` wide) with each pixel repeated ``factor`` x ``factor``."""
     rows = [pixel_list[i : i + width] for i in range(0, len(pixel_list), width)]
     return [p for row in rows for _ in range(factor) for p in row for _ in range(factor)]
+
+
+def random_sign_noise(
+    x: Tensor, eps: float, seed: int, clip: tuple[float, float] | None = (0, 1)
+) -> Tensor:
+    """``x + eps * (random +-1 per input)``: an FGSM-sized step in a random direction."""
+    signs = torch.randint(0, 2, x.shape, generator=gen(seed)).to(x.device) * 2 - 1
+    noisy = x + eps * signs
+    return noisy if clip is None else noisy.clamp(*clip)
+
+
+def shift_augment(
+    x: Tensor, y: Tensor, max_shift: int, copies: int, seed: int
+) -> tuple[Tensor, Tensor]:
+    """``x`` plus ``copies`` copies, each image moved by a random (dx, dy) in +-``max_shift``."""
+    g = gen(seed)
+    xs, ys = [x], [y]
+    for _ in range(copies):
+        moved = random_shifts(x, max_shift, g)
+        xs.append(moved)
+        ys.append(y)
+    return torch.cat(xs), torch.cat(ys)
+
+
+def train_steps(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    *,
+    steps: int,
+    lr: float,
+    batch_size: int,
+    optimizer: str = "sgd",
+    seed: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
+) -> None:
+    """Train with cross-entropy for exactly ``steps`` optimiser steps of ``batch_size``
+    examples, in a fresh random order on each pass over the data (seeded with ``seed``)."""
+    opt = make_optimizer(optimizer, model.parameters(), lr)
+    loss_fn = nn.CrossEntropyLoss()
+    g = gen(seed)
+    n = len(y)
+    bs = min(batch_size, n)
+    model.train()
+    step = 0
+    while step < steps:
+        order = torch.randperm(n, generator=g).to(x.device)
+        for start in range(0, n, bs):
+            idx = order[start : start + bs]
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            step += 1
+            if on_step is not None:
+                on_step(step, float(loss.detach()))
+            if step == steps:
+                break
+    model.eval()

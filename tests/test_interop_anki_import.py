@@ -100,6 +100,7 @@ def imported(request, tmp_path):
     }
     revlog = col.db.all("select id, cid, ease, type from revlog order by id")
     today = col.sched.today
+    crt = col.crt
     guids = {k: n.guid for k, n in notes.items()}
     keys = {c.id: c for c in (col.get_card(i) for i in col.find_cards(""))}
     pkg = tmp_path / f"col.{request.param}"
@@ -115,6 +116,7 @@ def imported(request, tmp_path):
         info=info,
         revlog=revlog,
         today=today,
+        crt=crt,
         guids=guids,
         cards=keys,
         pkg=pkg,
@@ -156,7 +158,9 @@ def _key(imported, card) -> str:
 
 def test_history_states_and_due_dates_match_anki(imported):
     stored = rows(imported["db"])
-    today = datetime.now(UTC).date()
+    # The calendar date on which Anki's current day began (its day starts at the
+    # rollover hour, so just after midnight it is still yesterday's day).
+    today = from_ms((imported["crt"] + imported["today"] * 86_400) * 1000).date()
     for card_id, (ctype, queue, due, graded) in imported["info"].items():
         key = _key(imported, imported["cards"][card_id])
         state, _stab, due_ms, suspended, buried, n = stored[key]

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from drillbreak.deck import cloze, predict
+from drillbreak.deck.faults import FAMILIES
 from drillbreak.deck.models import (
     CARD_MODELS,
     CARD_TYPES,
+    GENERATED_FIELDS,
     Card,
     Choice,
     ChoiceCard,
@@ -27,11 +29,14 @@ from drillbreak.deck.models import (
     DeckHeader,
     DiagnosisCard,
     Evidence,
+    Generate,
+    GeneratedDiagnosisCard,
     OpenCard,
     PredictCard,
     PredictRange,
     RubricPoint,
     Vary,
+    card_model,
     fields_of,
     validate,
 )
@@ -196,7 +201,7 @@ def _load_card(rep: _Reporter, raw: Any, where: tuple, demos: set[str] | None) -
             f"unknown card type {card_type!r}{guess}; use one of {', '.join(CARD_TYPES)}",
         )
         return None
-    model = CARD_MODELS[card_type]
+    model = card_model(card_type, raw)
     try:
         card = validate(model, raw)
     except ValidationError as exc:
@@ -259,6 +264,10 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
                 if what == "id"
                 else f"{field_name}: tags cannot contain spaces",
             )
+        elif kind == "literal_error" and loc[:1] == ("generate",):
+            guess = _did_you_mean(str(err["input"]), list(FAMILIES))
+            listed = "" if guess else f"; use one of {', '.join(FAMILIES)}"
+            rep.path(path, f"unknown fault family {err['input']!r}{guess}{listed}")
         elif (
             kind in ("too_short", "too_long") and loc and loc[-1] in ("choices", "rubric", "ranges")
         ):
@@ -279,6 +288,7 @@ def _allowed_keys(model, loc: tuple) -> list[str]:
         inner = {
             "choices": Choice,
             "evidence": Evidence,
+            "generate": Generate,
             "rubric": RubricPoint,
             "ranges": PredictRange,
             "vary": Vary,
@@ -312,6 +322,8 @@ def _check_card(
             )
         elif not cloze.numbers(card.text):
             rep.path((*where, "text"), "cloze card has no deletion; mark one like {{c1::answer}}")
+    elif isinstance(card, GeneratedDiagnosisCard):
+        _check_generated(rep, card, raw, where)
     elif isinstance(card, ChoiceCard | DiagnosisCard):
         if not any(c.correct for c in card.choices):
             rep.path((*where, "choices"), "no choice is marked 'correct: true'")
@@ -331,6 +343,27 @@ def _check_card(
                     "rubric point has no keywords to highlight in the answer",
                     severity="warning",
                 )
+
+
+def _check_generated(rep: _Reporter, card: GeneratedDiagnosisCard, raw: dict, where: tuple) -> None:
+    for key in GENERATED_FIELDS:
+        if key in raw:
+            rep.path(
+                (*where, key),
+                f"{key!r} comes from the generated case; remove it (or remove 'generate')",
+                key=True,
+            )
+    options = card.generate.options
+    if options is None:
+        return
+    at = (*where, "generate", "options")
+    if card.generate.family not in options:
+        rep.path(at, f"options must include the card's family {card.generate.family!r}")
+    for i, family in enumerate(options):
+        if family in options[:i]:
+            rep.path((*at, i), f"{family!r} is listed twice")
+    if len(set(options)) < 2:
+        rep.path(at, "offer at least 2 different families")
 
 
 def _check_evidence(rep: _Reporter, evidence: Evidence, where: tuple) -> None:

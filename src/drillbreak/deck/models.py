@@ -12,8 +12,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.dataclasses import dataclass, is_pydantic_dataclass
+from pydantic_core import ArgsKwargs
+
+from drillbreak.deck import faults
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 CARD_TYPES = ("basic", "cloze", "choice", "diagnosis", "open", "predict")
@@ -111,6 +114,71 @@ class DiagnosisCard(CardBase):
         return sum(c.correct for c in self.choices) > 1
 
 
+FaultFamily = Literal[
+    "lr-too-high",
+    "lr-too-low",
+    "label-noise",
+    "val-distribution",
+    "leakage",
+    "shortcut",
+    "batch-too-large",
+    "unnormalised-inputs",
+    "dead-units",
+]
+assert set(FaultFamily.__args__) == set(faults.FAMILIES)  # type: ignore[attr-defined]
+# What a generated card's fields say before a case is shown (no case yet).
+GENERATED_SCENARIO = "A case made from a live training run with a hidden fault."
+# Fields a generated card takes from its case, never from the deck file.
+GENERATED_FIELDS = ("scenario", "evidence", "choices")
+
+
+@_record
+class Generate:
+    family: FaultFamily
+    options: tuple[FaultFamily, ...] | None = None
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The families offered as choices, in order (all of them by default)."""
+        return self.options or tuple(faults.FAMILIES)
+
+
+@_record
+class GeneratedDiagnosisCard(DiagnosisCard):
+    """A diagnosis card whose case is generated (``generate:``): its scenario and
+    evidence come from the case; its choices are the fault families offered."""
+
+    generate: Generate
+    scenario: Text = GENERATED_SCENARIO
+    question: Text = faults.QUESTION
+    choices: Annotated[
+        tuple[Choice, ...], Field(min_length=2, max_length=len(faults.FAMILIES))
+    ] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _family_choices(cls, data: Any) -> Any:
+        if isinstance(data, ArgsKwargs):  # called as GeneratedDiagnosisCard(...)
+            return ArgsKwargs(data.args, _with_family_choices(dict(data.kwargs or {})))
+        return _with_family_choices(data)
+
+
+def _with_family_choices(data: Any) -> Any:
+    """A generated card's raw fields with its choices: the families it offers."""
+    if not isinstance(data, dict) or "choices" in data:
+        return data  # invalid, or choices written in the file: the loader reports it
+    spec = data.get("generate")
+    family: object
+    if isinstance(spec, Generate):
+        family, shown = spec.family, spec.shown
+    elif isinstance(spec, dict) and isinstance(spec.get("options") or (), list | tuple):
+        family, shown = spec.get("family"), spec.get("options") or tuple(faults.FAMILIES)
+    else:
+        return data  # invalid: validation reports it
+    choices = [{"text": faults.FAMILIES.get(str(f), str(f)), "correct": f == family} for f in shown]
+    return {**data, "choices": choices}
+
+
 @_record
 class RubricPoint:
     point: Text
@@ -163,6 +231,14 @@ def fields_of(cls: type) -> list[str]:
         return [f.name for f in dataclasses.fields(cls)]
     assert issubclass(cls, BaseModel)
     return list(cls.model_fields)
+
+
+def card_model(card_type: str, raw: Any) -> type[CardBase]:
+    """The class a card of ``card_type`` validates against (a key of CARD_MODELS);
+    a diagnosis card with ``generate:`` is a :class:`GeneratedDiagnosisCard`."""
+    if card_type == "diagnosis" and isinstance(raw, dict) and "generate" in raw:
+        return GeneratedDiagnosisCard
+    return CARD_MODELS[card_type]
 
 
 def validate(cls: type[CardBase], raw: Any) -> Card:
@@ -219,4 +295,5 @@ class DeckSchema(_Strict):
             BasicCard | ClozeCard | ChoiceCard | DiagnosisCard | OpenCard | PredictCard,
             Field(discriminator="type"),
         ]
+        | GeneratedDiagnosisCard
     ]

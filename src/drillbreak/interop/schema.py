@@ -61,6 +61,19 @@ _FIELDS: dict[str, dict[str, str]] = {
         "shuffle": "Shuffle the choices each time (default true).",
         "takeaway": "The lesson, shown after answering (Markdown).",
     },
+    "GeneratedDiagnosisCard": {
+        "generate": "Generate the case at review time: a small real training run with a "
+        "hidden fault of this family; its log and facts are the evidence.",
+        "question": "The question (default: what is wrong with this training run?).",
+        "shuffle": "Shuffle the choices each time (default true).",
+        "takeaway": "The lesson, shown after answering with the case's own explanation.",
+    },
+    "Generate": {
+        "family": "The fault family of every case: lr-too-high, lr-too-low, label-noise, "
+        "val-distribution, leakage, shortcut, batch-too-large, unnormalised-inputs or "
+        "dead-units.",
+        "options": "The families offered as choices (must include `family`; default: all).",
+    },
     "OpenCard": {
         "prompt": "The free-response prompt (Markdown).",
         "rubric": "The points a good answer covers (at least one).",
@@ -113,6 +126,9 @@ _MODEL_DESCRIPTIONS = {
     "ClozeCard": "Text with {{c1::deletions}}; one study card per deletion number.",
     "ChoiceCard": "Multiple choice, graded by the answer.",
     "DiagnosisCard": "A failure to diagnose from a scenario and optional evidence.",
+    "GeneratedDiagnosisCard": "A diagnosis card whose case is generated from a live "
+    "training run with a hidden fault, new at every review.",
+    "Generate": "Which fault the generated cases hide, and the families offered as choices.",
     "OpenCard": "Free response, self-graded against a rubric.",
     "PredictCard": "Predict a demo's number, then watch the demo run; graded by the "
     "distance between the prediction and the run's number.",
@@ -137,10 +153,12 @@ def _describe(name: str, model: dict[str, Any]) -> None:
 
 def deck_schema() -> dict[str, Any]:
     """The deck format's JSON Schema as a dict (deterministic key order)."""
-    from drillbreak.deck.models import DeckSchema
+    from drillbreak.deck.models import GENERATED_FIELDS, DeckSchema
 
     raw = copy.deepcopy(DeckSchema.model_json_schema())
     defs = raw.pop("$defs", {})
+    for key in GENERATED_FIELDS:  # a generated card's case supplies them, not the file
+        defs["GeneratedDiagnosisCard"]["properties"].pop(key)
     for name, model in defs.items():
         _describe(name, model)
     _describe("DeckSchema", raw)

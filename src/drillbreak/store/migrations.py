@@ -37,6 +37,15 @@ def _v1_to_v2(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE review_log DROP COLUMN prev")
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """The pool of generated diagnosis cases (``tables.PooledCase``)."""
+    conn.exec_driver_sql(
+        'CREATE TABLE case_pool (id INTEGER NOT NULL, "key" VARCHAR NOT NULL, '
+        'made_ms INTEGER NOT NULL, "case" VARCHAR NOT NULL, PRIMARY KEY (id))'
+    )
+    conn.exec_driver_sql('CREATE INDEX ix_case_pool_key ON case_pool ("key", id)')
+
+
 def _add_demo_run(conn: Connection) -> None:
     """The cache of finished demo runs (``tables.DemoRunRecord``), for predict cards."""
     conn.exec_driver_sql(
@@ -49,7 +58,7 @@ def _add_demo_run(conn: Connection) -> None:
     )
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _add_demo_run}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _add_demo_run}
 
 
 def upgrade(conn: Connection, version: int) -> None:

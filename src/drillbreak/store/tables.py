@@ -70,6 +70,18 @@ class Setting(SQLModel, table=True):
     value: str  # JSON
 
 
+class PooledCase(SQLModel, table=True):
+    """A generated diagnosis case waiting to be shown (the ``case_pool`` table)."""
+
+    __tablename__ = "case_pool"
+    __table_args__ = (Index("ix_case_pool_key", "key", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str  # the generator: family and version, see study.cases
+    made_ms: int
+    case: str  # JSON, as the generator child wrote it
+
+
 class DemoRunRecord(SQLModel, table=True):
     """One finished demo run kept for replay (the ``demo_run`` table): its whole event
     stream and headline numbers, keyed by everything that decides them."""
@@ -101,4 +113,4 @@ def core_table(model: type[SQLModel]) -> Table:
     return table
 
 
-SCHEMA_VERSION = 3  # 2: review_log.prev dropped (it was never read); 3: demo_run
+SCHEMA_VERSION = 4  # 2: review_log.prev dropped (it was never read); 3: case_pool; 4: demo_run

@@ -1,0 +1,178 @@
+"""Generated diagnosis cases: the child process that makes them, and the parent's reader.
+
+Child (imports torch through the generators in ``demos/faults.py``)::
+
+    python -m drillbreak.demo_runner.cases FAMILY[=N] [FAMILY[=N] ...] [--seed S]
+        [--demos-dir DIR]
+
+writes N cases (default 1) of each family, one per line to stdout as JSON (see
+:class:`Case`), from seeds ``S``, ``S + 1``, ...  Exit status 0, 1 if a generator failed (traceback on stderr), 2 for
+an unknown family.  torch runs on one thread with passive OpenMP waits: the child
+works in the background while the learner studies.
+
+Parent: :func:`generate` runs that child (:mod:`drillbreak.childproc`: it dies with
+the thread that started it and its process group is stopped on any exit) and returns
+the cases it wrote.  No torch here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+
+from drillbreak.childproc import popen_options, stop_group, watch_parent
+from drillbreak.paths import shipped_demos_dir
+
+__all__ = ["Case", "CaseError", "generate", "parse_case"]
+
+GENERATORS_MODULE = "faults"
+# Seconds a batch of cases may take before the child is stopped (a case takes well
+# under a second; the child's start, mostly importing torch, a few).
+DEFAULT_TIMEOUT = 300.0
+# Torch and OpenMP read these when torch is imported, so they are set before that.
+CHILD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+
+
+class CaseError(RuntimeError):
+    """Generating cases failed (the message says why, with the child's last words)."""
+
+
+@with_config(ConfigDict(strict=True, extra="forbid"))
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """One generated case, as the child writes it.
+
+    ``evidence`` has the shape of a deck's diagnosis evidence (``title``, ``x``,
+    ``columns``: name -> numbers, epoch 0 first); ``facts`` holds the run's set-up and
+    checks by name; ``scenario`` and ``explanation`` are Markdown.
+    """
+
+    version: int
+    family: str
+    seed: int
+    scenario: str
+    evidence: dict[str, Any]
+    facts: dict[str, Any]
+    explanation: str
+
+
+_CASE = TypeAdapter(Case)
+
+
+def parse_case(text: str) -> Case:
+    """A case from one JSON line; raises :class:`CaseError` if it is not one."""
+    try:
+        return _CASE.validate_json(text)
+    except ValidationError as exc:
+        raise CaseError(
+            f"not a generated case: {exc.errors(include_url=False)[0]['msg']}"
+        ) from None
+
+
+def to_json(case: Case) -> str:
+    return _CASE.dump_json(case).decode()
+
+
+# ------------------------------------------------------------------------- parent
+
+
+def child_command(wants: Mapping[str, int], seed: int, demos_dir: Path | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "drillbreak.demo_runner.cases"]
+    cmd += [f"{family}={count}" for family, count in wants.items()]
+    cmd += ["--seed", str(seed)]
+    if demos_dir is not None:
+        cmd += ["--demos-dir", str(demos_dir)]
+    return cmd
+
+
+def generate(
+    wants: Mapping[str, int],
+    seed: int,
+    *,
+    demos_dir: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    command: Sequence[str] | None = None,
+) -> list[Case]:
+    """Run one child for ``wants[family]`` cases of each family (seeds ``seed``,
+    ``seed + 1``...; torch is imported once) and return them in that order.  Blocks:
+    call it from a worker thread, which the child cannot outlive.  ``command``
+    replaces the child's command line (tests).  Raises :class:`CaseError`."""
+    what = ", ".join(f"{n} {family!r}" for family, n in wants.items())
+    options = popen_options()
+    options["env"].update(CHILD_ENV)
+    proc = subprocess.Popen(
+        list(command or child_command(wants, seed, demos_dir)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
+    timer = threading.Timer(timeout, stop_group, (proc.pid,))
+    timer.start()
+    try:
+        out, err = proc.communicate()
+    finally:
+        timed_out = timer.finished.is_set()  # the timer ran: it stopped the child
+        timer.cancel()
+        stop_group(proc.pid)  # anything the child left behind
+    tail = "\n".join(err.strip().splitlines()[-5:])
+    if proc.returncode:
+        why = f"timed out after {timeout:g} s" if timed_out else "failed"
+        raise CaseError(f"generating cases ({what}) {why}" + (f": {tail}" if tail else ""))
+    cases = [parse_case(line) for line in out.splitlines() if line.strip()]
+    got = [c.family for c in cases]
+    if got != [family for family, n in wants.items() for _ in range(n)]:
+        raise CaseError(f"asked for {what} cases, got {len(cases)}")
+    return cases
+
+
+# -------------------------------------------------------------------------- child
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m drillbreak.demo_runner.cases")
+    parser.add_argument(
+        "wants", nargs="+", metavar="FAMILY[=N]", help="fault family and how many cases (1)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--demos-dir", type=Path, default=None, help="folder of faults.py")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    watch_parent()
+    args = parse_args(argv)
+    os.environ.update(CHILD_ENV)
+    folder = str((args.demos_dir or shipped_demos_dir()).resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    faults = importlib.import_module(GENERATORS_MODULE)
+    wants = [(family, int(n or 1)) for family, _, n in (w.partition("=") for w in args.wants)]
+    unknown = [family for family, _ in wants if family not in faults.GENERATORS]
+    if unknown:
+        known = ", ".join(faults.GENERATORS)
+        print(f"error: unknown fault family {unknown[0]!r}; known: {known}", file=sys.stderr)
+        return 2
+    out = sys.stdout
+    sys.stdout = sys.stderr  # only cases on stdout
+    for family, count in wants:
+        for i in range(count):
+            case = faults.make_case(family, args.seed + i)
+            out.write(json.dumps(case, allow_nan=False) + "\n")
+            out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
