@@ -177,14 +177,14 @@ def _report_broken(collection) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from drillbreak.context import deck_paths, known_demo_names
+    from drillbreak.context import deck_paths, known_demo_names, known_demo_results
     from drillbreak.deck.lint import lint
 
     targets = args.paths or deck_paths(args.decks)
     for target in targets:
         if not Path(target).exists():
             raise UserError(f"{target}: no such file or folder")
-    return lint(targets, sys.stdout, known_demo_names())
+    return lint(targets, sys.stdout, known_demo_names(), demo_results=known_demo_results())
 
 
 def cmd_decks(args: argparse.Namespace) -> int:
