@@ -61,7 +61,7 @@ def check_claim_names(
         found = [
             (card, index, message)
             for card in result.deck.cards
-            if card.demo in demo_results
+            if card.demo is not None and card.demo in demo_results
             for index, message in _bad_claims(card, demo_results[card.demo])
         ]
         if found:

@@ -29,7 +29,7 @@ __all__ = ["DemoContext", "ResultNamesError", "stream_writer"]
 class ResultNamesError(ValueError):
     """``ctx.result`` got names other than the demo declared in ``META["results"]``."""
 
-    def __init__(self, undeclared: Sequence[str], missing: Sequence[str]) -> None:
+    def __init__(self, undeclared: Iterable[str], missing: Iterable[str]) -> None:
         self.undeclared = sorted(undeclared)
         self.missing = sorted(missing)
         parts = []
