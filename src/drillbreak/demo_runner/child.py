@@ -110,7 +110,7 @@ def threads_for(requested: int) -> int:
 def calibrate(torch: Any) -> float:
     """Seconds this machine takes for a small fixed workload like the demos' (100
     training steps of a 64-128-10 network on the CPU), the faster of two runs;
-    about 0.04 s on the reference machine (:data:`pace.REFERENCE_SECONDS`)."""
+    about 0.025 s on the reference machine (:data:`pace.REFERENCE_SECONDS`)."""
     g = torch.Generator().manual_seed(0)
     x = torch.randn(64, 64, generator=g)
     y = torch.randint(0, 10, (64,), generator=g)

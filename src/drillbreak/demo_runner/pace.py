@@ -20,7 +20,7 @@ __all__ = [
 
 # The calibration workload (100 training steps of a 64-128-10 network on one thread)
 # on the machine the demos' ``expected_seconds`` were measured on (2 cores, idle).
-REFERENCE_SECONDS = 0.04
+REFERENCE_SECONDS = 0.025
 # A demo whose full scale would take longer than this here runs at the quick scale.
 PATIENCE_SECONDS = 30.0
 # Below this fraction done, an estimate of the time left is mostly noise.
