@@ -14,7 +14,7 @@ from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
 from drillbreak.deck.loader import Collection, load_collection
-from drillbreak.demo_runner.catalog import demo_names
+from drillbreak.demo_runner.catalog import demo_names, list_demos
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings
 from drillbreak.store import backup, cards, settings_store
@@ -38,6 +38,16 @@ def known_demo_names() -> set[str] | None:
     except Exception:  # a broken demos folder must not break loading or linting decks
         return None
     return names or None
+
+
+def known_demo_results() -> dict[str, frozenset[str] | None] | None:
+    """Each shipped demo's declared result names (None for a demo that declares none),
+    for checking cards' ``claims`` (None when the demo catalog cannot be read)."""
+    try:
+        demos = list_demos()
+    except Exception:  # a broken demos folder must not break linting decks
+        return None
+    return {d.name: None if d.results is None else frozenset(d.results) for d in demos} or None
 
 
 @dataclass

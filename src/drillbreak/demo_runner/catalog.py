@@ -2,7 +2,10 @@
 
 Each demo is a module ``demos/<name with - as _>.py`` with a module-level literal
 ``META = {"name": ..., "title": ..., "concept": ..., "watch_for": ...,
-"expected_seconds": ...}`` (optionally ``"order"``, an int for the listing order).
+"expected_seconds": ..., "results": {...}}`` (optionally ``"order"``, an int for the
+listing order).  ``results`` declares the demo's headline numbers, name ->
+one-line description with the unit; a run's result must have exactly these names
+and cards' ``claims`` may cite them.
 The dict is read with :mod:`ast` and :func:`ast.literal_eval`: the module is never
 imported by the app.  Results are cached per folder.
 """
@@ -10,7 +13,8 @@ imported by the app.  Results are cached per folder.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +32,7 @@ __all__ = [
 ]
 
 REQUIRED_KEYS = ("name", "title", "concept", "watch_for", "expected_seconds")
+RESULT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Helper modules in the demos folder that are not demos.
 _NOT_DEMOS = {"demokit"}
 
@@ -59,6 +64,8 @@ class DemoInfo:
     expected_seconds: float
     path: Path
     order: int = 1000
+    # Declared headline numbers, name -> description; None: the demo declares none.
+    results: dict[str, str] | None = field(default=None, hash=False)
 
 
 def module_name(demo_name: str) -> str:
@@ -113,6 +120,7 @@ def _info(path: Path, meta: dict[str, object]) -> DemoInfo:
         raise CatalogError(f"{path.name}: expected_seconds must be a number") from None
     order = meta.get("order", 1000)
     return DemoInfo(
+        results=_results(path, meta),
         name=name,
         title=str(meta["title"]),
         concept=str(meta["concept"]),
@@ -121,6 +129,28 @@ def _info(path: Path, meta: dict[str, object]) -> DemoInfo:
         path=path,
         order=order if isinstance(order, int) else 1000,
     )
+
+
+def _results(path: Path, meta: dict[str, object]) -> dict[str, str] | None:
+    """META's ``results``, checked: a non-empty dict of name -> one-line description."""
+    if "results" not in meta:
+        return None
+    results = meta["results"]
+    if not isinstance(results, dict) or not results:
+        raise CatalogError(
+            f"{path.name}: META results must be a non-empty dict name -> description"
+        )
+    for name, description in results.items():
+        if not isinstance(name, str) or not RESULT_NAME.match(name):
+            raise CatalogError(
+                f"{path.name}: META results name {name!r} must match {RESULT_NAME.pattern} "
+                "(lower case, digits and _; e.g. accuracy_eps_0_2)"
+            )
+        if not isinstance(description, str) or not description.strip() or "\n" in description:
+            raise CatalogError(
+                f"{path.name}: META results[{name!r}] must be a one-line description with its unit"
+            )
+    return dict(results)
 
 
 @lru_cache(maxsize=8)
