@@ -23,7 +23,7 @@ class Config:
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     ratings: int = 300
     review_rows: int = 1_000_000
-    demo_scale: str = "full"
+    demo_scale: str = "auto"  # the app's default
     verbose: bool = True
 
     @classmethod

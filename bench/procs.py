@@ -1,4 +1,4 @@
-"""Benchmarks that run child processes: time to first card, memory, demos.
+"""Benchmarks that run child processes: time to first card and memory (demos: bench.demos).
 
 Each child is timed from just before it is spawned; the app and the bare
 Textual baseline report the moment they are ready on a system-wide monotonic
@@ -16,7 +16,6 @@ from bench.workspace import Workspace
 
 STARTUP_TARGET_RATIO = 2.0
 MEMORY_TARGET_MB = 150.0
-DEMO_TARGET_RATIO = 3.0
 
 # Runs a command and reports its peak RSS (KiB on Linux) from RUSAGE_CHILDREN:
 # a fresh wrapper per measurement, so only that one child is counted.
@@ -195,59 +194,6 @@ def bench_memory(cfg: Config, ws: Workspace) -> list[Result]:
             notes=[f"TORCH flags seen: {sorted(torch)}"],
         ),
     ]
-
-
-def bench_demos(cfg: Config) -> list[Result]:
-    """Each demo's wall time against a bare ``python -c 'import torch'``."""
-    try:
-        from drillbreak.demo_runner.catalog import demo_names
-    except ImportError as exc:  # pragma: no cover
-        return [_failed("demos", exc)]
-    names = sorted(demo_names())
-    repeats = 3 if not cfg.quick else 1
-
-    def wall(args: list[str]) -> float:
-        t0 = time.monotonic()
-        proc = subprocess.run(
-            [PYTHON, *args], capture_output=True, text=True, env=bench_env(), cwd=ROOT, timeout=600
-        )
-        dt = time.monotonic() - t0
-        if proc.returncode != 0:
-            raise ChildFailed(f"{' '.join(args)}: rc {proc.returncode}\n{proc.stderr[-800:]}")
-        return dt
-
-    base_args = ["-c", "import torch"]
-    wall(base_args)  # warm the page cache
-    results = []
-    for name in names:
-        args = ["-m", "drillbreak.demo_runner.child", name, "--scale", cfg.demo_scale]
-        a: list[float] = []
-        b: list[float] = []
-        try:
-            for i in range(repeats):
-                if i % 2 == 0:
-                    a.append(wall(args))
-                    b.append(wall(base_args))
-                else:
-                    b.append(wall(base_args))
-                    a.append(wall(args))
-        except ChildFailed as exc:
-            results.append(_failed(f"demos/{name}", exc))
-            continue
-        s, base = median(a), median(b)
-        results.append(
-            Result(
-                "demos",
-                f"{name} ({cfg.demo_scale})",
-                s,
-                "s",
-                base,
-                "python -c 'import torch'",
-                f"<= {DEMO_TARGET_RATIO:g}x",
-                s / base <= DEMO_TARGET_RATIO,
-            )
-        )
-    return results
 
 
 def _failed(bench: str, exc: BaseException) -> Result:

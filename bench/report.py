@@ -46,8 +46,9 @@ METHOD = """\
   inserted with `executemany` into a database made by `Database`.
 - Time to first card and memory run the app in a child process (headless
   Textual); the baseline is a bare Textual `App` started and stopped the same way.
-- Demos run `python -m drillbreak.demo_runner.child NAME`; the baseline is
-  `python -c "import torch"`.
+- Demos run `python -m drillbreak.demo_runner.child NAME` (the app's default scale,
+  `auto`), idle and with two CPU-bound processes beside them; the baseline is
+  `python -c "import torch"` under the same load.
 """
 
 

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import inproc, procs
+from bench import demos, inproc, procs
 from bench.common import ROOT, Config, Result, machine_info
 from bench.report import write
 from bench.workspace import Workspace
@@ -27,7 +27,7 @@ def run(cfg: Config, only: tuple[str, ...] = BENCHES, ws: Workspace | None = Non
         "stats": lambda: inproc.bench_stats(cfg, ws),
         "startup": lambda: procs.bench_startup(cfg, ws),
         "memory": lambda: procs.bench_memory(cfg, ws),
-        "demos": lambda: procs.bench_demos(cfg),
+        "demos": lambda: demos.bench_demos(cfg),
     }
     try:
         for name in only:

@@ -48,6 +48,57 @@ def test_shipped_demos_are_the_nine():
         assert d.path.parent == shipped_demos_dir().resolve()
 
 
+def test_every_shipped_demo_declares_its_results():
+    """Contract: each demo names its headline numbers, so cards can cite them."""
+    undeclared = [d.name for d in list_demos() if d.results is None]
+    assert undeclared == []
+
+
+def test_declared_results_are_read(tmp_path):
+    write(
+        tmp_path,
+        "a.py",
+        """
+        META = {"name": "a", "title": "A", "concept": "c", "watch_for": "w",
+                "expected_seconds": 1,
+                "results": {"accuracy_eps_0_2": "accuracy at eps 0.2 (fraction 0-1)"}}
+        """,
+    )
+    write(
+        tmp_path,
+        "b.py",
+        'META = {"name": "b", "title": "B", "concept": "", "watch_for": "", '
+        '"expected_seconds": 1}\n',
+    )
+    assert get_demo("a", tmp_path).results == {
+        "accuracy_eps_0_2": "accuracy at eps 0.2 (fraction 0-1)"
+    }
+    assert get_demo("b", tmp_path).results is None
+
+
+@pytest.mark.parametrize(
+    ("results", "reason"),
+    [
+        ("{}", "non-empty dict"),
+        ("['a']", "non-empty dict"),
+        ("{'accuracy_eps_0.2': 'x (1)'}", "must match"),
+        ("{'Accuracy': 'x (1)'}", "must match"),
+        ("{'a': 3}", "one-line description"),
+        ("{'a': ''}", "one-line description"),
+        ("{'a': 'two\\nlines'}", "one-line description"),
+    ],
+)
+def test_bad_declared_results_are_a_catalog_error(tmp_path, results, reason):
+    write(
+        tmp_path,
+        "x.py",
+        'META = {"name": "x", "title": "", "concept": "", "watch_for": "", '
+        f'"expected_seconds": 1, "results": {results}}}\n',
+    )
+    with pytest.raises(CatalogError, match=f"x.py: META results.*{reason}"):
+        list_demos(tmp_path)
+
+
 def test_demo_names_is_cached():
     assert demo_names() is not demo_names()  # a fresh set each call (callers may mutate)
     from drillbreak.demo_runner import catalog

@@ -6,10 +6,19 @@ import io
 import json
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
-from helpers.procs import SAFETY, SHORT_TIMEOUT, STUBBORN_FAMILY, fake, read_pids, wait_gone
+from helpers.procs import (
+    SAFETY,
+    SHORT_TIMEOUT,
+    STUBBORN_FAMILY,
+    fake,
+    read_pids,
+    wait_gone,
+    wait_until,
+)
 
 from drillbreak.demo_runner.cli import list_command, run_command
 from drillbreak.demo_runner.events import parse_line
@@ -135,6 +144,56 @@ def test_a_result_then_a_hang_is_one_success():
     )
     assert out.getvalue().rstrip().endswith("All good.")
     assert err.getvalue() == ""
+
+
+# Its text comes first; the result follows and is announced in a file; then it hangs.
+TEXT_RESULT_MARK = """
+import json, pathlib, sys, time
+def emit(**e): print(json.dumps(e), flush=True)
+emit(type="text", text="first words")
+emit(type="result", headline={"accuracy": 0.9}, summary="All good.")
+pathlib.Path(sys.argv[1]).touch()
+time.sleep(600)
+"""
+
+
+class SlowTerminal(io.StringIO):
+    """Stdout that is busy on its first write until ``ready()`` holds."""
+
+    def __init__(self, ready) -> None:
+        super().__init__()
+        self.ready = ready
+
+    def write(self, text: str) -> int:
+        if self.ready is not None:
+            ready, self.ready = self.ready, None
+            wait_until(ready, "the terminal catches up")
+        return super().write(text)
+
+
+def test_a_result_written_before_the_timeout_is_one_success_however_late_it_is_read(tmp_path):
+    """The reported bug: a full result, then "timed out", then exit 1.  A result the
+    child wrote before its deadline is one success: exit 0, nothing on stderr."""
+    marker = tmp_path / "written"
+    timeout = 1.0
+    started = time.monotonic()
+    out = SlowTerminal(lambda: marker.exists() and time.monotonic() - started > timeout)
+    err = io.StringIO()
+    request = DemoRequest("x", command=fake(TEXT_RESULT_MARK, str(marker)), timeout=timeout)
+    assert run_command(request, stdout=out, stderr=err) == 0
+    assert err.getvalue() == ""
+    assert out.getvalue().rstrip().endswith("All good.")
+
+
+def test_a_scale_chosen_for_a_slow_machine_is_said():
+    meta = (
+        'emit(type="meta", name="x", title="Fake demo", device="cpu", seed=0, torch="0", '
+        'scale="quick", scale_reason="this machine is slow right now")'
+    )
+    script = FAKE.replace(FAKE.splitlines()[3], meta)
+    out = io.StringIO()
+    assert run_command(DemoRequest("x", command=fake(script)), stdout=out) == 0
+    assert "Running the quick version: this machine is slow right now." in out.getvalue()
 
 
 CLI = """

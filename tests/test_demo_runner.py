@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,19 @@ from helpers.procs import (
     no_hang,
     read_pids,
     wait_gone,
+    wait_until,
 )
 
-from drillbreak.demo_runner.events import ErrorEvent, Meta, Metric, Progress, Result, Text
+from drillbreak.demo_runner.events import (
+    ErrorEvent,
+    Meta,
+    Metric,
+    Progress,
+    Result,
+    Text,
+    parse_line,
+)
+from drillbreak.demo_runner.pace import REFERENCE_SECONDS
 from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.demo_runner.runner import (
     DemoFailed,
@@ -85,6 +96,24 @@ import json, subprocess, sys
 grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
 open(sys.argv[1], "w").write(str(grandchild.pid))
 print(json.dumps({"type": "text", "text": "bye"}), flush=True)
+"""
+
+
+# Delivers its result, says so in a file, then hangs past any timeout.
+RESULT_THEN_MARK = """
+import json, pathlib, sys, time
+print(json.dumps({"type": "progress", "step": 1, "total": 2, "label": "x"}), flush=True)
+print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "done"}), flush=True)
+pathlib.Path(sys.argv[1]).touch()
+time.sleep(600)
+"""
+
+# Reports the OpenMP wait policy it was started with.
+SHOW_WAIT_POLICY = """
+import json, os
+policy = os.environ.get("OMP_WAIT_POLICY", "unset")
+print(json.dumps({"type": "text", "text": policy}), flush=True)
+print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "done"}), flush=True)
 """
 
 
@@ -307,6 +336,33 @@ def test_kill_9_of_the_parent_takes_the_child_with_it(tmp_path, mode):
                 os.kill(pid, signal.SIGKILL)
 
 
+def test_a_result_still_in_the_pipe_at_the_deadline_is_a_success(tmp_path):
+    """A reader busy elsewhere when the time runs out (a slow terminal, a loaded
+    machine) still takes the result the child wrote before it: one outcome, success."""
+    marker = tmp_path / "written"
+    timeout = 1.0
+    events = iter_demo(
+        DemoRequest("x", command=fake(RESULT_THEN_MARK, str(marker)), timeout=timeout)
+    )
+    first = next(events)  # the child is running; its reader now waits for this caller
+    started = time.monotonic()
+    wait_until(marker.exists, "the result written")
+    wait_until(lambda: time.monotonic() - started > timeout, "the deadline passed")
+    rest = list(events)
+    assert isinstance(first, Progress)
+    assert isinstance(rest[-1], Result)
+
+
+def test_no_timeout_by_default():
+    assert DemoRequest("fgsm").timeout is None
+
+
+def test_the_child_runs_with_a_passive_openmp_wait_policy(monkeypatch):
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    events = list(iter_demo(DemoRequest("x", command=fake(SHOW_WAIT_POLICY))))
+    assert [e.text for e in events if isinstance(e, Text)] == ["PASSIVE"]
+
+
 def test_child_command_uses_this_interpreter():
     cmd = child_command(DemoRequest("fgsm", device="cpu", seed=3, scale="quick"))
     assert cmd[:3] == [sys.executable, "-m", "drillbreak.demo_runner.child"]
@@ -324,13 +380,26 @@ META = {"name": "tiny", "title": "Tiny", "concept": "c", "watch_for": "w",
 def run(ctx):
     import torch
     ctx.text(f"device {ctx.device}")
+    ctx.text(f"scale {ctx.scale}")
     ctx.result({"value": float(torch.ones(2, device=ctx.device).sum())}, "ok")
+"""
+
+POLICY_DEMO = """
+META = {"name": "policy", "title": "Policy", "concept": "c", "watch_for": "w",
+        "expected_seconds": 1}
+
+
+def run(ctx):
+    import os
+    ctx.text(os.environ.get("OMP_WAIT_POLICY", "unset"))
+    ctx.result({"value": 1.0}, "ok")
 """
 
 
 @pytest.fixture
 def tiny_dir(tmp_path: Path) -> Path:
     (tmp_path / "tiny.py").write_text(TINY_DEMO)
+    (tmp_path / "policy.py").write_text(POLICY_DEMO)
     return tmp_path
 
 
@@ -375,15 +444,71 @@ def test_unknown_demo_in_child_exits_2(tiny_dir):
     assert info.value.returncode == 2
 
 
-def test_quick_scale_runs_torch_on_one_thread(tiny_dir):
-    """At quick scale (the tests) torch uses 1 thread unless told otherwise: OpenMP
-    threads spin-waiting for busy cores make 2 threads far slower than 1."""
+@pytest.mark.parametrize("scale", ["quick", "full"])
+def test_every_scale_runs_torch_on_one_thread_waiting_passively(tiny_dir, scale, monkeypatch):
+    """Torch uses 1 thread unless told otherwise, and its OpenMP threads do not
+    spin: spinning threads waiting for busy cores make 2 threads far slower than 1.
+    The child sets the wait policy itself when started by hand (no runner)."""
     pytest.importorskip("torch")
-    events = list(
-        iter_demo(DemoRequest("tiny", device="cpu", scale="quick", demos_dir=tiny_dir, timeout=300))
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    request = DemoRequest("policy", device="cpu", scale=scale, demos_dir=tiny_dir)
+    out = subprocess.run(
+        child_command(request), capture_output=True, text=True, timeout=SAFETY, check=True
     )
+    events = [parse_line(line) for line in out.stdout.splitlines()]
     meta = next(e for e in events if isinstance(e, Meta))
-    assert meta.threads == 1
+    assert (meta.threads, meta.scale) == (1, scale)
+    assert [e.text for e in events if isinstance(e, Text)] == ["PASSIVE"]
+
+
+def with_calibration(request: DemoRequest, seconds: float) -> DemoRequest:
+    """``request`` run by the real child with an injected calibration time."""
+    command = (*child_command(request), "--calibration-seconds", str(seconds))
+    return DemoRequest(request.name, command=command)
+
+
+@pytest.mark.parametrize(
+    ("calibration", "scale"), [(100 * REFERENCE_SECONDS, "quick"), (REFERENCE_SECONDS, "full")]
+)
+def test_auto_scale_follows_the_calibration_and_says_why(tiny_dir, calibration, scale):
+    pytest.importorskip("torch")
+    request = DemoRequest("tiny", device="cpu", demos_dir=tiny_dir, timeout=300)
+    events = list(iter_demo(with_calibration(request, calibration)))
+    meta = next(e for e in events if isinstance(e, Meta))
+    assert meta.scale == scale
+    assert ("slow" in meta.scale_reason) == (scale == "quick")
+    assert f"scale {scale}" in [e.text for e in events if isinstance(e, Text)]
+
+
+DECLARED_DEMO = """
+META = {"name": "declared", "title": "Declared", "concept": "c", "watch_for": "w",
+        "expected_seconds": 1, "results": {"value": "a number (count)", "other": "x (1)"}}
+
+
+def run(ctx):
+    names = {0: ["value", "other"], 1: ["value", "other", "extra"], 2: ["value"]}[ctx.seed]
+    ctx.result({name: 1.0 for name in names}, "ok")
+"""
+
+
+@pytest.mark.parametrize(
+    ("seed", "problem"), [(1, "undeclared extra"), (2, "missing other")], ids=["extra", "missing"]
+)
+def test_a_result_must_have_exactly_the_declared_names(tmp_path, seed, problem):
+    pytest.importorskip("torch")
+    (tmp_path / "declared.py").write_text(DECLARED_DEMO)
+    ok = list(iter_demo(DemoRequest("declared", device="cpu", demos_dir=tmp_path, timeout=300)))
+    assert isinstance(ok[-1], Result)
+    with pytest.raises(DemoFailed) as info:
+        list(
+            iter_demo(
+                DemoRequest("declared", device="cpu", seed=seed, demos_dir=tmp_path, timeout=300)
+            )
+        )
+    message = info.value.message
+    assert message.startswith("demo 'declared' reported results that do not match")
+    assert message.endswith(problem)
+    assert not any("Traceback" in line for line in info.value.stderr_tail)
 
 
 HOG_DEMO = """

@@ -6,7 +6,7 @@ Waits are for conditions (text on screen, a process gone), with a 120 s safety n
 from __future__ import annotations
 
 import pytest
-from helpers.pilot import wait_until
+from helpers.pilot import shown, wait_until
 from helpers.procs import STUBBORN_FAMILY, fake, gone, read_pids, wait_gone
 from textual.app import App
 
@@ -50,6 +50,18 @@ GARBAGE = """
 import json
 print("garbage line", flush=True)
 print(json.dumps({"type": "result", "headline": {"a": 1}, "summary": "fine"}), flush=True)
+"""
+
+
+# Starts, reports a quarter done with a live curve, then works on (hangs).
+TRAINING = """
+import json, time
+def emit(**e): print(json.dumps(e), flush=True)
+emit(type="meta", name="fgsm", title="Fake", device="cpu", seed=0, torch="0.0", scale="quick",
+     scale_reason="this machine is slow right now")
+emit(type="metric", chart="training loss", series="model", x=1, y=2.3)
+emit(type="progress", step=1, total=4, label="training (epoch 1/4)")
+time.sleep(600)
 """
 
 
@@ -124,6 +136,27 @@ async def test_quitting_the_app_stops_a_stubborn_demo_and_its_child(tmp_path):
         app.exit()
     assert not app.is_running
     wait_gone(*pids)
+
+
+async def test_a_running_demo_shows_its_curve_elapsed_time_time_left_and_scale_note():
+    """No time limit: the learner sees how long it has run and about how long is left
+    (at the pace so far), the curve from its first point, and why it runs quick."""
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(TRAINING)))
+    assert screen.request.timeout is None
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: "left" in shown(app, "#demo-progress-label"),
+            "an estimate of the time left",
+        )
+        label = shown(app, "#demo-progress-label")
+        assert "training (epoch 1/4)" in label and "elapsed" in label
+        assert screen.query_one(LineChart).series["model"][0] == [1.0]
+        assert "Running the quick version: this machine is slow right now." in shown(app)
+        assert "quick scale" in shown(app, "#demo-header")
+        assert screen.running
+        await pilot.press("escape")
 
 
 async def test_crash_is_shown_and_the_app_keeps_working():

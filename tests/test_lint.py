@@ -352,3 +352,98 @@ def test_number_as_key_and_empty_card_entry(tmp_path):
         (7, 5, "error", "key 7 is not a field name; remove it"),
         (8, 4, "error", "each card must be a mapping (id, type, ...), got an empty entry"),
     ]
+
+
+# ------------------------------------------------------------------ claims
+
+RESULTS = {"fgsm": frozenset({"accuracy_eps_0_2", "clean_accuracy"}), "overfitting": None}
+
+
+def lint_output(tmp_path: Path, text: str, demo_results=RESULTS) -> tuple[int, list[str]]:
+    write_deck(tmp_path, "deck.yaml", text)
+    out = io.StringIO()
+    status = lint([tmp_path], out, DEMOS, demo_results=demo_results)
+    return status, out.getvalue().splitlines()
+
+
+CLAIMS_DECK = """
+deck: x
+title: t
+cards:
+  - id: a
+    front: Q
+    back: A
+    demo: fgsm
+    claims:
+      - accuracy_eps_0_2 < 0.1
+      - clean_acuracy > accuracy_eps_0_2
+  - id: b
+    front: Q
+    back: A
+    demo: overfitting
+    claims: ["final_over_min > 1.5"]
+"""
+
+
+def test_claim_names_are_checked_against_the_demos_declared_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, lines = lint_output(tmp_path, CLAIMS_DECK)
+    assert status == 1
+    assert lines[:2] == [
+        "deck.yaml:10:9: error: claim 'clean_acuracy > accuracy_eps_0_2': 'clean_acuracy' is "
+        "not a result of demo 'fgsm'; did you mean 'clean_accuracy'?",
+        "deck.yaml:15:14: error: claim 'final_over_min > 1.5': demo 'overfitting' declares no "
+        "results (META['results'] in its module); claims can cite only declared names",
+    ]
+    assert lines[2] == "1 file(s), 2 card(s): 2 error(s), 0 warning(s)"
+
+
+def test_claims_citing_declared_names_are_clean(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    results = {**RESULTS, "overfitting": frozenset({"final_over_min"})}
+    fixed = CLAIMS_DECK.replace("clean_acuracy", "clean_accuracy")
+    assert lint_output(tmp_path, fixed, results) == (0, ["1 file(s), 2 card(s): clean"])
+    # Without the demos' results (the catalog unreadable), names are not checked.
+    assert lint_output(tmp_path, CLAIMS_DECK, None)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("claim", "message"),
+    [
+        ("accuracy_eps_0_2 <", "is not '<result name or number> <op>"),
+        ("accuracy = 0.1", "is not '<result name or number> <op>"),
+        ("Accuracy < 0.1", "is not '<result name or number> <op>"),
+        ("0.1 < 0.2", "compares two numbers"),
+    ],
+)
+def test_a_malformed_claim_is_an_error_at_its_position(tmp_path, claim, message):
+    text = f"""
+    deck: x
+    title: t
+    cards:
+      - id: a
+        front: Q
+        back: A
+        demo: fgsm
+        claims:
+          - clean_accuracy > 0.9
+          - "{claim}"
+    """
+    line, col, severity, msg = only(tmp_path, text)
+    assert (line, col, severity) == (10, 9, "error")
+    assert msg.startswith(f"claim {claim!r}") and message in msg
+
+
+def test_claims_without_a_demo_are_an_error(tmp_path):
+    text = """
+    deck: x
+    title: t
+    cards:
+      - id: a
+        front: Q
+        back: A
+        claims: ["clean_accuracy > 0.9"]
+    """
+    line, col, _, msg = only(tmp_path, text)
+    assert (line, col) == (7, 13)
+    assert msg == "claims are checked against the card's demo: add 'demo: NAME' or remove 'claims'"

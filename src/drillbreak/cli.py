@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="machine-readable output")
     stats.add_argument("--deck", action="append", help="only these decks")
 
-    from drillbreak.demo_runner.request import DEFAULT_TIMEOUT, DEVICES, SCALES
+    from drillbreak.demo_runner.request import DEVICES, SCALES
 
     demo = sub.add_parser(
         "demo", parents=[common], help="run a live PyTorch demo ('demo list' lists them)"
@@ -121,9 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--device", default="auto", choices=DEVICES)
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", action="store_true", help="stream the events as JSON lines")
-    demo.add_argument("--scale", default="full", choices=SCALES, help=argparse.SUPPRESS)
     demo.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds before the demo is stopped"
+        "--scale",
+        default="auto",
+        choices=SCALES,
+        help="full, quick, or auto (default: quick when this machine is too slow for full)",
+    )
+    demo.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds before the demo is stopped (default: no limit; Ctrl-C stops it)",
     )
 
     from drillbreak import interop
@@ -169,14 +177,25 @@ def _report_broken(collection) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from drillbreak.context import deck_paths, known_demo_facts, known_demo_names
+    from drillbreak.context import (
+        deck_paths,
+        known_demo_facts,
+        known_demo_names,
+        known_demo_results,
+    )
     from drillbreak.deck.lint import lint
 
     targets = args.paths or deck_paths(args.decks)
     for target in targets:
         if not Path(target).exists():
             raise UserError(f"{target}: no such file or folder")
-    return lint(targets, sys.stdout, known_demo_names(), demo_facts=known_demo_facts())
+    return lint(
+        targets,
+        sys.stdout,
+        known_demo_names(),
+        demo_results=known_demo_results(),
+        demo_facts=known_demo_facts(),
+    )
 
 
 def cmd_decks(args: argparse.Namespace) -> int:

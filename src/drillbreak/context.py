@@ -41,6 +41,16 @@ def known_demo_names() -> set[str] | None:
     return names or None
 
 
+def known_demo_results() -> dict[str, frozenset[str] | None] | None:
+    """Each shipped demo's declared result names (None for a demo that declares none),
+    for checking cards' ``claims`` (None when the demo catalog cannot be read)."""
+    try:
+        demos = list_demos()
+    except Exception:  # a broken demos folder must not break linting decks
+        return None
+    return {d.name: None if d.results is None else frozenset(d.results) for d in demos} or None
+
+
 def known_demo_facts() -> dict[str, DemoFacts] | None:
     """Each shipped demo's declared results and parameters, for checking predict cards
     (None when the demo catalog cannot be read)."""

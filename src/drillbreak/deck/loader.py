@@ -268,6 +268,8 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
             guess = _did_you_mean(str(err["input"]), list(FAMILIES))
             listed = "" if guess else f"; use one of {', '.join(FAMILIES)}"
             rep.path(path, f"unknown fault family {err['input']!r}{guess}{listed}")
+        elif kind == "value_error":  # a validator's own message (a claim's form)
+            rep.path(path, str(err.get("ctx", {}).get("error", err["msg"])))
         elif (
             kind in ("too_short", "too_long") and loc and loc[-1] in ("choices", "rubric", "ranges")
         ):
@@ -314,6 +316,11 @@ def _check_card(
         guess = _did_you_mean(card.demo, sorted(demos))
         listed = f"; known demos: {', '.join(sorted(demos))}" if not guess else ""
         rep.path((*where, "demo"), f"unknown demo {card.demo!r}{guess}{listed}")
+    if card.claims and card.demo is None:
+        rep.path(
+            (*where, "claims"),
+            "claims are checked against the card's demo: add 'demo: NAME' or remove 'claims'",
+        )
     if isinstance(card, ClozeCard):
         bad = cloze.malformed_offset(card.text)
         if bad is not None:

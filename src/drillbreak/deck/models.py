@@ -12,11 +12,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass, is_pydantic_dataclass
 from pydantic_core import ArgsKwargs
 
 from drillbreak.deck import faults
+from drillbreak.deck.claims import CLAIM_PATTERN, parse_claim
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 CARD_TYPES = ("basic", "cloze", "choice", "diagnosis", "open", "predict")
@@ -34,6 +43,20 @@ def _scalar_to_text(value: object) -> object:
 Text = Annotated[str, BeforeValidator(_scalar_to_text), Field(min_length=1)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
 Tag = Annotated[str, BeforeValidator(_scalar_to_text), Field(pattern=r"^[^\s]+$", max_length=80)]
+
+
+def _claim_form(text: str) -> str:
+    parse_claim(text)  # a ValueError saying what to write
+    return text
+
+
+# "<result name or number> <op> <result name or number>" (see deck.claims); kept as
+# written, parsed with ``deck.claims.parse_claim``.
+ClaimText = Annotated[
+    str,
+    AfterValidator(_claim_form),
+    WithJsonSchema({"type": "string", "pattern": CLAIM_PATTERN}),
+]
 
 
 _STRICT = ConfigDict(extra="forbid", defer_build=True)
@@ -55,6 +78,7 @@ class CardBase:
     tags: tuple[Tag, ...] = ()
     hint: Text | None = None
     demo: Slug | None = None
+    claims: tuple[ClaimText, ...] = ()
     anki_guid: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 

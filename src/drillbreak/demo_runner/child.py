@@ -1,7 +1,8 @@
 """Entry point of a demo child process (the only place that imports torch).
 
     python -m drillbreak.demo_runner.child NAME [--device auto|cpu|cuda|mps]
-        [--seed N] [--scale quick|full] [--threads N] [--memory-gib N] [--demos-dir DIR]
+        [--seed N] [--scale auto|quick|full] [--threads N] [--memory-gib N]
+        [--demos-dir DIR] [--calibration-seconds S]
         [--param NAME=VALUE ...]
 
 Writes one JSON event per line to stdout (see :mod:`drillbreak.demo_runner.events`).
@@ -29,27 +30,20 @@ from typing import Any, TextIO
 
 from drillbreak.childproc import watch_parent
 from drillbreak.demo_runner.catalog import CatalogError, UnknownDemo, get_demo, module_name
-from drillbreak.demo_runner.context import DemoContext, stream_writer
+from drillbreak.demo_runner.context import DemoContext, ResultNamesError, stream_writer
 from drillbreak.demo_runner.events import ErrorEvent, Meta, Progress
+from drillbreak.demo_runner.pace import choose_scale
 from drillbreak.demo_runner.params import ParamError, parse_assignment, resolve
-from drillbreak.demo_runner.request import DEFAULT_MEMORY_GIB, DEVICES, SCALES
+from drillbreak.demo_runner.request import (
+    CHILD_ENVIRONMENT,
+    DEFAULT_MEMORY_GIB,
+    DEVICES,
+    SCALES,
+)
 
 
 class DeviceUnavailable(RuntimeError):
     """The requested device cannot be used by this torch build / machine."""
-
-
-# The demos' models are small; a cap keeps a many-core machine free for the app
-# and whatever else runs (measured on 2 cores: overfitting 7.6 s -> 5.6 s with 2).
-MAX_AUTO_THREADS = 4
-
-
-def auto_threads() -> int:
-    try:
-        available = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        available = os.cpu_count() or 1
-    return max(1, min(MAX_AUTO_THREADS, available))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -57,15 +51,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("name", help="demo name, e.g. fgsm")
     parser.add_argument("--device", choices=DEVICES, default="auto")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--scale", choices=SCALES, default="full")
     parser.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help=(
-            "torch CPU threads (default 0: 1 at quick scale, else the CPU count up to "
-            f"{MAX_AUTO_THREADS})"
-        ),
+        "--scale",
+        choices=SCALES,
+        default="auto",
+        help="auto (default): full, or quick when a calibration finds this machine too slow",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch CPU threads (default 0: one, see threads_for)"
     )
     parser.add_argument(
         "--memory-gib",
@@ -74,6 +67,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"memory the demo may allocate, in GiB (default {DEFAULT_MEMORY_GIB:g}; 0: no limit)",
     )
     parser.add_argument("--demos-dir", type=Path, default=None, help="folder of demo modules")
+    parser.add_argument(
+        "--calibration-seconds",
+        type=float,
+        default=None,
+        help="with --scale auto: use this calibration time instead of measuring one",
+    )
     parser.add_argument(
         "--param",
         action="append",
@@ -108,13 +107,38 @@ def pick_device(requested: str, torch: Any) -> str:
     return requested
 
 
-def threads_for(requested: int, scale: str) -> int:
-    """Torch's CPU threads: as requested, else 1 at quick scale (the test suite, often
-    beside other work: OpenMP threads spin-waiting for a busy core make 2 threads
-    several times slower than 1), else :func:`auto_threads`."""
-    if requested > 0:
-        return requested
-    return 1 if scale == "quick" else auto_threads()
+def threads_for(requested: int) -> int:
+    """Torch's CPU threads: as requested, else one at every scale.  The demos' models
+    are small: on 2 cores (whole process, full scale, median of 3), fgsm took 1.9 s
+    on 1 thread and 2.9 s on 2 with the machine nearly idle, and beside two
+    CPU-bound processes 8 s on 1 thread against 139 s on 2 spinning threads (24 s
+    on 2 with OMP_WAIT_POLICY=PASSIVE)."""
+    return requested if requested > 0 else 1
+
+
+def calibrate(torch: Any) -> float:
+    """Seconds this machine takes for a small fixed workload like the demos' (100
+    training steps of a 64-128-10 network on the CPU), the faster of two runs;
+    about 0.025 s on the reference machine (:data:`pace.REFERENCE_SECONDS`)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 64, generator=g)
+    y = torch.randint(0, 10, (64,), generator=g)
+    functional = torch.nn.functional
+
+    def steps(n: int) -> float:
+        w1 = (torch.randn(64, 128, generator=g) / 8).requires_grad_()
+        w2 = (torch.randn(128, 10, generator=g) / 11).requires_grad_()
+        start = time.perf_counter()
+        for _ in range(n):
+            loss = functional.cross_entropy(torch.relu(x @ w1) @ w2, y)
+            g1, g2 = torch.autograd.grad(loss, (w1, w2))
+            with torch.no_grad():
+                w1 -= 0.1 * g1
+                w2 -= 0.1 * g2
+        return time.perf_counter() - start
+
+    steps(5)  # first calls set up autograd's machinery
+    return min(steps(100), steps(100))
 
 
 def limit_memory(gib: float) -> None:
@@ -189,10 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     emit(Progress(step=0, total=1, label="starting: importing torch"))
-    started = time.perf_counter()
+    for key, value in CHILD_ENVIRONMENT.items():  # the runner sets them; so does a manual run
+        os.environ.setdefault(key, value)
     import torch
 
-    torch.set_num_threads(threads_for(args.threads, args.scale))
+    torch.set_num_threads(threads_for(args.threads))
     try:
         device = pick_device(args.device, torch)
     except DeviceUnavailable as exc:
@@ -201,6 +226,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if device != "cuda":  # CUDA's own allocations are not for this cap (untested there)
         limit_memory(args.memory_gib)
+    measured = args.calibration_seconds
+    if args.scale == "auto" and device == "cpu" and measured is None:
+        emit(Progress(step=0, total=1, label="starting: checking this machine's speed"))
+        measured = calibrate(torch)
+    choice = choose_scale(args.scale, measured if device == "cpu" else None, info.expected_seconds)
     seed_everything(args.seed, torch)
     emit(
         Meta(
@@ -209,11 +239,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             device=device,
             seed=args.seed,
             torch=torch.__version__,
-            scale=args.scale,
+            scale=choice.scale,
+            scale_reason=choice.reason,
             threads=torch.get_num_threads(),
         )
     )
-    ctx = DemoContext(emit, device=device, seed=args.seed, scale=args.scale, params=params)
+    ctx = DemoContext(
+        emit,
+        device=device,
+        seed=args.seed,
+        scale=choice.scale,
+        results=info.results,
+        params=params,
+    )
     try:
         folder = str(info.path.parent)
         if folder not in sys.path:
@@ -221,6 +259,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(module_name(info.name))
         module.run(ctx)
     except BrokenPipeError:
+        return 1
+    except ResultNamesError as exc:
+        with contextlib.suppress(BrokenPipeError):
+            emit(
+                ErrorEvent(
+                    message=f"demo {info.name!r} reported results that do not match the names "
+                    f"it declares in META['results']: {exc}"
+                )
+            )
         return 1
     except Exception as exc:  # the demo crashed: report and fail
         if out_of_memory(exc):
@@ -232,7 +279,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(BrokenPipeError):
             emit(ErrorEvent(message=f"demo {info.name!r} failed: {type(exc).__name__}: {exc}"))
         return 1
-    print(f"demo {info.name} finished in {time.perf_counter() - started:.2f} s", file=sys.stderr)
     return 0
 
 

@@ -152,6 +152,10 @@ class _PlainPrinter:
                 f"{event.title}  [device {event.device}, seed {event.seed}, "
                 f"torch {event.torch}, {event.scale}]\n\n"
             )
+            if event.scale_reason:
+                self.out.write(
+                    self.wrap(f"Running the {event.scale} version: {event.scale_reason}.") + "\n\n"
+                )
         elif isinstance(event, Text):
             self.out.write(self.wrap(event.text.replace("**", "")) + "\n\n")
         elif isinstance(event, Table):
@@ -218,9 +222,11 @@ def run_command(
     """Run the demo of ``request`` in a child process and show it; returns the exit status.
 
     ``json_mode`` streams the raw event lines (one JSON object per line) instead.
-    Unknown name: one line on stderr listing the demos, status 1.  A failed or
-    timed-out child: its message (once) and stderr tail on stderr, status 1.  A
-    child that delivered its result succeeded (status 0), however it exits after.
+    Unknown name: one line on stderr listing the demos, status 1.  One outcome per
+    run: a child that delivered its result succeeded (status 0, nothing about its
+    exit printed), however slowly or untidily it exits after; a failed child, or
+    one timed out before its result, prints its message (once) and stderr tail on
+    stderr, status 1.
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
     info = None

@@ -23,7 +23,21 @@ from drillbreak.demo_runner.events import (
     to_json,
 )
 
-__all__ = ["DemoContext", "stream_writer"]
+__all__ = ["DemoContext", "ResultNamesError", "stream_writer"]
+
+
+class ResultNamesError(ValueError):
+    """``ctx.result`` got names other than the demo declared in ``META["results"]``."""
+
+    def __init__(self, undeclared: Iterable[str], missing: Iterable[str]) -> None:
+        self.undeclared = sorted(undeclared)
+        self.missing = sorted(missing)
+        parts = []
+        if self.undeclared:
+            parts.append("undeclared " + ", ".join(self.undeclared))
+        if self.missing:
+            parts.append("missing " + ", ".join(self.missing))
+        super().__init__("; ".join(parts))
 
 
 def stream_writer(stream: TextIO) -> Callable[[Event], None]:
@@ -59,8 +73,10 @@ class DemoContext:
     """Settings of one run plus emitters for its events.
 
     ``device`` is a torch device string (``"cpu"``, ``"cuda"``, ``"mps"``),
-    ``seed`` the base seed, ``scale`` ``"quick"`` (small, for the tests) or ``"full"``,
-    ``params`` every declared parameter's value for this run.
+    ``seed`` the base seed, ``scale`` ``"quick"`` (small, for the tests) or ``"full"``.
+    ``results``: the names the demo declared (``META["results"]``); when given,
+    :meth:`result` accepts exactly those.
+    ``params``: every declared parameter's value for this run (:meth:`param`).
     """
 
     def __init__(
@@ -70,9 +86,11 @@ class DemoContext:
         device: str = "cpu",
         seed: int = 0,
         scale: str = "full",
+        results: Iterable[str] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> None:
         self._emit = emit
+        self.results = None if results is None else frozenset(results)
         self.params = dict(params or {})
         self.device = device
         self.seed = seed
@@ -155,11 +173,28 @@ class DemoContext:
     def text(self, text: str) -> None:
         self._emit(Text(text=text))
 
+    def training_curve(
+        self, series: str, *, chart: str = "training loss", x_offset: int = 0
+    ) -> Callable[[int, float], None]:
+        """An ``on_epoch`` hook for ``demokit.train`` that draws the training loss
+        live: each (epoch, mean loss) becomes a point of ``series`` on ``chart``
+        (epochs shifted by ``x_offset`` for a model trained in several calls)."""
+
+        def on_epoch(epoch: int, loss: float) -> None:
+            self.metric(chart, series, epoch + x_offset, loss)
+
+        return on_epoch
+
     def log(self, message: str, level: str = "info") -> None:
         self._emit(Log(message=message, level=level))
 
     def result(self, headline: Mapping[str, float], summary: str) -> None:
-        """The headline numbers (name -> number) and what they show."""
+        """The headline numbers (name -> number) and what they show.
+
+        Raises :class:`ResultNamesError` when the names differ from the declared ones.
+        """
+        if self.results is not None and set(headline) != self.results:
+            raise ResultNamesError(set(headline) - self.results, self.results - set(headline))
         self.result_emitted = True
         numbers = {k: _round(float(v)) for k, v in headline.items()}
         self._emit(Result(headline=numbers, summary=summary))

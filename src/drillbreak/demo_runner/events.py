@@ -65,6 +65,8 @@ class Meta:
     seed: int
     torch: str
     scale: str = "full"
+    # Why the scale was chosen, when it was chosen for the machine's speed.
+    scale_reason: str = ""
     threads: int = 1
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Literal, get_args
 
 __all__ = [
+    "CHILD_ENVIRONMENT",
     "DEFAULT_MEMORY_GIB",
-    "DEFAULT_TIMEOUT",
     "DEVICES",
     "SCALES",
     "DemoRequest",
@@ -21,11 +21,13 @@ __all__ = [
 ]
 
 Device = Literal["auto", "cpu", "cuda", "mps"]
-Scale = Literal["quick", "full"]
+# auto: full, or quick when a calibration says this machine is too slow for full.
+Scale = Literal["auto", "quick", "full"]
 DEVICES: tuple[str, ...] = get_args(Device)
 SCALES: tuple[str, ...] = get_args(Scale)
-# Seconds before a demo is stopped.
-DEFAULT_TIMEOUT = 120.0
+# Set in the child's environment before torch is imported: OpenMP threads that
+# spin-wait for a core make torch many times slower on a busy machine.
+CHILD_ENVIRONMENT = {"OMP_WAIT_POLICY": "PASSIVE"}
 # Memory a demo may allocate; the demos need well under 1 GiB.
 DEFAULT_MEMORY_GIB = 4.0
 
@@ -34,7 +36,8 @@ DEFAULT_MEMORY_GIB = 4.0
 class DemoRequest:
     """A run of demo ``name``.
 
-    ``threads`` 0 lets the child choose; ``memory_gib`` 0 means no cap;
+    ``timeout`` ``None``: no time limit (the learner stops a demo with Escape or
+    Ctrl-C); ``threads`` 0 lets the child choose; ``memory_gib`` 0 means no cap;
     ``demos_dir`` replaces the shipped demos folder; ``command`` replaces the
     child's whole command line (for tests: a fake child); ``params`` are
     (name, value) pairs of the demo's declared parameters (``--param``).
@@ -43,8 +46,8 @@ class DemoRequest:
     name: str
     device: Device = "auto"
     seed: int = 0
-    scale: Scale = "full"
-    timeout: float = DEFAULT_TIMEOUT
+    scale: Scale = "auto"
+    timeout: float | None = None
     threads: int = 0
     memory_gib: float = DEFAULT_MEMORY_GIB
     demos_dir: Path | None = None

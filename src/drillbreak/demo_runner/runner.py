@@ -12,11 +12,12 @@ started (see :mod:`drillbreak.childproc`: its own process group, SIGTERM, then
 SIGKILL after 0.5 s; it also dies with the app).  One run has one outcome:
 
 - a child that delivered its result succeeded, however it exits afterwards;
-- otherwise one that runs past ``timeout`` seconds is stopped and raises
-  :class:`DemoTimeout`, and one that exits non-zero raises :class:`DemoFailed`
-  (with its last stderr lines).
+- otherwise one that runs past ``timeout`` seconds (if the request has one) is
+  stopped and raises :class:`DemoTimeout`, and one that exits non-zero raises
+  :class:`DemoFailed` (with its last stderr lines).
 
-The timeout holds whatever the child does: reading stops at the deadline, and once
+The timeout holds whatever the child does: at the deadline the child is stopped and
+what it already wrote is still read (a result that made it into the pipe counts), and once
 the child has exited its leftover children are stopped and reading ends within
 :data:`EOF_GRACE_SECONDS`, even if something still holds the pipe open.  A line
 that is not a valid event is reported as a non-fatal :class:`ErrorEvent` and
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import sys
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
@@ -46,7 +48,7 @@ from drillbreak.demo_runner.events import (
     parse_line,
 )
 from drillbreak.demo_runner.params import show_value
-from drillbreak.demo_runner.request import DemoRequest
+from drillbreak.demo_runner.request import CHILD_ENVIRONMENT, DemoRequest
 
 __all__ = [
     "DemoFailed",
@@ -162,7 +164,7 @@ class _Outcome:
             return None  # the result arrived: a slow or untidy exit does not undo it
         if timed_out:
             return DemoTimeout(
-                f"demo {self.name!r} timed out after {self.timeout:g} s and was stopped",
+                f"demo {self.name!r} timed out after {self.timeout or 0:g} s and was stopped",
                 returncode=returncode,
                 stderr_tail=tail,
             )
@@ -259,13 +261,16 @@ class DemoRun:
 
     async def _events(self) -> AsyncGenerator[Event, None]:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.request.timeout
+        limit = self.request.timeout
+        deadline = math.inf if limit is None else loop.time() + limit
+        options = popen_options()
+        options["env"] = {**CHILD_ENVIRONMENT, **options["env"]}  # what the user set wins
         proc = await asyncio.create_subprocess_exec(
             *child_command(self.request),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             limit=_LINE_LIMIT,
-            **popen_options(),
+            **options,
         )
         self._proc = proc
         assert proc.stdout is not None and proc.stderr is not None
@@ -273,17 +278,25 @@ class DemoRun:
         outcome = _Outcome(self.request)
         read: asyncio.Future[bytes] | None = None
         stop_reading = deadline
+        # Set once the child has exited or its time is up: read what is left, then stop.
+        draining = timed_out = False
         try:
             while not self.cancelled:
                 wait = min(stop_reading - loop.time(), EXIT_CHECK_SECONDS)
                 if wait <= 0:
-                    break
+                    if draining:
+                        break
+                    timed_out = draining = True  # stop it; its last lines may hold the result
+                    self._stop()
+                    stop_reading = loop.time() + EOF_GRACE_SECONDS
+                    continue
                 if read is None:
                     read = asyncio.ensure_future(proc.stdout.readline())
                 done, _ = await asyncio.wait({read}, timeout=wait)
                 if not done:
-                    if stop_reading == deadline and proc.returncode is not None:
+                    if not draining and proc.returncode is not None:
                         self._stop()  # the child has gone: so must its children
+                        draining = True
                         stop_reading = min(deadline, loop.time() + EOF_GRACE_SECONDS)
                     continue
                 finished, read = read, None
@@ -300,7 +313,7 @@ class DemoRun:
                     yield event
             if self.cancelled:
                 return
-            timed_out = not await self._exited(deadline - loop.time())
+            timed_out = timed_out or not await self._exited(deadline - loop.time())
             self._stop()
             await self._exited(REAP_SECONDS)
             with contextlib.suppress(TimeoutError):

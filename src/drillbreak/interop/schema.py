@@ -25,6 +25,10 @@ _COMMON = {
     "tags": "Tags (no spaces); the deck's tags are added to every card.",
     "hint": "A hint, shown on request (Markdown).",
     "demo": "Name of a live demo to offer with this card (`drillbreak demo list`).",
+    "claims": "What the card says its demo shows, checkably: each '<operand> <op> "
+    "<operand>' with op <, <=, > or >= and each operand a result name the demo declares "
+    "or a number, e.g. 'accuracy_eps_0_2 < 0.1'. Needs `demo`; a test runs the demo "
+    "and checks every claim.",
     "anki_guid": "The Anki note this card came from (set by `import anki`); `export anki` "
     "reuses it so that Anki updates that note instead of adding a copy.",
 }

@@ -2,7 +2,9 @@
 
 The screen never imports torch: the demo runs in a child process
 (:mod:`drillbreak.demo_runner.runner`) and its events are read in an async worker,
-which runs in the app's event loop and so may update widgets directly.  Escape
+which runs in the app's event loop and so may update widgets directly.  There is
+no time limit: the progress row shows the time elapsed and an estimate of the time
+left (at the pace so far), charts appear with their first point, and Escape
 stops a running demo and closes the screen; ``r`` runs a finished or failed demo
 again.  Whenever the screen goes (escape, or the app quitting: either unmounts it),
 the child and everything it started are stopped, SIGKILL following SIGTERM even if
@@ -40,6 +42,7 @@ from drillbreak.demo_runner.events import (
     Text,
 )
 from drillbreak.demo_runner.formatting import format_number
+from drillbreak.demo_runner.pace import format_duration, seconds_left
 from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.demo_runner.runner import DemoFailed, DemoRun, DemoTimeout
 from drillbreak.tui.widgets.halfblock_image import HalfBlockImage
@@ -48,6 +51,8 @@ from drillbreak.tui.widgets.line_chart import LineChart
 __all__ = ["DemoScreen"]
 
 MAX_WARNINGS = 5
+# How often the elapsed time and the estimate of the time left are redrawn.
+TICK_SECONDS = 1.0
 STDERR_LINES_SHOWN = 12
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|`[^`]+`)")
 
@@ -121,6 +126,10 @@ class DemoScreen(Screen):
         self._charts: dict[str, LineChart] = {}
         self._image_row: Horizontal | None = None
         self._started = 0.0
+        # When the demo itself started (its Meta event: after torch's import), for the
+        # estimate of the time left, and the latest progress.
+        self._demo_started: float | None = None
+        self._progress: Progress | None = None
 
     # ----------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -132,6 +141,7 @@ class DemoScreen(Screen):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.set_interval(TICK_SECONDS, self._tick)
         try:
             self.info = get_demo(self.request.name, self.request.demos_dir)
         except (UnknownDemo, CatalogError) as exc:
@@ -155,10 +165,10 @@ class DemoScreen(Screen):
     def _update_header(self) -> None:
         text = RichText()
         text.append(self._title(), style="bold")
-        elapsed = time.monotonic() - self._started if self._started else 0.0
+        elapsed = self._elapsed()
         status = {
             "starting": "starting…",
-            "running": "running…",
+            "running": f"running {format_duration(elapsed)}",
             "finished": f"finished in {elapsed:.1f} s",
             "failed": "failed",
             "cancelled": "stopped",
@@ -166,6 +176,7 @@ class DemoScreen(Screen):
         parts = [status]
         if self.meta is not None:
             parts += [
+                f"{self.meta.scale} scale",
                 f"device {self.meta.device}",
                 f"seed {self.meta.seed}",
                 f"torch {self.meta.torch}",
@@ -174,6 +185,24 @@ class DemoScreen(Screen):
             parts.append(f"device {self.request.device} (requested)")
         text.append("  ·  " + "  ·  ".join(parts), style="dim")
         self.query_one("#demo-header", Static).update(text)
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started if self._started else 0.0
+
+    def _progress_text(self) -> str:
+        """What the demo is doing, how long it has run, and about how long is left."""
+        label = self._progress.label if self._progress else "starting the demo process…"
+        parts = [label, f"{format_duration(self._elapsed())} elapsed"]
+        if self._progress is not None and self._demo_started is not None:
+            left = seconds_left(time.monotonic() - self._demo_started, self._progress.fraction)
+            if left is not None:
+                parts.append(f"about {format_duration(left)} left")
+        return "  ·  ".join(parts)
+
+    def _tick(self) -> None:
+        if self.running and self._started:
+            self._update_header()
+            self.query_one("#demo-progress-label", Static).update(self._progress_text())
 
     def _intro(self) -> Static:
         text = RichText()
@@ -193,9 +222,10 @@ class DemoScreen(Screen):
         self.warnings = 0
         self.state = "starting"
         self._started = time.monotonic()
+        self._demo_started = self._progress = None
         await feed.mount(self._intro())
         self.query_one(ProgressBar).update(total=None, progress=0)
-        self.query_one("#demo-progress-label", Static).update("starting the demo process…")
+        self.query_one("#demo-progress-label", Static).update(self._progress_text())
         self._update_header()
         self._run = DemoRun(self.request)
         self._read_events(self._run)
@@ -245,11 +275,17 @@ class DemoScreen(Screen):
         if self.state == "starting":
             self.state = "running"
         if isinstance(event, Progress):
+            self._progress = event
             self.query_one(ProgressBar).update(total=max(1, event.total), progress=event.step)
-            self.query_one("#demo-progress-label", Static).update(event.label)
+            self.query_one("#demo-progress-label", Static).update(self._progress_text())
         elif isinstance(event, Meta):
             self.meta = event
+            self._demo_started = time.monotonic()
+            self._progress = None  # the start-up steps before it say nothing of the pace
             self._update_header()
+            if event.scale_reason:
+                note = RichText(f"Running the {event.scale} version: {event.scale_reason}.")
+                await self._mount(Static(note, classes="demo-note"))
         elif isinstance(event, ChartSpec):
             chart = await self._chart(event.chart)
             chart.x_label, chart.y_label = event.x_label, event.y_label
