@@ -38,8 +38,8 @@ def lint(
     if demo_facts is not None:
         for result in collection.results:
             if result.deck is not None:
-                cards = [c for c in result.deck.cards if isinstance(c, PredictCard)]
-                found += check_against_demos(result.path, cards, demo_facts)
+                predicts = [c for c in result.deck.cards if isinstance(c, PredictCard)]
+                found += check_against_demos(result.path, predicts, demo_facts)
     problems = sorted(found, key=lambda p: (p.path, p.line, p.col))
     for problem in problems:
         print(problem.format(), file=out)

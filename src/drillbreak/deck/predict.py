@@ -20,7 +20,9 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from drillbreak.deck.models import PredictCard, PredictRange
+from pydantic import TypeAdapter
+
+from drillbreak.deck.models import Choice, PredictCard, PredictRange
 from drillbreak.deck.problems import Problem, display_path
 from drillbreak.deck.yamlsource import YamlError, read_yaml
 
@@ -178,6 +180,18 @@ def range_index(ranges: Sequence[PredictRange], value: float) -> int | None:
             continue
         return i
     return len(ranges) - 1
+
+
+_CHOICE = TypeAdapter(Choice)
+
+
+def range_choices(card: PredictCard, actual: int | None = None) -> list[Choice]:
+    """A card's ranges as lettered choices; ``actual``: the one marked right."""
+    ranges = card.ranges or ()
+    return [
+        _CHOICE.validate_python({"text": r.label, "correct": i == actual})
+        for i, r in enumerate(ranges)
+    ]
 
 
 def fill_prompt(prompt: str, values: Mapping[str, ParamValue]) -> str:

@@ -62,6 +62,7 @@ from drillbreak.deck.predict import (
     format_measure,
     format_param,
     format_tolerance,
+    range_choices,
     range_index,
 )
 from drillbreak.domain import CardState
@@ -227,7 +228,7 @@ def _predict_fields(card: PredictCard, run: StoredRun | None) -> list[str]:
         shown = ", ".join(f"{k} = {format_param(v)}" for k, v in params.items())
         front.append(f"<p><i>In this run: {html.escape(shown)}</i></p>")
     if card.ranges is not None:
-        front.append(_choices_front([Choice(text=r.label) for r in card.ranges], False))
+        front.append(_choices_front(range_choices(card), False))
     else:
         unit = "a percentage" if card.percent else "a number"
         front.append(f"<p><i>Predict {unit}, right within {format_tolerance(card)}.</i></p>")

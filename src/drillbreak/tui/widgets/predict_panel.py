@@ -18,8 +18,12 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from drillbreak.clock import Clock, from_ms, utc_now
-from drillbreak.deck.models import Choice
-from drillbreak.deck.predict import format_measure, format_param, format_tolerance
+from drillbreak.deck.predict import (
+    format_measure,
+    format_param,
+    format_tolerance,
+    range_choices,
+)
 from drillbreak.errors import UserError
 from drillbreak.store.db import Database, StoreError
 from drillbreak.study import predict as predicting
@@ -70,7 +74,7 @@ class PredictPanel(Vertical, can_focus=True):
         ranges = self.query_one(ChoiceList)
         ranges.display = card.ranges is not None
         if card.ranges is not None:
-            ranges.set_choices([Choice(text=r.label) for r in card.ranges], multi=False)
+            ranges.set_choices(range_choices(card), multi=False)
         number = self.query_one(Input)
         number.display = card.tolerance is not None
         number.value = ""
@@ -116,10 +120,7 @@ class PredictPanel(Vertical, can_focus=True):
         if card.ranges is not None and rnd.prediction is not None:
             actual = rnd.actual_index()
             ranges = self.query_one(ChoiceList)
-            ranges.set_choices(
-                [Choice(text=r.label, correct=i == actual) for i, r in enumerate(card.ranges)],
-                multi=False,
-            )
+            ranges.set_choices(range_choices(card, actual), multi=False)
             ranges.selected = frozenset({int(rnd.prediction)})
             ranges.show_feedback()
         suggested = rnd.suggested
