@@ -51,7 +51,7 @@ async def test_predict_live_then_cached(tmp_path, monkeypatch):
         await wait_shown(pilot, "The demo measured: 30%: 25% or more", "#predict-compare")
         compare = shown(app, "#predict-compare")
         assert "Your prediction: 20-25%" in compare
-        assert "Live run" in compare
+        assert "Live run (seed 0" in compare
         screen = app.screen
         assert isinstance(screen, StudyScreen)
         assert screen.current is not None and screen.current.suggested == 2  # one range off
@@ -69,8 +69,9 @@ async def test_predict_live_then_cached(tmp_path, monkeypatch):
         await wait_shown(pilot, "c: the cached run from 2026-03-02 12:00 UTC")
         await pilot.press("c")
         await wait_shown(pilot, "Cached run, replayed")
+        await wait_shown(pilot, "replayed: cached run from 2026-03-02 12:00 UTC", "#demo-header")
         await wait_shown(pilot, "The score came out at 30% for level 3.")
         await pilot.press("escape")
-        await wait_shown(pilot, "Cached run:", "#predict-compare")
+        await wait_shown(pilot, "Cached run from 2026-03-02 12:00 UTC", "#predict-compare")
         assert "Right!" in shown(app, "#predict-compare")
         assert screen.current is not None and screen.current.suggested == 3

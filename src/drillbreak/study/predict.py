@@ -167,14 +167,16 @@ class PredictRound:
 
     def source_text(self) -> str:
         """Say which run this is: live now, or cached (from when, on what)."""
-        if self.outcome is None:
-            return ""
-        key = self.outcome.key
-        made = f"{from_ms(self.outcome.made_ms):%Y-%m-%d %H:%M} UTC"
-        where = f"seed {key.seed}, {key.scale} scale, {key.device}, torch {key.torch}"
-        if self.outcome.source == "live":
-            return f"live run ({where})"
-        return f"cached run from {made} ({where})"
+        return "" if self.outcome is None else describe_source(self.outcome)
+
+
+def describe_source(outcome: RunOutcome) -> str:
+    """``live run (seed 0, full scale, cpu, torch 2.x)`` or ``cached run from <date> (...)``."""
+    key = outcome.key
+    where = f"seed {key.seed}, {key.scale} scale, {key.device}, torch {key.torch}"
+    if outcome.source == "live":
+        return f"live run ({where})"
+    return f"cached run from {from_ms(outcome.made_ms):%Y-%m-%d %H:%M} UTC ({where})"
 
 
 class RunRecorder:

@@ -39,7 +39,7 @@ class PredictDemoScreen(DemoScreen):
         feed = self.query_one("#demo-feed")
         await feed.remove_children()
         note = RichText("Cached run, replayed: ", style="bold reverse")
-        note.append(" " + self.round.source_text() + ". Nothing was trained now.")
+        note.append(" " + predicting.describe_source(self.cached) + ". Nothing was trained now.")
         await feed.mount(Static(note, classes="demo-note"))
         await feed.mount(self._intro())
         for event in predicting.replay(self.cached):
@@ -58,6 +58,15 @@ class PredictDemoScreen(DemoScreen):
         except (UnknownDemo, CatalogError):
             self.info = None  # the replay does not need it
         await self._start()
+
+    def _update_header(self) -> None:
+        if self.cached is None:
+            super()._update_header()
+            return
+        text = RichText(self._title(), style="bold")
+        assert self.cached is not None
+        text.append("  ·  replayed: " + predicting.describe_source(self.cached), style="dim")
+        self.query_one("#demo-header", Static).update(text)
 
     async def _show(self, event: Event) -> None:
         if self.cached is None:

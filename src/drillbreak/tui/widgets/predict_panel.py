@@ -136,9 +136,9 @@ class PredictPanel(Vertical, can_focus=True):
         if card.tolerance is not None:
             miss = abs(float(rnd.prediction or 0.0) - outcome.actual)
             text.append(f"  (off by {format_measure(card, miss)})", style="dim")
-        label = "Live run" if outcome.source == "live" else "Cached run"
-        text.append(f"\n{label}: ", style="bold reverse" if outcome.source == "cached" else "bold")
-        text.append(rnd.source_text(), style="italic")
+        source = rnd.source_text()
+        style = "bold reverse" if outcome.source == "cached" else "bold"
+        text.append("\n" + source[0].upper() + source[1:], style=style)
         text.append("\n\n" + outcome.summary)
         self.query_one("#predict-compare", Static).update(text)
 
