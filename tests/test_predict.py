@@ -376,3 +376,19 @@ def test_export_shows_one_cached_run_marked_as_a_snapshot(tmp_path, monkeypatch)
     front, back, _ = notes[note_guid("numbers", "guess-number")]["fields"]
     assert "Predict a percentage, right within 5 points." in front
     assert "No cached run to show" in back  # the default level was never run
+
+
+def test_demo_command_takes_declared_params(tmp_path, monkeypatch, capsys):
+    from drillbreak import cli
+
+    monkeypatch.setenv("DRILLBREAK_DEMOS_DIR", str(demos_dir(tmp_path / "demos")))
+    assert cli.main(["demo", "list"]) == 0
+    assert "--param level=: 1, [2], 3 ([default])" in capsys.readouterr().out
+    assert cli.main(["demo", "guess", "--param", "level=7"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "drillbreak: error: demo 'guess': parameter 'level' cannot be 7; use one of 1, 2, 3\n"
+    )
+    assert cli.main(["demo", "guess", "--json", "--param", "level=3"]) == 0
+    assert '"headline":{"score":0.3}' in capsys.readouterr().out

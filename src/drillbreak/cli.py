@@ -133,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="seconds before the demo is stopped (default: no limit; Ctrl-C stops it)",
     )
+    demo.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one of the demo's parameters ('demo list' shows them); repeatable",
+    )
 
     from drillbreak import interop
 
@@ -304,9 +311,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.name == "list":
         return demo_cli.list_command(sys.stdout)
     request = DemoRequest(
-        args.name, device=args.device, seed=args.seed, scale=args.scale, timeout=args.timeout
+        args.name,
+        device=args.device,
+        seed=args.seed,
+        scale=args.scale,
+        timeout=args.timeout,
+        params=_demo_params(args.name, args.param),
     )
     return demo_cli.run_command(request, json_mode=args.json)
+
+
+def _demo_params(name: str, given: list[str]) -> tuple[tuple[str, int | float | str], ...]:
+    """``--param NAME=VALUE`` checked against the demo's declared parameters."""
+    if not given:
+        return ()
+    from drillbreak.demo_runner.catalog import CatalogError, UnknownDemo, get_demo
+    from drillbreak.demo_runner.params import ParamError, parse_assignment
+
+    try:
+        declared = get_demo(name).params
+        return tuple(parse_assignment(text, declared) for text in given)
+    except (UnknownDemo, CatalogError, ParamError) as exc:
+        raise UserError(f"demo {name!r}: {exc}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover
