@@ -282,9 +282,12 @@ class PlainStudy:
         summary = self.session.summary()
         minutes = summary.elapsed.total_seconds() / 60
         self.say(
-            f"Studied {summary.studied} card(s), {summary.correct} right, in {minutes:.1f} min."
+            f"Studied {summary.cards} card(s) with {summary.ratings} rating(s), "
+            f"{summary.correct} right, in {minutes:.1f} min."
         )
-        if summary.next_due:
+        if summary.due_now:
+            self.say("Cards in learning are due now: study again to finish them.")
+        elif summary.next_due:
             self.say(f"Next card due {summary.next_due.astimezone():%Y-%m-%d %H:%M}.")
         for message in self.session.messages:
             self.say(message)
