@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from pydantic import ValidationError
 from sqlalchemy import Connection
 
 from drillbreak.clock import to_ms
+from drillbreak.errors import UserError
 from drillbreak.schedule.days import day_start
-from drillbreak.settings import DeckLimits, Settings
-from drillbreak.store import deck_limits, hot
+from drillbreak.settings import DeckLimits, Settings, field_problems
+from drillbreak.store import deck_limits, hot, settings_store
+from drillbreak.store.db import Database
 
 
 @dataclass(frozen=True)
@@ -77,3 +80,38 @@ def today(
         if settings.reviews_per_day_all is None
         else max(0, settings.reviews_per_day_all - all_reviews),
     )
+
+
+def own_limits(conn: Connection) -> dict[str, DeckLimits]:
+    """The decks that have limits of their own, and those limits."""
+    return deck_limits.load(conn)
+
+
+def change(
+    db: Database, deck: str | None, *, new: int | None, reviews: int | None, reset: bool
+) -> Settings:
+    """Set one deck's own daily limits (``deck``), or the caps over all decks (None).
+    ``reset`` first drops what was set (the deck follows the settings again; no cap);
+    a value out of range raises a UserError.  Returns the settings now stored."""
+    with db.write() as conn:
+        settings = settings_store.load(conn)
+        if deck is None:
+            changes: dict[str, int | None] = {
+                "new_per_day_all": new,
+                "reviews_per_day_all": reviews,
+            }
+            if not reset:
+                changes = {k: v for k, v in changes.items() if v is not None}
+            settings = settings.with_changes(**changes)
+            settings_store.save(conn, settings)
+            return settings
+        own = DeckLimits() if reset else deck_limits.load(conn).get(deck, DeckLimits())
+        values = own.model_dump() | {
+            k: v for k, v in (("new_per_day", new), ("reviews_per_day", reviews)) if v is not None
+        }
+        try:
+            own = DeckLimits.model_validate(values)
+        except ValidationError as exc:
+            raise UserError("; ".join(field_problems(exc).values())) from None
+        deck_limits.save(conn, deck, own)
+    return settings

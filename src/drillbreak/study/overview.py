@@ -89,11 +89,17 @@ Why = Literal[
 
 @dataclass(frozen=True)
 class Idle:
-    """Why there is nothing to study now, and what to do about it (one line)."""
+    """Why there is nothing to study now, and what to do about it: ``message`` is a
+    clause to show after "Nothing to study: "."""
 
     why: Why
     message: str
     next_due: datetime | None = None
+
+    @property
+    def sentence(self) -> str:
+        """The message on its own: "Daily new-card limit reached (20/20): ... or cram."."""
+        return f"{self.message[:1].upper()}{self.message[1:]}."
 
 
 def why_idle(
@@ -107,9 +113,9 @@ def why_idle(
         next_ms = cards.next_due_ms(conn, decks, to_ms(now))
     next_due = from_ms(next_ms) if next_ms is not None else None
     if t.total == 0:
-        return Idle("empty", "this deck has no cards: add some to its file", next_due)
+        return Idle("empty", "no cards in this deck; add some to its file", next_due)
     if t.suspended == t.total:
-        return Idle("suspended", "every card is suspended: unsuspend some in Browse", next_due)
+        return Idle("suspended", "every card is suspended; unsuspend some in Browse", next_due)
     if t.due_total > t.due:
         if today.reviews_cap_left == 0:
             return Idle("all_review_limit", _cap_message("review", settings), next_due)
@@ -120,8 +126,8 @@ def why_idle(
         return Idle("new_limit", _limit_message("new-card", overview, decks), next_due)
     if next_due is not None:
         wait = f"next card due in {_wait(next_due - now)}"
-        return Idle("not_due", f"nothing due now: {wait}; or cram to study anyway", next_due)
-    return Idle("done", "nothing due now: every card is done for today; or cram", None)
+        return Idle("not_due", f"{wait}; come back then, or cram", next_due)
+    return Idle("done", "nothing is due today; cram to study anyway", None)
 
 
 def _limit_message(
@@ -132,10 +138,7 @@ def _limit_message(
         done, limit = sum(d.new_done for d in days), sum(d.new_limit for d in days)
     else:
         done, limit = sum(d.reviews_done for d in days), sum(d.review_limit for d in days)
-    return (
-        f"daily {kind} limit reached ({done}/{limit}): raise it in Settings "
-        "(or `drillbreak limits DECK`) or cram"
-    )
+    return f"daily {kind} limit reached ({done}/{limit}): raise it in Settings or cram"
 
 
 def _cap_message(kind: Literal["new-card", "review"], settings: Settings) -> str:
