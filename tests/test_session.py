@@ -467,7 +467,7 @@ def test_synced_session_filters_rows_only_for_a_partial_scope(tmp_path, clock):
         whole = StudySession(ctx.db, select_items(ctx.collection), clock=clock, rows_synced=True)
         assert whole._whole_decks and whole.counts() == (5, 0, 0)
         tagged = select_items(ctx.collection, tag="keep")
-        no_burying = Settings(bury_new_siblings=False)  # the gaps are siblings
+        no_burying = Settings(bury_siblings=False)  # the gaps are siblings
         part = StudySession(ctx.db, tagged, clock=clock, rows_synced=True, settings=no_burying)
         assert not part._whole_decks
         shown = []

@@ -172,17 +172,17 @@ def test_siblings_wait_until_tomorrow(tmp_path, db, clock):
 
 def test_sibling_burying_is_a_setting(tmp_path, db, clock):
     items = notes(tmp_path)
-    save(db, Settings(bury_new_siblings=False))
+    save(db, Settings(bury_siblings=False))
     keys = study_all(session(db, items, clock), Rating.EASY)
     assert sorted(keys) == ["fw", "fw~r", "gaps~c1", "gaps~c2", "gaps~c3", "other"]
 
 
 def test_review_siblings_are_buried_too(tmp_path, db, clock):
     items = notes(tmp_path)
-    save(db, Settings(bury_new_siblings=False))
+    save(db, Settings(bury_siblings=False))
     study_all(session(db, items, clock), Rating.EASY)
     clock.advance(days=400)  # every card due again
-    save(db, Settings(bury_new_siblings=False, bury_review_siblings=True))
+    save(db, Settings(bury_siblings=True))
     keys = study_all(session(db, items, clock))
     assert len(keys) == 3 and {k.split("~")[0] for k in keys} == {"fw", "gaps", "other"}
 

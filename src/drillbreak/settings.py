@@ -74,17 +74,11 @@ class Settings(BaseModel):
         description="At most this many reviews per study day over all decks; None: no cap.",
         **_meta("Reviews per day (all decks)", "reviews/day for all decks", unit="cards"),
     )
-    bury_new_siblings: bool = Field(
+    bury_siblings: bool = Field(
         True,
-        description="Once a card is studied, the new cards of the same note (its reverse, "
-        "the other cloze gaps) wait until the next study day.",
-        **_meta("Bury new siblings (yes/no)", "bury new siblings", form=True),
-    )
-    bury_review_siblings: bool = Field(
-        True,
-        description="Once a card is studied, the due reviews of the same note wait until "
-        "the next study day.",
-        **_meta("Bury review siblings (yes/no)", "bury review siblings", form=True),
+        description="Once a card is studied, the other cards of the same note (its reverse, "
+        "the other cloze gaps), new or due for review, wait until the next study day.",
+        **_meta("Bury siblings until tomorrow (yes/no)", "bury siblings", form=True),
     )
     learning_steps: tuple[int, ...] = Field(
         (60, 600),

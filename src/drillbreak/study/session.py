@@ -369,13 +369,9 @@ class StudySession:
         self, conn: Connection, item: StudyItem, now: datetime
     ) -> tuple[CardRow, ...]:
         """Bury the other cards of ``item``'s note (its reverse, the other cloze gaps) until
-        the next study day, as the settings say (Anki: new and review siblings; learning
-        ones stay); return their rows as they were."""
-        states = set()
-        if self.settings.bury_new_siblings:
-            states.add(CardState.NEW)
-        if self.settings.bury_review_siblings:
-            states.add(CardState.REVIEW)
+        the next study day when the settings say so (as Anki: new and review siblings;
+        learning ones stay); return their rows as they were."""
+        states = (CardState.NEW, CardState.REVIEW) if self.settings.bury_siblings else ()
         keys = [k for v in variants(item.card) if (k := item_key(item.card.id, v)) != item.key]
         if not states or not keys:
             return ()
