@@ -72,7 +72,7 @@ def test_form_fields_carry_the_screen_labels():
         "Desired retention (0.70-0.99)",
         "New cards per day (each deck)",
         "Reviews per day (each deck)",
-        "Bury siblings until tomorrow (yes/no)",
+        "Bury siblings (yes/no)",
         "Learning steps",
         "Relearning steps",
         "New day starts at hour (0-23)",

@@ -78,7 +78,7 @@ class Settings(BaseModel):
         True,
         description="Once a card is studied, the other cards of the same note (its reverse, "
         "the other cloze gaps), new or due for review, wait until the next study day.",
-        **_meta("Bury siblings until tomorrow (yes/no)", "bury siblings", form=True),
+        **_meta("Bury siblings (yes/no)", "bury siblings", form=True),
     )
     learning_steps: tuple[int, ...] = Field(
         (60, 600),
