@@ -461,12 +461,8 @@ class StudySession:
             later = cards.next_due_ms(conn, self.decks, now_ms)
             learning = cards.learning_due_ms(conn, self.decks, now_ms)
         # learning cards left due (quit early, or a cram session) are due now
-        due = [
-            ms
-            for ms in (later, None if learning is None else max(learning, now_ms))
-            if ms is not None
-        ]
-        next_ms = min(due, default=None)
+        due = [ms for ms in (later, learning) if ms is not None]
+        next_ms = max(min(due), now_ms) if due else None
         return Summary(
             cards=len({a.card_id for a in self.history if a.kind == "rate"}),
             ratings=self.studied,
