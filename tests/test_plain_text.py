@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+from conftest import write_deck
 from hypothesis import given
 from hypothesis import strategies as st
 
+from drillbreak import cli
 from drillbreak.plain import plain_text
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
@@ -61,3 +65,24 @@ def test_paragraphs_lists_code_and_maths() -> None:
 
 def test_literal_brackets_and_autolinks_stay_readable() -> None:
     assert plain_text("[bold red]x[/] <https://a.org>") == "[bold red]x[/] https://a.org"
+
+
+def test_plain_study_prints_no_markdown(tmp_path, capsys, monkeypatch):
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(
+        decks,
+        "md.yaml",
+        """
+        deck: md
+        title: Markdown
+        cards:
+          - {id: r, front: "Why does **retrievability** fall?", back: "See `R(t)`."}
+        """,
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n3\n"))
+    args = ["study", "--plain", "md", "--db", str(tmp_path / "m.sqlite3"), "--decks", str(decks)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "Why does retrievability fall?" in out and "See R(t)." in out
+    assert "**" not in out and "`" not in out
