@@ -3,11 +3,15 @@ to study, another card after Again, the summary's cards and ratings."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
 from conftest import write_deck
 from helpers.pilot import shown, wait_shown, wait_until
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
 
 from drillbreak.clock import FakeClock
 from drillbreak.settings import Settings
@@ -24,6 +28,13 @@ cards:
   - {id: second, front: "Second question", back: "Second answer"}
 """
 
+DEMO_DECK = """
+deck: withdemo
+title: Demo deck
+cards:
+  - {id: shown, front: "Demo question", back: "Demo answer", demo: fgsm}
+"""
+
 
 @pytest.fixture
 def setup(tmp_path):
@@ -33,7 +44,7 @@ def setup(tmp_path):
     return decks, tmp_path / "core.sqlite3"
 
 
-def make_app(setup, settings: Settings, *, study: bool) -> DrillbreakApp:
+def make_app(setup, settings: Settings, *, study: bool, deck: str = "pair") -> DrillbreakApp:
     decks, path = setup
     db = Database(path)
     try:
@@ -45,7 +56,7 @@ def make_app(setup, settings: Settings, *, study: bool) -> DrillbreakApp:
         db_path=path,
         deck_paths=(decks,),
         include_shipped=False,
-        study=StudyRequest(("pair",)) if study else None,
+        study=StudyRequest((deck,)) if study else None,
         seed=1,
     )
     return DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
@@ -99,3 +110,38 @@ async def test_after_again_the_other_waiting_card_comes_first(setup):
         await pilot.press("escape")
         await wait_shown(pilot, "Session finished")
         assert "Cards studied   2" in shown(app) and "Ratings given   3" in shown(app)
+
+
+class StandInDemo(Screen):
+    """The demo screen's place (no torch child): it only has to come and go."""
+
+    BINDINGS = [("escape", "app.pop_screen", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("stand-in demo running", id="stand-in")
+
+
+async def test_time_in_a_demo_is_not_review_time(setup, monkeypatch):
+    write_deck(setup[0], "withdemo.yaml", DEMO_DECK)
+    monkeypatch.setattr(DrillbreakApp, "open_demo", lambda app, _: app.push_screen(StandInDemo()))
+    app = make_app(setup, Settings(), study=True, deck="withdemo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_question(pilot, "Demo question")
+        app.clock.advance(seconds=3)
+        await pilot.press("d")
+        await wait_shown(pilot, "stand-in demo running")
+        app.clock.advance(seconds=100)  # the learner watches the demo
+        await pilot.press("escape")
+        await wait_question(pilot, "Demo question")
+        app.clock.advance(seconds=2)
+        await pilot.press("space", "3")
+        await wait_until(pilot, lambda: durations(setup[1]), "the rating stored")
+    assert durations(setup[1]) == [5000]
+
+
+def durations(path) -> list[int]:
+    con = sqlite3.connect(path)
+    try:
+        return [d for (d,) in con.execute("SELECT duration_ms FROM review_log")]
+    finally:
+        con.close()
