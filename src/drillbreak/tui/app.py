@@ -146,10 +146,7 @@ class DrillbreakApp(App):
             self.notify(str(exc), severity="error", markup=False)
             return
         if session.remaining == 0:
-            self.notify(
-                "Nothing due right now. Come back later, or cram (c) to study anyway.",
-                title="All done",
-            )
+            self.notify(session.why_idle().sentence, title="Nothing to study", markup=False)
             return
         self.push_screen(StudyScreen(session, self._title_for(request)))
 

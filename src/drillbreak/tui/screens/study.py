@@ -381,7 +381,13 @@ class StudyScreen(DrillbreakScreen):
     def action_demo(self) -> None:
         cur = self.current
         if cur is not None and cur.item.card.demo:
+            self.session.pause()  # time in the demo is not review time
             self.drill_app.open_demo(cur.item.card.demo)
+            if self.app.screen is self:  # no demo screen opened
+                self.session.resume()
+
+    def on_screen_resume(self) -> None:
+        self.session.resume()
 
     def action_toggle_table(self) -> None:
         self.query_one(EvidenceView).toggle_table()
