@@ -60,7 +60,7 @@ async def test_the_hint_is_the_usual_one_once_cards_were_studied(setup):
         await pilot.press("escape")
         await wait_shown(pilot, "Session finished")
         await pilot.press("enter")
-        await wait_shown(pilot, "enter: study the selected deck", "#decks-hint")
+        await wait_shown(pilot, "enter: study the deck", "#decks-hint")
 
 
 # each screen reads the database in a thread ---------------------------------------------
@@ -86,17 +86,14 @@ async def test_screens_read_the_database_in_a_thread(setup, key, waiting, drawn)
 
 async def test_decks_screen_reads_the_counts_in_a_thread(setup):
     app = make_app(setup, study=False)
-    app.db_lock.acquire()
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_until(pilot, lambda: app.screen.query("#decks-title"), "the decks screen")
+    app.db_lock.acquire()  # before the app starts: its first read has to wait
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
             await wait_shown(pilot, "drillbreak", "#decks-title")
             assert "TUI deck" not in shown(app)
-            app.db_lock.release()
-            await wait_decks(pilot)
-    finally:
-        if app.db_lock.locked():
-            app.db_lock.release()
+        finally:
+            app.db_lock.release()  # (closing the app takes the lock too)
+        await wait_decks(pilot)
 
 
 # the footer keeps its help key at 60 columns ----------------------------------------------

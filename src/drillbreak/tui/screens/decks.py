@@ -26,7 +26,7 @@ COUNTS = ("New", "Learn", "Due", "Total")
 COUNT_WIDTH = 5  # "Total", and up to 99999 cards
 NARROW = 80  # below this many columns the footer is compact
 FIRST_RUN_HINT = "New here? Press enter to study the starter deck."
-HINT = "enter: study the selected deck · c: cram it · ctrl+p: commands"
+HINT = "enter: study the deck · c: cram it · ctrl+p: commands"
 
 
 class DecksScreen(DrillbreakScreen):
