@@ -137,7 +137,11 @@ class SettingsScreen(DrillbreakScreen):
         error.display = bool(problems)
         if problems:
             first = self.query_one(f"#{next(iter(problems))}", Input)
-            first.focus()
+            first.focus(scroll_visible=False)
+            # at the top of the view: the message shows at the bottom right
+            self.query_one("#settings", VerticalScroll).scroll_to_widget(
+                first, animate=False, top=True
+            )
             self.notify(
                 "\n".join(problems.values()),
                 title="Not saved: fix the marked field" + ("s" if len(problems) > 1 else ""),
