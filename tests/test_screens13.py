@@ -144,6 +144,9 @@ def test_bar_chart_fits_the_width_it_is_given():
     wide = bar_chart(values, 5, labels=("30 days ago", "today"), width=70).plain.splitlines()
     assert wide[-1].split() == ["30", "days", "ago", "today"]  # both labels, on one line
     assert len(wide[0]) == 2 + 2 + 60  # "29 ┤", then two cells a day
+    # 20 cells: two days a bar (15 bars), the right label cut to what is left
+    narrow = bar_chart(values, 5, labels=("30 days ago", "today"), width=20).plain
+    assert narrow.splitlines()[-1].strip() == "30 days ago to…"
 
 
 async def test_stats_bars_do_not_wrap_at_60_columns(setup):
