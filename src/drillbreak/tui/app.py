@@ -41,6 +41,7 @@ class AppOptions:
     include_shipped: bool = True
     study: StudyRequest | None = None
     keys: dict[str, str] = field(default_factory=dict)
+    config_path: Path | None = None  # where ``keys`` came from, named in warnings
     seed: int | None = None
 
 
@@ -81,7 +82,19 @@ class DrillbreakApp(App):
     def on_mount(self) -> None:
         if self.options.keys:
             self.set_keymap(self.options.keys)
+            self.run_worker(self._check_keys, thread=True, name="keys", exit_on_error=False)
         self.run_worker(self._load, thread=True, name="load", exit_on_error=False)
+
+    def _check_keys(self) -> None:
+        """Warn about config [keys] entries that remap no binding (Textual ignores them)."""
+        from drillbreak.config import Config
+
+        config = Config(self.options.keys, self.options.config_path)
+        warning = config.unknown_keys_warning(binding_ids())
+        if warning is not None:
+            self.call_from_thread(
+                self.notify, warning, title="Config", severity="warning", timeout=15, markup=False
+            )
 
     def _load(self) -> None:
         from drillbreak.context import open_context
@@ -201,6 +214,27 @@ class DrillbreakApp(App):
                 self.ctx.close()
 
 
+def binding_ids() -> set[str]:
+    """Every binding id of the app, its screens and its widgets: what [keys] can remap."""
+    import importlib
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    from drillbreak.tui import screens, widgets
+
+    for package in (screens, widgets):
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    ids: set[str] = set()
+    classes: list[type] = [DOMNode]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        ids.update(b.id for b in getattr(cls, "BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return ids
+
+
 def run_app(args: argparse.Namespace) -> int:
     from drillbreak.config import load_config
 
@@ -209,7 +243,13 @@ def run_app(args: argparse.Namespace) -> int:
     if getattr(args, "command", None) == "study":
         study = StudyRequest(tuple(args.deck), args.tag, args.cram, args.new)
     app = DrillbreakApp(
-        AppOptions(db_path=args.db, deck_paths=tuple(args.decks), study=study, keys=config.keys)
+        AppOptions(
+            db_path=args.db,
+            deck_paths=tuple(args.decks),
+            study=study,
+            keys=config.keys,
+            config_path=config.path,
+        )
     )
     app.run()
     return app.return_code or 0
