@@ -20,6 +20,8 @@ from textual.widgets import Static
 
 OTHER = "Other keys"
 APP = "Everywhere"
+# Textual's own screen keys (focus, copy) work on every screen: listed with the app's.
+_TEXTUAL = frozenset(b.action for b in Screen.BINDINGS if isinstance(b, Binding))
 
 
 @dataclass
@@ -42,11 +44,8 @@ def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
         if binding.system or not binding.description:
             continue
         action = binding.action.split("(", 1)[0]
-        title = (
-            APP if active.node is app or action.startswith("app.") else group_of.get(action, OTHER)
-        )
-        if title == OTHER and key == app.COMMAND_PALETTE_BINDING:
-            title = APP
+        everywhere = active.node is app or action.startswith("app.") or action in _TEXTUAL
+        title = APP if everywhere else group_of.get(action, OTHER)
         where = (title, action, binding.description)
         line = lines.get(where)
         if line is None:

@@ -3,7 +3,7 @@
 Columns in different units never share a y axis: :func:`group_columns` puts
 percentages, fractions (0-1) and other numbers of a like size into separate panels,
 drawn side by side when they fit (:func:`render_panels`), with one legend below.
-The chart is compact (a third of the terminal's height at most) so that a card's
+The chart is compact (a quarter of the terminal's height) so that a card's
 question and options stay in view beside it.  The table aligns numbers on the
 decimal point (:func:`align_decimals`).
 """
@@ -86,8 +86,8 @@ def panel_grid(panels: int, width: int) -> tuple[int, int]:
 
 
 def chart_rows(viewport_height: int) -> int:
-    """Rows of one panel row: under a third of the terminal, 5 to 12."""
-    return min(12, max(5, (viewport_height - 3) // 3))
+    """Rows of one panel row: a quarter of the terminal (6 at 24 rows), 5 to 12."""
+    return min(12, max(5, viewport_height // 4))
 
 
 def render_panels(evidence: Evidence, width: int, panel_height: int) -> Text:

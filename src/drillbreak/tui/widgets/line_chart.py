@@ -48,17 +48,24 @@ def _finite(v: float | None) -> TypeGuard[float]:
 
 
 def format_ticks(values: Sequence[float]) -> list[str]:
-    """Labels for one axis in one format: every label with the same number of decimals
-    (``0.70``, ``0.83``, ``0.95``), or every label in scientific notation when the
-    numbers are very large or very small (``1.0e+17``, ``9.0e+16``)."""
+    """Labels for one axis in one format, its ends (the first and last value) first.
+
+    Every label has as many decimals as the ends need (3 significant digits, as
+    :func:`format_tick`) and the steps between labels show, the labels between
+    rounded to them: ``0.95``, ``0.82``, ``0.70``; ``1.0``, ``0.5``, ``0.0``.  When the numbers are very large or very small, every label is in
+    scientific notation (``1.0e+17``, ``9.0e+16``).
+    """
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return [format_tick(v) for v in values]
     big = max(abs(v) for v in finite)
     if big >= 100000 or 0 < big < 0.001:
         return [f"{v:.1e}" if math.isfinite(v) else format_tick(v) for v in values]
-    labels = [format_tick(v) for v in finite]
-    decimals = max((len(t.split(".")[1]) if "." in t else 0) for t in labels)
+    ends = [format_tick(v) for v in (values[0], values[-1]) if math.isfinite(v)]
+    decimals = max((len(t.split(".")[1]) if "." in t else 0) for t in ends or ["0"])
+    step = (max(finite) - min(finite)) / max(1, len(finite) - 1)
+    if step > 0:  # labels between the ends differ from them
+        decimals = max(decimals, -math.floor(math.log10(step)))
     return [f"{v:.{decimals}f}" if math.isfinite(v) else format_tick(v) for v in values]
 
 
