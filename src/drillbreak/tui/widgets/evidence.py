@@ -1,7 +1,7 @@
 """A diagnosis card's evidence: line charts of each column against x, or a table (t).
 
 Columns in different units never share a y axis: :func:`group_columns` puts
-percentages, fractions (0-1) and other numbers of a like size into separate panels,
+percentages, and other numbers by their size, into separate panels,
 drawn side by side when they fit (:func:`render_panels`), with one legend below.
 The chart is compact (a quarter of the terminal's height) so that a card's
 question and options stay in view beside it.  The table aligns numbers on the
@@ -48,28 +48,30 @@ def _size(values: Sequence[float]) -> float:
     return max(finite, default=0.0)
 
 
-def unit_of(name: str, values: Sequence[float]) -> str:
-    """ "%" for a percent column, "0-1" for fractions, else "" (a plain number)."""
-    if name.endswith(_PERCENT_SUFFIXES):
-        return "%"
-    if all(0 <= v <= 1 for v in values if math.isfinite(v)):
-        return "0-1"
-    return ""
+def unit_of(name: str) -> str:
+    """ "%" for a percent column (named *_pct or *_percent), else "" (a plain number)."""
+    return "%" if name.endswith(_PERCENT_SUFFIXES) else ""
 
 
 def group_columns(columns: Mapping[str, Sequence[float]]) -> list[list[str]]:
     """The panels: column names that may share a y axis, in the columns' order.
 
-    Percent columns share one panel, fractions another; other columns share a panel
-    when their largest values are within a factor of 5 of each other.
+    Percent columns share one panel.  Other columns share a panel when their largest
+    values are within a factor of 5 of each other (a loss beside a loss, accuracy
+    0.7-0.95 apart from a count of 2-31); an all-zero column joins the first.
     """
     groups: list[list[str]] = []
     keys: list[tuple[str, float, float]] = []  # per group: its unit, smallest and largest size
     for name, values in columns.items():
-        unit, size = unit_of(name, values), _size(values)
+        unit, size = unit_of(name), _size(values)
         for i, (g_unit, lo, hi) in enumerate(keys):
+            if g_unit != unit:
+                continue
+            if unit or size == 0:
+                groups[i].append(name)
+                break
             lo, hi = min(lo, size), max(hi, size)
-            if g_unit == unit and (unit or hi <= _SAME_SCALE * lo or hi == 0):
+            if hi <= _SAME_SCALE * lo:
                 groups[i].append(name)
                 keys[i] = (unit, lo, hi)
                 break
