@@ -2,7 +2,8 @@
 screen's own keys first, grouped by purpose, then the app's keys.
 
 A screen names its groups in ``HELP_GROUPS`` (title -> action names, without their
-arguments); its keys in no group are listed under "Other keys".  Keys of one action
+arguments); its keys in no group are listed under "Other keys", a focused Textual
+widget's own keys (scrolling) after them.  Keys of one action
 and one description share a line ("space enter  Show answer", "a b c  Pick that choice").
 """
 
@@ -19,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 OTHER = "Other keys"
+FOCUSED = "In the focused box"
 APP = "Everywhere"
 # Textual's own screen keys (focus, copy) work on every screen: listed with the app's.
 _TEXTUAL = frozenset(b.action for b in Screen.BINDINGS if isinstance(b, Binding))
@@ -33,11 +35,12 @@ class KeyLine:
 
 def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
     """The active keys of ``screen``, grouped: its ``HELP_GROUPS`` in order, then its
-    other keys, then the app's; empty groups left out."""
+    other keys, then those of the focused Textual widget, then the app's (Textual's
+    focus and copy keys with them); empty groups left out."""
     app = screen.app
     titles: dict[str, tuple[str, ...]] = getattr(screen, "HELP_GROUPS", {})
     group_of = {action: title for title, actions in titles.items() for action in actions}
-    groups: dict[str, list[KeyLine]] = {title: [] for title in (*titles, OTHER, APP)}
+    groups: dict[str, list[KeyLine]] = {title: [] for title in (*titles, OTHER, FOCUSED, APP)}
     lines: dict[tuple[str, str, str], KeyLine] = {}
     for key, active in screen.active_bindings.items():
         binding = active.binding
@@ -45,7 +48,14 @@ def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
             continue
         action = binding.action.split("(", 1)[0]
         everywhere = active.node is app or action.startswith("app.") or action in _TEXTUAL
-        title = APP if everywhere else group_of.get(action, OTHER)
+        if everywhere:
+            title = APP
+        elif action in group_of:
+            title = group_of[action]
+        elif type(active.node).__module__.startswith("textual."):
+            title = FOCUSED  # a Textual widget's own keys (scrolling a list, a text box)
+        else:
+            title = OTHER
         where = (title, action, binding.description)
         line = lines.get(where)
         if line is None:
