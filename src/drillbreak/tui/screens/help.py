@@ -108,11 +108,5 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("esc, q or ?: close · ↑↓ j k: scroll", style="dim"), id="help-hint")
 
     def action_scroll(self, how: str) -> None:
-        keys = self.query_one("#help-keys", VerticalScroll)
-        scroll = {
-            "down": keys.scroll_down,
-            "up": keys.scroll_up,
-            "page_down": keys.scroll_page_down,
-            "page_up": keys.scroll_page_up,
-        }[how]
-        scroll(animate=False)
+        """``how``: down, up, page_down or page_up."""
+        getattr(self.query_one("#help-keys", VerticalScroll), f"scroll_{how}")(animate=False)

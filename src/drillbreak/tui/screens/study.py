@@ -33,6 +33,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.events import Resize
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static, TextArea
 
 from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard
@@ -337,6 +338,8 @@ class StudyScreen(DrillbreakScreen):
             return
         card = self.query_one("#card", VerticalScroll)
         answer = self.query_one("#answer", BufferedMarkdown)
+        first: Widget
+        last: Widget
         if cur.item.type in ("choice", "diagnosis"):
             choices = self.query_one(ChoiceList)
             first = choices.row(choices.first_to_read())
@@ -392,16 +395,8 @@ class StudyScreen(DrillbreakScreen):
         return True
 
     def action_scroll_card(self, how: str) -> None:
-        card = self.query_one("#card", VerticalScroll)
-        scroll = {
-            "down": card.scroll_down,
-            "up": card.scroll_up,
-            "page_down": card.scroll_page_down,
-            "page_up": card.scroll_page_up,
-            "home": card.scroll_home,
-            "end": card.scroll_end,
-        }[how]
-        scroll(animate=False)
+        """``how``: down, up, page_down, page_up, home or end."""
+        getattr(self.query_one("#card", VerticalScroll), f"scroll_{how}")(animate=False)
 
     def action_accept(self) -> None:
         """After the answer: space/enter takes the suggested rating (Good if none)."""

@@ -98,7 +98,7 @@ def render_panels(evidence: Evidence, width: int, panel_height: int) -> Text:
     series = evidence_series(evidence)
     names = list(series)
     colour = {name: COLOURS[i % len(COLOURS)] for i, name in enumerate(names)}
-    groups = group_columns({n: ys for n, (_, ys) in series.items()})
+    groups = group_columns({n: evidence.columns[n] for n in names})
     cols, _rows = panel_grid(len(groups), width)
     panel_w = (width - GAP * (cols - 1)) // cols
     out = Text(no_wrap=True, overflow="crop")
