@@ -234,3 +234,27 @@ def test_summary_60x20(snap_compare, decks, tmp_path):
 
     app = app_for(decks, tmp_path, StudyRequest(("tui",)))
     assert snap_compare(app, terminal_size=(60, 20), run_before=run)
+
+
+STUDY_SIZES = [(60, 20), (80, 24), (120, 40)]
+
+
+@pytest.mark.parametrize("size", STUDY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_study_diagnosis_question_at_each_size(snap_compare, decks, tmp_path, size):
+    async def run(pilot):
+        await to_card(pilot, "diag")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", STUDY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_study_diagnosis_answer_at_each_size(snap_compare, decks, tmp_path, size):
+    async def run(pilot):
+        await to_card(pilot, "diag")
+        await pilot.press("b", "enter")
+        await wait_shown(pilot, "Not quite.", "#prompt")
+        await wait_shown(pilot, "Stop early.", "#card")  # scrolled to the takeaway
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=size, run_before=run)

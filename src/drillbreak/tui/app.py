@@ -174,7 +174,7 @@ class DrillbreakApp(App):
             title = "All decks"
         if request.tag:
             title += f" #{request.tag}"
-        return title + (" (cram)" if request.cram else "")
+        return title  # the study screen marks a cram session itself
 
     def open_screen(self, name: str) -> None:
         from drillbreak.tui.screens.browse import BrowseScreen
@@ -203,10 +203,12 @@ class DrillbreakApp(App):
         self.push_screen(DemoScreen(name))
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        from drillbreak.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(self.screen))
 
     def on_unmount(self) -> None:
         if self.ctx is not None:
