@@ -217,5 +217,5 @@ def test_log_y_axis_spaces_powers_of_ten_evenly_and_skips_non_positive_values():
     series = {"error": ([1.0, 2.0, 3.0, 4.0], [1.0, 0.1, 0.01, 0.0])}
     text = render_chart(series, 40, 12, y_label="test error", y_log=True).plain
     lines = text.split("\n")
-    assert y_labels(lines) == ["1", "0.1", "0.01"]
+    assert y_labels(lines) == ["1.00", "0.10", "0.01"]  # one format per axis
     assert "y: test error (log scale)" in lines[0]
