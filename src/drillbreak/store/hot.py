@@ -78,6 +78,22 @@ def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRo
             cur.close()
 
 
+_STORED_SQL = "SELECT key, id, active FROM card_state WHERE deck = ?"
+
+
+def stored_keys(conn: Connection, deck: str) -> dict[str, tuple[int, bool]]:
+    """Every stored row of ``deck``, active or not: key -> (id, active).  Read at every
+    start by ``cards.sync``, a deck at a time (bench/FINDINGS.md, "Deck listing")."""
+    cur = _cursor(conn)
+    try:
+        return {
+            key: (card_id, bool(active))
+            for key, card_id, active in cur.execute(_STORED_SQL, (deck,))
+        }
+    finally:
+        cur.close()
+
+
 def counts_since(conn: Connection, since_ms: int) -> tuple[int, int]:
     """(new cards introduced, reviews of review-state cards) since ``since_ms``, no cram:
     what the daily limits have left."""
