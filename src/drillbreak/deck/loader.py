@@ -105,13 +105,25 @@ def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult
 
 
 def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
-    rep = _Reporter(path)
+    """A deck from its text: read quickly without positions, and read again with
+    them when the file has a problem to point at (``yamlsource.read_yaml``)."""
     try:
-        data, positions = read_yaml(text)
+        data, positions = read_yaml(text, where=False)
     except YamlError as exc:
+        rep = _Reporter(path)
         rep.at(exc.line, exc.col, exc.message)
         return FileResult(path, None, rep.problems)
-    rep.positions = positions
+    result = _load_data(data, positions, path, demo_names)
+    if result.problems and not positions.complete:
+        data, positions = read_yaml(text)  # the quick read raised nothing: neither does this
+        result = _load_data(data, positions, path, demo_names)
+    return result
+
+
+def _load_data(
+    data: Any, positions: Positions, path: Path, demo_names: Iterable[str] | None
+) -> FileResult:
+    rep = _Reporter(path, positions)
     for dup_path, first, _second in positions.duplicate_keys:
         line, col = positions.keys[dup_path]
         rep.at(
