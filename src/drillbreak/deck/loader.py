@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -382,6 +383,20 @@ class Collection:
         return next((d for d in self.decks if d.id == deck_id), None)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC off for a block that only adds objects (loading decks, syncing their
+    rows): each collection would re-scan a heap that only grows (bench/FINDINGS.md,
+    "Deck loading")."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_collection(
     paths: Iterable[Path],
     demo_names: Iterable[str] | None = None,
@@ -392,18 +407,11 @@ def load_collection(
     serves unchanged files without parsing them."""
     files = deck_files(paths)
     names = set(demo_names) if demo_names is not None else None
-    # Loading only adds objects; pausing the cyclic GC avoids re-scanning a heap that
-    # only grows (bench/FINDINGS.md, "Deck loading").
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         if cache is not None:
             results = [cache.load(f) for f in files]
         else:
             results = [load_file(f, names) for f in files]
-    finally:
-        if was_enabled:
-            gc.enable()
     first_seen: dict[str, FileResult] = {}
     for result in results:
         if result.deck is None:

@@ -81,17 +81,20 @@ def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRo
 _STORED_SQL = "SELECT key, id, active FROM card_state WHERE deck = ?"
 
 
-def stored_keys(conn: Connection, deck: str) -> dict[str, tuple[int, bool]]:
-    """Every stored row of ``deck``, active or not: key -> (id, active).  Read at every
-    start by ``cards.sync``, a deck at a time (bench/FINDINGS.md, "Deck listing")."""
+def stored_keys(conn: Connection, deck: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Every stored row of ``deck``: (active key -> id, inactive key -> id).  Read at every
+    start by ``cards.sync``, a deck at a time.  Dicts of text and numbers only: the cyclic
+    GC does not track them, while 100k (id, active) tuples made it re-scan the whole
+    loaded collection several times (bench/FINDINGS.md, "Deck listing")."""
+    active: dict[str, int] = {}
+    inactive: dict[str, int] = {}
     cur = _cursor(conn)
     try:
-        return {
-            key: (card_id, bool(active))
-            for key, card_id, active in cur.execute(_STORED_SQL, (deck,))
-        }
+        for key, card_id, is_active in cur.execute(_STORED_SQL, (deck,)):
+            (active if is_active else inactive)[key] = card_id
     finally:
         cur.close()
+    return active, inactive
 
 
 def counts_since(conn: Connection, since_ms: int) -> tuple[int, int]:
