@@ -85,7 +85,7 @@ def stored_keys(conn: Connection, deck: str) -> tuple[dict[str, int], dict[str, 
     """Every stored row of ``deck``: (active key -> id, inactive key -> id).  Read at every
     start by ``cards.sync``, a deck at a time.  Dicts of text and numbers only: the cyclic
     GC does not track them, while 100k (id, active) tuples made it re-scan the whole
-    loaded collection several times (bench/FINDINGS.md, "Deck listing")."""
+    loaded collection several times (bench/FINDINGS.md, "Listing a folder")."""
     active: dict[str, int] = {}
     inactive: dict[str, int] = {}
     cur = _cursor(conn)
