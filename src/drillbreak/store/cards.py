@@ -102,21 +102,19 @@ def sync(conn: Connection, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
     Adds missing rows; rows whose card is gone from its file are marked
     inactive, not deleted, so that restoring the card restores its history.
     One read of each deck's stored rows serves all three decisions, a deck at a
-    time (memory: see bench/FINDINGS.md, "Peak RSS").
+    time (memory: see bench/FINDINGS.md, "Peak RSS"), as a raw query (``store.hot``).
     """
+    from drillbreak.store import hot  # hot imports this module
+
     missing: list[tuple[str, str]] = []
     revive: list[int] = []
     retire: list[int] = []
     for deck, keys in decks:
         wanted = dict.fromkeys(keys)
-        stored = _stored(conn, [deck])
-        for (_, key), (card_id, active) in stored.items():
-            if key in wanted:
-                if not active:
-                    revive.append(card_id)
-            elif active:
-                retire.append(card_id)
-        missing.extend((deck, k) for k in wanted if (deck, k) not in stored)
+        active, inactive = hot.stored_keys(conn, deck)
+        retire.extend(card_id for key, card_id in active.items() if key not in wanted)
+        revive.extend(card_id for key, card_id in inactive.items() if key in wanted)
+        missing.extend((deck, k) for k in wanted if k not in active and k not in inactive)
     set_flags(conn, revive, active=True)
     set_flags(conn, retire, active=False)
     return _insert_new(conn, missing)

@@ -79,6 +79,25 @@ def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRo
             cur.close()
 
 
+_STORED_SQL = "SELECT key, id, active FROM card_state WHERE deck = ?"
+
+
+def stored_keys(conn: Connection, deck: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Every stored row of ``deck``: (active key -> id, inactive key -> id).  Read at every
+    start by ``cards.sync``, a deck at a time.  Dicts of text and numbers only: the cyclic
+    GC does not track them, while 100k (id, active) tuples made it re-scan the whole
+    loaded collection several times (bench/FINDINGS.md, "Listing a folder")."""
+    active: dict[str, int] = {}
+    inactive: dict[str, int] = {}
+    cur = _cursor(conn)
+    try:
+        for key, card_id, is_active in cur.execute(_STORED_SQL, (deck,)):
+            (active if is_active else inactive)[key] = card_id
+    finally:
+        cur.close()
+    return active, inactive
+
+
 def counts_since(conn: Connection, since_ms: int) -> dict[str, tuple[int, int]]:
     """Per deck: (new cards introduced, reviews of review-state cards) since ``since_ms``,
     no cram: what the daily limits have used up.  Decks with neither are left out."""
