@@ -7,11 +7,13 @@ CODE := $(wildcard src tests bench demos) hatch_build.py
 
 .PHONY: run test lint fmt bench venv clean
 
-# The venv is (re)built only when pyproject.toml or constraints.txt changed.
+# The venv is (re)built only when pyproject.toml or constraints.txt changed; pip shows
+# each package and a progress bar (the first install downloads for minutes).
 $(STAMP): pyproject.toml constraints.txt
+	@echo "Installing drillbreak and its dependencies into $(VENV) (the first run takes a few minutes)..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -49,7 +49,7 @@ def run_bare() -> int:
 def run_app(decks: str, db: str, shipped: bool) -> int:
     from textual.widgets import Markdown  # not at the top: the bare app must not load it
 
-    from bench.synth import NOW
+    from bench.common import NOW
     from drillbreak.clock import FakeClock
     from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
     from drillbreak.tui.screens.study import StudyScreen

@@ -46,6 +46,15 @@ METHOD = """\
   inserted with `executemany` into a database made by `Database`.
 - Time to first card and memory run the app in a child process (headless
   Textual); the baseline is a bare Textual `App` started and stopped the same way.
+  "Warm": the decks are unchanged since the last start (parse cache); "cold": a
+  first start, every deck parsed.
+- Against Anki (`bench/anki_child.py`): the same 100k cards, one Basic note each,
+  with the same schedule (new, learning due now, review due the same number of
+  days ahead), in a collection made by the `anki` package (a development
+  dependency).  The measured child opens it, takes Anki's queue and renders the
+  first question, process start included; its runs alternate with the app's.
+- Listing: `drillbreak decks` on a folder of 1000 deck files (10 cards each),
+  the whole process; `python -c pass` is shown for scale.
 - Demos run `python -m drillbreak.demo_runner.child NAME` (the app's default scale,
   `auto`), idle and with two CPU-bound processes beside them; the baseline is
   `python -c "import torch"` under the same load.

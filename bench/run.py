@@ -12,7 +12,7 @@ from bench.common import ROOT, Config, Result, machine_info
 from bench.report import write
 from bench.workspace import Workspace
 
-BENCHES = ("queue", "rating", "lint", "stats", "startup", "memory", "demos")
+BENCHES = ("queue", "rating", "lint", "stats", "startup", "listing", "memory", "demos")
 
 
 def run(cfg: Config, only: tuple[str, ...] = BENCHES, ws: Workspace | None = None) -> list[Result]:
@@ -26,6 +26,7 @@ def run(cfg: Config, only: tuple[str, ...] = BENCHES, ws: Workspace | None = Non
         "lint": lambda: inproc.bench_lint(cfg, ws, 10_000 if 10_000 in cfg.sizes else 1_000),
         "stats": lambda: inproc.bench_stats(cfg, ws),
         "startup": lambda: procs.bench_startup(cfg, ws),
+        "listing": lambda: procs.bench_listing(cfg, ws),
         "memory": lambda: procs.bench_memory(cfg, ws),
         "demos": lambda: demos.bench_demos(cfg),
     }

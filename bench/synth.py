@@ -11,14 +11,12 @@ from __future__ import annotations
 import random
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.common import NOW
 from drillbreak.clock import to_ms
 from drillbreak.store.db import Database
 
-# The benchmark's "now": fixed, so the due distribution never depends on the date.
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 DAY_MS = 86_400_000
 
 WORDS = [
@@ -114,11 +112,14 @@ def decks_for(n_cards: int) -> int:
     return max(4, -(-n_cards // 10_000))
 
 
-def write_decks(folder: Path, n_cards: int, *, seed: int = 1) -> tuple[list[str], list, int]:
-    """Write ``n_cards`` cards over several deck files; return (deck ids, keys, bytes)."""
+def write_decks(
+    folder: Path, n_cards: int, *, seed: int = 1, n_decks: int | None = None
+) -> tuple[list[str], list, int]:
+    """Write ``n_cards`` cards over ``n_decks`` deck files (default :func:`decks_for`);
+    return (deck ids, keys, bytes)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    n_decks = decks_for(n_cards)
+    n_decks = n_decks or decks_for(n_cards)
     per = [n_cards // n_decks + (1 if d < n_cards % n_decks else 0) for d in range(n_decks)]
     decks: list[str] = []
     keys: list[tuple[str, str]] = []
@@ -232,13 +233,15 @@ def populate_reviews(db_path: Path, n_reviews: int, *, days: int = 730, seed: in
     con.close()
 
 
-def make(root: Path, n_cards: int, *, reviews: int = 0) -> Synthetic:
-    """Deck files and a populated database under ``root`` (created)."""
-    deck_dir = root / f"decks-{n_cards}"
-    db_path = root / f"db-{n_cards}-{reviews}.sqlite3"
+def make(root: Path, n_cards: int, *, reviews: int = 0, n_decks: int | None = None) -> Synthetic:
+    """Deck files (``n_decks`` of them, default :func:`decks_for`) and a populated
+    database under ``root`` (created)."""
+    files = f"-{n_decks}files" if n_decks else ""
+    deck_dir = root / f"decks-{n_cards}{files}"
+    db_path = root / f"db-{n_cards}{files}-{reviews}.sqlite3"
     for stale in (db_path, db_path.with_name(db_path.name + "-wal")):
         stale.unlink(missing_ok=True)
-    decks, keys, size = write_decks(deck_dir, n_cards)
+    decks, keys, size = write_decks(deck_dir, n_cards, n_decks=n_decks)
     populate_cards(db_path, keys)
     if reviews:
         populate_reviews(db_path, reviews)

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
 
-from drillbreak.chartscale import format_tick
+from drillbreak.chartscale import middle
 from drillbreak.deck.loader import load_text
 from drillbreak.demo_runner.cli import _sparkline
 from drillbreak.tui.widgets.evidence import EvidenceView, evidence_series
-from drillbreak.tui.widgets.line_chart import render_chart
+from drillbreak.tui.widgets.line_chart import format_ticks, render_chart
 
 BRAILLE = {chr(c) for c in range(0x2800, 0x2900)}
 LABEL_CHARS = set("0123456789.e+- ")
@@ -124,16 +124,17 @@ def test_any_clean_evidence_draws(columns, width, height):
         return
     lines = check_drawing(series, width, height)
     lo, hi = min(y for _, y in points), max(y for _, y in points)
-    if lo < hi:  # the y axis spans the data exactly
+    if lo < hi:  # the y axis spans the data exactly, its labels in one format
         labels = y_labels(lines)
-        assert (labels[0], labels[-1]) == (format_tick(hi), format_tick(lo))
+        top, _, bottom = format_ticks([hi, middle(lo, hi), lo])
+        assert (labels[0], labels[-1]) == (top, bottom)
 
 
 def test_constant_column_of_large_values_draws():
     evidence = clean_evidence({"x": [1.0, 2.0, 3.0], "loss": [1e17, 1e17, 1e17]})
     assert evidence is not None  # lint calls it clean
     lines = check_drawing(evidence_series(evidence), 60, 12)
-    assert y_labels(lines) == ["1.1e+17", "1e+17", "9e+16"]  # the constant in the middle
+    assert y_labels(lines) == ["1.1e+17", "1.0e+17", "9.0e+16"]  # the constant in the middle
 
 
 def test_range_of_plus_minus_1e308_draws():
@@ -142,11 +143,11 @@ def test_range_of_plus_minus_1e308_draws():
     )
     assert evidence is not None
     lines = check_drawing(evidence_series(evidence), 60, 12)
-    assert y_labels(lines) == ["1.7e+308", "1e+307", "-1.5e+308"]
+    assert y_labels(lines) == ["1.7e+308", "1.0e+307", "-1.5e+308"]
     x_axis = lines[lines.index(next(ln for ln in lines if "└" in ln)) + 1].split()
-    assert x_axis == ["-1e+308", "x", "1e+308"]
+    assert x_axis == ["-1.0e+308", "x", "1.0e+308"]
     both_large = check_drawing({"a": ([1.0, 2.0], [1e308, 1.7e308])}, 60, 12)
-    assert y_labels(both_large) == ["1.7e+308", "1.3e+308", "1e+308"]  # 1e308 + 1.7e308 = inf
+    assert y_labels(both_large) == ["1.7e+308", "1.3e+308", "1.0e+308"]  # 1e308 + 1.7e308 = inf
 
 
 def test_constant_largest_float_on_a_log_axis_draws():
@@ -171,7 +172,7 @@ async def test_the_study_widget_draws_a_1e17_constant():
     evidence = clean_evidence({"x": [1.0, 2.0, 3.0], "loss": [1e17, 1e17, 1e17]})
     app = EvidenceApp(evidence)
     async with app.run_test(size=(60, 20)) as pilot:
-        await wait_until(pilot, lambda: "1e+17 ┤" in shown(app, "#evidence-chart"), "the chart")
+        await wait_until(pilot, lambda: "9.0e+16 ┤" in shown(app, "#evidence-chart"), "the chart")
         assert "━━ loss" in shown(app, "#evidence-chart")
     assert app.return_code is None
 
@@ -216,5 +217,5 @@ def test_log_y_axis_spaces_powers_of_ten_evenly_and_skips_non_positive_values():
     series = {"error": ([1.0, 2.0, 3.0, 4.0], [1.0, 0.1, 0.01, 0.0])}
     text = render_chart(series, 40, 12, y_label="test error", y_log=True).plain
     lines = text.split("\n")
-    assert y_labels(lines) == ["1", "0.1", "0.01"]
+    assert y_labels(lines) == ["1.00", "0.10", "0.01"]  # one format per axis
     assert "y: test error (log scale)" in lines[0]

@@ -47,3 +47,9 @@ def test_names_and_text():
 )
 def test_holds(text, expected):
     assert holds(parse_claim(text), {"a": 0.2, "b": 0.9}) is expected
+
+
+@pytest.mark.parametrize("text", ["n < 1", "n > 1", "n >= n", "1 <= n", "m < 1", "a < m"])
+def test_a_value_the_run_could_not_measure_fails_the_claim(text):
+    """NaN or None (a demo's "not reached") is never true and never raises."""
+    assert holds(parse_claim(text), {"a": 0.2, "n": float("nan"), "m": None}) is False

@@ -57,7 +57,7 @@ def test_gaps_fixed_range_and_log_x():
         x_label="n",
     )
     plain = text.plain
-    assert "1 ┤" in plain and "0 ┤" in plain  # the fixed range, not the data range
+    assert "1.0 ┤" in plain and "0.0 ┤" in plain  # the fixed range, not the data range
     assert "n (log scale)" in plain
     assert plain.split("\n")[-2].rstrip().endswith("100")  # last finite x
 

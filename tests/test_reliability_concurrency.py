@@ -168,7 +168,7 @@ def test_two_plain_mode_sessions_at_once(tmp_path):
         assert proc.returncode == 0, err
         assert "locked" not in (out + err).lower(), err
         assert "Traceback" not in err and "error" not in err.lower(), err
-        found = re.search(r"Studied (\d+) card", out)
+        found = re.search(r"Studied \d+ card\(s\) with (\d+) rating", out)
         assert found, out[-2000:]
         studied += int(found.group(1))
     con = sqlite3.connect(db)

@@ -96,16 +96,16 @@ def test_cram_reviews_do_not_count_against_the_daily_limits(tmp_path, db, clock)
         crammed += 1
     assert crammed == 12  # six new and six review cards, all logged as cram
     assert session(db, items, clock).counts() == (6, 0, 6)
-    counts = deck_counts(db, ["many"], Settings(new_per_day=6, reviews_per_day=6), clock.now)
-    assert (counts.new_left, counts.review_left) == (6, 6)
+    today = deck_counts(db, ["many"], Settings(new_per_day=6, reviews_per_day=6), clock.now).today
+    assert (today.new_left("many"), today.reviews_left("many")) == (6, 6)
 
 
 def test_learning_reviews_do_not_count_against_the_review_cap(tmp_path, db, clock):
     """Only reviews of cards in the review state use up reviews/day."""
-    folder = tmp_path / "decks"
-    folder.mkdir()
-    reviewed = many_cards(folder, 3, deck="rev")
-    learning = many_cards(folder, 4, deck="learn")
+    (tmp_path / "rev").mkdir()
+    (tmp_path / "learn").mkdir()
+    reviewed = many_cards(tmp_path / "rev", 3, deck="rev")
+    learning = many_cards(tmp_path / "learn", 1, deck="learn")
     settings = Settings(new_per_day=10, reviews_per_day=3)
     save_settings(db, settings)
     s = session(db, reviewed, clock)
@@ -115,13 +115,13 @@ def test_learning_reviews_do_not_count_against_the_review_cap(tmp_path, db, cloc
     s = session(db, learning, clock)
     steps = 0
     while s.next_card() is not None and steps < 16:
-        s.rate(1)  # one new card, then learning-step reviews only
+        s.rate(1)  # one new card, then learning-step reviews of it only
         clock.advance(minutes=1)
         steps += 1
     assert steps == 16
     assert session(db, reviewed, clock).counts() == (0, 0, 3)
     counts = deck_counts(db, ["rev", "learn"], settings, clock.now)
-    assert (counts.new_left, counts.review_left) == (9, 3)
+    assert (counts.today.new_left("learn"), counts.today.reviews_left("rev")) == (9, 3)
     assert counts.decks["rev"].due == 3
 
 
@@ -131,10 +131,10 @@ def test_learning_reviews_do_not_count_against_the_review_cap(tmp_path, db, cloc
 @pytest.mark.parametrize(
     ("reviews", "new", "order"),
     [
-        (2, 1, "N0 R0 R1"),
-        (6, 2, "N0 R0 R1 R2 N1 R3 R4 R5"),
-        (5, 5, "N0 R0 N1 R1 N2 R2 N3 R3 N4 R4"),
-        (1, 3, "N0 N1 N2 R0"),
+        (2, 1, "R0 N0 R1"),
+        (6, 2, "R0 R1 N0 R2 R3 N1 R4 R5"),
+        (5, 5, "R0 N0 R1 N1 R2 N2 R3 N3 R4 N4"),
+        (1, 3, "N0 R0 N1 N2"),  # not every new card before the review (issue 13)
         (0, 3, "N0 N1 N2"),
         (3, 0, "R0 R1 R2"),
         (0, 0, ""),

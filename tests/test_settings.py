@@ -70,8 +70,9 @@ def test_settings_are_frozen():
 def test_form_fields_carry_the_screen_labels():
     assert [Settings.model_fields[n].title for n in Settings.form_fields()] == [
         "Desired retention (0.70-0.99)",
-        "New cards per day",
-        "Reviews per day (cap)",
+        "New cards per day (each deck)",
+        "Reviews per day (each deck)",
+        "Bury siblings (yes/no)",
         "Learning steps",
         "Relearning steps",
         "New day starts at hour (0-23)",

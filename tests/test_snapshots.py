@@ -174,3 +174,87 @@ def test_injection_rendered_literally(snap_compare, decks, tmp_path):
 
     app = app_for(decks, tmp_path, StudyRequest(("hostile",)))
     assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+# issue 13: the decks and stats screens at 60x20 and 120x40 too (80x24 above) ----------
+@pytest.mark.parametrize("size", [(60, 20), (120, 40)], ids=["60x20", "120x40"])
+def test_decks_screen_sizes(snap_compare, decks, tmp_path, size):
+    app = app_for(decks, tmp_path, seed_history=True)
+    assert snap_compare(app, terminal_size=size, run_before=wait_decks)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (120, 40)], ids=["60x20", "120x40"])
+def test_stats_sizes(snap_compare, decks, tmp_path, size):
+    async def run(pilot):
+        await wait_decks(pilot)
+        await pilot.press("t")
+        await wait_shown(pilot, "True retention", "#stats-today")
+
+    app = app_for(decks, tmp_path, seed_history=True)
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+def test_browse_preview_schedule(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_decks(pilot)
+        await pilot.press("b")
+        await wait_shown(pilot, "5 of 5 cards", "#browse-count")
+        await pilot.press("down", "enter")  # the first card of the studied deck
+        await wait_shown(pilot, "retrievability", "#preview-schedule")
+
+    app = app_for(decks, tmp_path, seed_history=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_settings_refused_value(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_decks(pilot)
+        await pilot.press("o")
+        await wait_shown(pilot, "0.9", "#desired_retention")
+        await wait_until(
+            pilot,
+            lambda: "reviews/day" in str(pilot.app.screen.query_one("#workload").render()),
+            "the workload table",
+        )
+        pilot.app.screen.query_one("#rollover_hour").value = "25"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: pilot.app._notifications, "the error toast")
+
+    app = app_for(decks, tmp_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run)
+
+
+def test_summary_60x20(snap_compare, decks, tmp_path):
+    async def run(pilot):
+        await wait_card(pilot, "basic-one")
+        await pilot.press("space", "4")
+        await wait_card(pilot, "pick")
+        await pilot.press("escape")
+        await wait_shown(pilot, "Session finished")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=(60, 20), run_before=run)
+
+
+STUDY_SIZES = [(60, 20), (80, 24), (120, 40)]
+
+
+@pytest.mark.parametrize("size", STUDY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_study_diagnosis_question_at_each_size(snap_compare, decks, tmp_path, size):
+    async def run(pilot):
+        await to_card(pilot, "diag")
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=size, run_before=run)
+
+
+@pytest.mark.parametrize("size", STUDY_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_study_diagnosis_answer_at_each_size(snap_compare, decks, tmp_path, size):
+    async def run(pilot):
+        await to_card(pilot, "diag")
+        await pilot.press("b", "enter")
+        await wait_shown(pilot, "Not quite.", "#prompt")
+        await wait_shown(pilot, "Stop early.", "#card")  # scrolled to the takeaway
+
+    app = app_for(decks, tmp_path, StudyRequest(("tui",)))
+    assert snap_compare(app, terminal_size=size, run_before=run)

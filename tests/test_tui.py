@@ -342,7 +342,7 @@ async def test_browse_search_and_suspend(setup):
         await pilot.press("slash", *"type:open", "enter")
         await wait_shown(pilot, "1 of 4 cards", "#browse-count")
         assert [r.key for r in app.screen.shown] == ["essay"]
-        assert "essay" in shown(app, "#cards")
+        assert "Explain overfitting" in shown(app, "#cards")  # the question, not the key
         await pilot.press("s")
         await wait_until(pilot, lambda: card(setup[1], "essay")[1] == 1, "essay suspended")
         await pilot.press("s")

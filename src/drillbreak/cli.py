@@ -106,6 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decks.set_defaults(handler=cmd_decks)
 
+    limits = sub.add_parser(
+        "limits",
+        parents=[common],
+        help="show or set each deck's daily new/review limits",
+        description="Each deck studies up to its own daily limits (the settings' unless set "
+        "here); --all sets caps over all decks together.",
+    )
+    limits.set_defaults(handler=cmd_limits)
+    limits.add_argument("deck", nargs="?", help="deck id (default: list every deck's limits)")
+    limits.add_argument("--all", action="store_true", help="set the caps over all decks")
+    limits.add_argument("--new", type=int, metavar="N", help="new cards per day")
+    limits.add_argument("--reviews", type=int, metavar="N", help="reviews per day")
+    limits.add_argument(
+        "--reset", action="store_true", help="back to the settings' limits (with --all: no cap)"
+    )
+
     stats = sub.add_parser("stats", parents=[common], help="reviews, retention and due forecast")
     stats.set_defaults(handler=cmd_stats)
     stats.add_argument("--json", action="store_true", help="machine-readable output")
@@ -260,6 +276,51 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_limits(args: argparse.Namespace) -> int:
+    from drillbreak.study import limits
+
+    changing = args.new is not None or args.reviews is not None or args.reset
+    if args.all and args.deck:
+        raise UserError("give a deck id or --all, not both")
+    ctx = _context(args)
+    try:
+        ids = [d.id for d in ctx.collection.decks]
+        if args.deck and args.deck not in ids:
+            raise UserError(f"no deck {args.deck!r}; `drillbreak decks` lists the deck ids")
+        if changing and not (args.deck or args.all):
+            raise UserError("name the deck to change (or --all for the caps over all decks)")
+        settings = ctx.settings
+        if changing:
+            deck = None if args.all else args.deck
+            settings = limits.change(
+                ctx.db, deck, new=args.new, reviews=args.reviews, reset=args.reset
+            )
+        with ctx.db.read() as conn:
+            today = limits.today(conn, ids, settings, ctx.clock(), None)
+            own = limits.own_limits(conn)
+    finally:
+        ctx.close()
+    width = max([len(d) for d in ids] + [9])
+    print(f"{'deck':<{width}}  {'new/day':>9} {'reviews/day':>12}  used today (new, reviews)")
+    for deck in [args.deck] if args.deck else ids:
+        day = today.decks[deck]
+        mark = "" if deck in own else "  (settings)"
+        print(
+            f"{deck:<{width}}  {day.new_limit:>9} {day.review_limit:>12}  "
+            f"{day.new_done}, {day.reviews_done}{mark}"
+        )
+    caps = [
+        f"{n} {what}/day"
+        for n, what in (
+            (settings.new_per_day_all, "new"),
+            (settings.reviews_per_day_all, "reviews"),
+        )
+        if n is not None
+    ]
+    print(f"all decks: {', '.join(caps) if caps else 'no cap'}")
+    return 0
+
+
 def cmd_study(args: argparse.Namespace) -> int:
     if not args.plain:
         return cmd_app(args)
@@ -277,7 +338,7 @@ def cmd_study(args: argparse.Namespace) -> int:
             ctx.db, items, clock=ctx.clock, cram=args.cram, new_limit=args.new, rows_synced=True
         )
         if session.remaining == 0:
-            print("Nothing due right now. Come back later, or study with --cram.")
+            print(f"Nothing to study: {session.why_idle().message}.")
             return 0
         return PlainStudy(session, sys.stdin, sys.stdout).run()
     finally:

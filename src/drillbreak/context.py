@@ -13,7 +13,7 @@ from drillbreak import paths
 from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
-from drillbreak.deck.loader import Collection, load_collection
+from drillbreak.deck.loader import Collection, gc_paused, load_collection
 from drillbreak.deck.predict import DemoFacts
 from drillbreak.demo_runner.catalog import demo_names, list_demos
 from drillbreak.errors import UserError
@@ -108,6 +108,6 @@ def open_context(
     path = paths.database_path(db_path)
     backup.daily_backup(path, clock())
     db = Database(path)
-    with db.write() as conn:
+    with db.write() as conn, gc_paused():
         cards.sync(conn, ((d.id, deck_keys(d)) for d in collection.decks))
     return Context(collection, db, clock)

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import string
 import textwrap
+from collections.abc import Sequence
+from functools import cache
 from typing import TextIO
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from drillbreak.clock import from_ms
 from drillbreak.deck.models import DiagnosisCard, Evidence
@@ -28,6 +33,70 @@ CHOICE_KEYS_HELP = ":u undo · :s suspend · :b bury · :h hint · :q quit"
 
 class _Quit(Exception):
     pass
+
+
+@cache
+def _parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False})
+
+
+# MathJax delimiters stay as written: doubled, markdown's escape gives them back.
+_MATH = {d: "\\" + d for d in ("\\(", "\\)", "\\[", "\\]")}
+
+
+def plain_text(markdown: str) -> str:
+    """Card Markdown as a terminal shows it without styles: emphasis and code ticks
+    dropped, a link as ``text (url)``, list items as ``- `` / ``1. ``, code indented."""
+    for delimiter, kept in _MATH.items():
+        markdown = markdown.replace(delimiter, kept)
+    out: list[str] = []  # blocks; a list item follows the one before it without a gap
+    lists: list[list[int]] = []  # per open list: [next number], or [] for bullets
+    prefix = ""
+    item = False  # the last block was a list item
+    for token in _parser().parse(markdown):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            start = token.attrGet("start")
+            lists.append([int(start) if start is not None else 1] if kind[0] == "o" else [])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind == "list_item_open":
+            numbers = lists[-1]
+            prefix = "  " * (len(lists) - 1) + (f"{numbers[0]}. " if numbers else "- ")
+            if numbers:
+                numbers[0] += 1
+        elif kind == "blockquote_open":
+            prefix = "> "
+        elif kind == "inline":
+            gap = "\n" if lists and item else "\n\n" if out else ""
+            out.append(gap + prefix + _inline(token.children or []))
+            prefix, item = "", bool(lists)
+        elif kind in ("fence", "code_block"):
+            out.append(("\n\n" if out else "") + textwrap.indent(token.content.rstrip(), "    "))
+            item = False
+        elif kind == "hr":
+            out.append(("\n\n" if out else "") + "---")
+    return "".join(out)
+
+
+def _inline(tokens: Sequence[Token]) -> str:
+    out: list[str] = []
+    links: list[tuple[str, int]] = []
+    for token in tokens:
+        kind = token.type
+        if kind in ("text", "code_inline", "html_inline"):
+            out.append(token.content)
+        elif kind in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif kind == "link_open":
+            links.append((str(token.attrGet("href") or ""), len(out)))
+        elif kind == "link_close":
+            href, start = links.pop()
+            if href and href != "".join(out[start:]):  # an autolink shows its address once
+                out.append(f" ({href})")
+        elif kind == "image":
+            out.append(token.content or str(token.attrGet("src") or ""))
+    return "".join(out)
 
 
 class PlainStudy:
@@ -65,7 +134,7 @@ class PlainStudy:
             f"── {item.deck_id} · {item.type} · {s.remaining} left (new {new}, learning {learn}, "
             f"review {due}) ──"
         )
-        self.say(cur.predict.prompt if cur.predict else content.question(item))
+        self.say(plain_text(cur.predict.prompt if cur.predict else content.question(item)))
         try:
             if item.type in ("choice", "diagnosis"):
                 self.choice_flow(cur)
@@ -77,7 +146,7 @@ class PlainStudy:
                 if not self.wait_reveal(cur):
                     return
                 self.say("")
-                self.say(content.answer(item))
+                self.say(plain_text(content.answer(item)))
         except _CardGone:
             return
         self.rate_flow(cur)
@@ -97,7 +166,9 @@ class PlainStudy:
         if cmd == "q":
             raise _Quit
         if cmd == "h":
-            self.say(f"Hint: {cur.item.card.hint}" if cur.item.card.hint else "No hint.")
+            self.say(
+                f"Hint: {plain_text(cur.item.card.hint)}" if cur.item.card.hint else "No hint."
+            )
             return False
         if cmd == "s":
             s.suspend()
@@ -125,7 +196,7 @@ class PlainStudy:
         if isinstance(card, DiagnosisCard) and card.evidence is not None:
             self.say(self.evidence_table(card.evidence))
         for i, choice in enumerate(choices):
-            self.say(f"  {LETTERS[i]}) {choice.text}")
+            self.say(f"  {LETTERS[i]}) {plain_text(choice.text)}")
         what = "letters (select all that apply)" if multi else "a letter"
         while True:
             raw = self.ask(f"[answer with {what}, then Enter · {CHOICE_KEYS_HELP}] ")
@@ -145,10 +216,10 @@ class PlainStudy:
         for i, choice in enumerate(choices):
             mark = "✓" if choice.correct else "✗"
             chosen = "→" if i in fb.selected else " "
-            self.say(f" {chosen}{mark} {LETTERS[i]}) {choice.text}")
+            self.say(f" {chosen}{mark} {LETTERS[i]}) {plain_text(choice.text)}")
             if choice.why:
-                self.say(textwrap.indent(choice.why, "      "))
-        extra = content.answer(cur.item)
+                self.say(textwrap.indent(plain_text(choice.why), "      "))
+        extra = plain_text(content.answer(cur.item))
         if extra:
             self.say("")
             self.say(extra)
@@ -164,14 +235,14 @@ class PlainStudy:
         hits = self.session.answer_open("\n".join(lines))
         self.say("")
         self.say("Model answer:")
-        self.say(textwrap.indent(content.answer(cur.item), "  "))
+        self.say(textwrap.indent(plain_text(content.answer(cur.item)), "  "))
         rubric = cur.rubric()
         while True:
             self.say("Rubric (toggle a point by its number):")
             for i, point in enumerate(rubric):
                 box = "[x]" if i in cur.covered else "[ ]"
                 found = f"  (found: {', '.join(hits[i])})" if hits.get(i) else ""
-                self.say(f"  {i + 1}. {box} {point.point}{found}")
+                self.say(f"  {i + 1}. {box} {plain_text(point.point)}{found}")
             raw = self.ask("[numbers to toggle, Enter when done] ").strip()
             if not raw:
                 break
@@ -300,9 +371,12 @@ class PlainStudy:
         summary = self.session.summary()
         minutes = summary.elapsed.total_seconds() / 60
         self.say(
-            f"Studied {summary.studied} card(s), {summary.correct} right, in {minutes:.1f} min."
+            f"Studied {summary.cards} card(s) with {summary.ratings} rating(s), "
+            f"{summary.correct} right, in {minutes:.1f} min."
         )
-        if summary.next_due:
+        if summary.due_now:
+            self.say("Cards in learning are due now: study again to finish them.")
+        elif summary.next_due:
             self.say(f"Next card due {summary.next_due.astimezone():%Y-%m-%d %H:%M}.")
         for message in self.session.messages:
             self.say(message)

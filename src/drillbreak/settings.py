@@ -49,15 +49,36 @@ class Settings(BaseModel):
         20,
         ge=0,
         le=9999,
-        description="New cards introduced per study day.",
-        **_meta("New cards per day", "new cards/day", unit="cards", form=True),
+        description="New cards introduced per study day, in each deck (`drillbreak limits` "
+        "sets a deck's own).",
+        **_meta("New cards per day (each deck)", "new cards/day", unit="cards", form=True),
     )
     reviews_per_day: int = Field(
         200,
         ge=0,
         le=99999,
-        description="At most this many reviews per study day.",
-        **_meta("Reviews per day (cap)", "reviews/day", unit="cards", form=True),
+        description="At most this many reviews per study day, in each deck.",
+        **_meta("Reviews per day (each deck)", "reviews/day", unit="cards", form=True),
+    )
+    new_per_day_all: int | None = Field(
+        None,
+        ge=0,
+        le=9999,
+        description="At most this many new cards per study day over all decks; None: no cap.",
+        **_meta("New cards per day (all decks)", "new cards/day for all decks", unit="cards"),
+    )
+    reviews_per_day_all: int | None = Field(
+        None,
+        ge=0,
+        le=99999,
+        description="At most this many reviews per study day over all decks; None: no cap.",
+        **_meta("Reviews per day (all decks)", "reviews/day for all decks", unit="cards"),
+    )
+    bury_siblings: bool = Field(
+        True,
+        description="Once a card is studied, the other cards of the same note (its reverse, "
+        "the other cloze gaps), new or due for review, wait until the next study day.",
+        **_meta("Bury siblings (yes/no)", "bury siblings", form=True),
     )
     learning_steps: tuple[int, ...] = Field(
         (60, 600),
@@ -142,6 +163,15 @@ class Settings(BaseModel):
         return [name for name, info in cls.model_fields.items() if _extra(info)["form"]]
 
 
+class DeckLimits(BaseModel):
+    """One deck's own daily limits; None: the deck follows the settings."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    new_per_day: int | None = Field(None, ge=0, le=9999)
+    reviews_per_day: int | None = Field(None, ge=0, le=99999)
+
+
 def _custom(message: str) -> PydanticCustomError:
     """A validation error whose message is shown as is (no "Value error, " prefix)."""
     return PydanticCustomError("setting", "{message}", {"message": message})
@@ -171,6 +201,7 @@ def _range(name: str) -> str:
 _RANGE_ERRORS = {"greater_than_equal", "less_than_equal"}
 _WHOLE_NUMBER_ERRORS = {"int_parsing", "int_from_float", "int_type"}
 _NUMBER_ERRORS = {"float_parsing", "float_type"}
+_YES_NO_ERRORS = {"bool_parsing", "bool_type"}
 
 
 def field_problems(error: ValidationError) -> dict[str, str]:
@@ -191,6 +222,8 @@ def field_problems(error: ValidationError) -> dict[str, str]:
             problems[name] = f"{noun} must be a whole number"
         elif e["type"] in _NUMBER_ERRORS:
             problems[name] = f"{noun} must be a number"
+        elif e["type"] in _YES_NO_ERRORS:
+            problems[name] = f"{noun} must be yes or no"
         elif e["type"] == "setting":
             problems[name] = e["msg"]
         else:

@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from drillbreak.deck import loader
-from drillbreak.deck.problems import display_path
 from drillbreak.paths import make_private_dirs
 
 FORMAT = 2  # bump when a cached class changes shape
@@ -102,6 +101,7 @@ class DeckCache:
         names = sorted(self.demo_names) if self.demo_names is not None else None
         self._salt = (FORMAT, _code_stamp(), names)
         self._private: bool | None = None  # checked on first use
+        self._cwd = os.getcwd()
         self.hits = 0
         self.misses = 0
 
@@ -120,13 +120,16 @@ class DeckCache:
         if not self._usable():
             self.misses += 1
             return loader.load_file(path, self.demo_names)
-        where = str(path.resolve())
+        # The absolute path names the entry; the stamp's device and inode identify the
+        # file itself, so no path resolving (an lstat per folder level) is needed.  Problem
+        # messages show the path relative to the working folder: that is in the key too.
+        where = os.path.abspath(path)
         prefix = _digest(where)
         try:
             stamp = _stamp(path, st)
         except OSError:
             return loader.load_file(path, self.demo_names)
-        key = _digest(where, display_path(path), stamp, self._salt)
+        key = _digest(where, str(path), self._cwd, stamp, self._salt)
         entry = self.root / f"{prefix}-{key}.pickle"
         result = self._read(entry)
         if result is not None:

@@ -82,9 +82,13 @@ def parse_claim(text: str) -> Claim:
 
 
 def holds(claim: Claim, values: Mapping[str, float]) -> bool:
-    """Whether ``claim`` is true of a run's headline ``values`` (every name present)."""
+    """Whether ``claim`` is true of a run's headline ``values`` (every name present).
+    A value the run could not measure (``None`` or NaN, e.g. "never reached 95%")
+    makes the claim false, never an exception."""
 
-    def value(side: str | float) -> float:
-        return values[side] if isinstance(side, str) else side
+    def value(side: str | float) -> float | None:
+        v = values[side] if isinstance(side, str) else side
+        return None if v is None or v != v else v
 
-    return OPS[claim.op](value(claim.lhs), value(claim.rhs))
+    lhs, rhs = value(claim.lhs), value(claim.rhs)
+    return lhs is not None and rhs is not None and OPS[claim.op](lhs, rhs)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,13 +114,25 @@ def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult
 
 
 def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
-    rep = _Reporter(path)
+    """A deck from its text: read quickly without positions, and read again with
+    them when the file has a problem to point at (``yamlsource.read_yaml``)."""
     try:
-        data, positions = read_yaml(text)
+        data, positions = read_yaml(text, where=False)
     except YamlError as exc:
+        rep = _Reporter(path)
         rep.at(exc.line, exc.col, exc.message)
         return FileResult(path, None, rep.problems)
-    rep.positions = positions
+    result = _load_data(data, positions, path, demo_names)
+    if result.problems and not positions.complete:
+        data, positions = read_yaml(text)  # the quick read raised nothing: neither does this
+        result = _load_data(data, positions, path, demo_names)
+    return result
+
+
+def _load_data(
+    data: Any, positions: Positions, path: Path, demo_names: Iterable[str] | None
+) -> FileResult:
+    rep = _Reporter(path, positions)
     for dup_path, first, _second in positions.duplicate_keys:
         line, col = positions.keys[dup_path]
         rep.at(
@@ -425,6 +438,20 @@ class Collection:
         return next((d for d in self.decks if d.id == deck_id), None)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC off for a block that only adds objects (loading decks, syncing their
+    rows): each collection would re-scan a heap that only grows (bench/FINDINGS.md,
+    "Deck loading")."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def load_collection(
     paths: Iterable[Path],
     demo_names: Iterable[str] | None = None,
@@ -435,18 +462,11 @@ def load_collection(
     serves unchanged files without parsing them."""
     files = deck_files(paths)
     names = set(demo_names) if demo_names is not None else None
-    # Loading only adds objects; pausing the cyclic GC avoids re-scanning a heap that
-    # only grows (bench/FINDINGS.md, "Deck loading").
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         if cache is not None:
             results = [cache.load(f) for f in files]
         else:
             results = [load_file(f, names) for f in files]
-    finally:
-        if was_enabled:
-            gc.enable()
     first_seen: dict[str, FileResult] = {}
     for result in results:
         if result.deck is None:

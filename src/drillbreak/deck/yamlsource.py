@@ -4,6 +4,14 @@ PyYAML's composer (the C one when available) builds a node tree; we turn it
 into plain Python values ourselves so that every mapping key and value keeps
 its line and column, duplicate keys are caught, non-standard tags are refused,
 and alias expansion is bounded (no "billion laughs").
+
+``read_yaml(text, where=False)`` is the quick read for a file that is probably
+fine: values are built straight from libyaml's events, with no node tree and
+no position table (at 100k cards those were most of a first start's memory,
+bench/FINDINGS.md), and only the top-level keys' positions.  Anything unusual
+(anchors, aliases, merge keys, tags, duplicate keys, a syntax error) falls back
+to the full read, and a caller that finds a problem reads the file again with
+positions (``Positions.complete`` says which it got).
 """
 
 from __future__ import annotations
@@ -13,6 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.events import (
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from drillbreak.deck.sanitize import clean_text
@@ -60,6 +77,9 @@ class Positions:
     duplicate_keys: list[tuple[Path_, tuple[int, int], tuple[int, int]]] = field(
         default_factory=list
     )
+    # False after a quick read (``read_yaml(where=False)``): only the top-level keys and
+    # values have positions; deeper paths fall back to them.
+    complete: bool = True
 
     def of(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
         """Best position for ``path``: the exact one, else the nearest parent's."""
@@ -78,10 +98,18 @@ def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def read_yaml(text: str) -> tuple[Any, Positions]:
-    """Parse ``text`` into plain values plus positions; raise YamlError on failure."""
+def read_yaml(text: str, *, where: bool = True) -> tuple[Any, Positions]:
+    """Parse ``text`` into plain values plus positions; raise YamlError on failure.
+
+    ``where=False``: the quick read from events (module docstring), positions of the
+    top level only, unless the file needs the full read anyway."""
     if "\t" in text:
         _check_tabs(text)
+    if not where:
+        try:
+            return _quick(text)
+        except (_Unusual, yaml.YAMLError):
+            pass  # the full read below decides, and reports any error with its position
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.reader.ReaderError as exc:
@@ -108,6 +136,90 @@ def read_yaml(text: str) -> tuple[Any, Positions]:
     walk = _Walk(positions)
     value = walk.convert(root, (), aliased=False)
     return value, positions
+
+
+class _Unusual(Exception):
+    """Something the quick read leaves to the full one."""
+
+
+_CONTAINER_TAGS = {None, "!", _SEQ, _MAP}
+# First characters of plain scalars that may resolve to something other than text.
+_IMPLICIT_FIRST = frozenset(k for k in _Loader.yaml_implicit_resolvers if k)
+
+
+def _quick(text: str) -> tuple[Any, Positions]:
+    """Values from libyaml's events; positions for the root and its keys only."""
+    loader = _Loader(text)
+    try:
+        get, resolve = loader.get_event, loader.resolve
+        positions = Positions(complete=False)
+        get()  # stream start
+        if loader.check_event(StreamEndEvent):
+            return None, positions
+        get()  # document start
+        # one entry per open container: [value, is a mapping, pending key, start mark]
+        stack: list[list[Any]] = []
+        root: Any = None
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent:
+                if event.anchor is not None:
+                    raise _Unusual
+                tag, text = event.tag, event.value
+                if tag is None or tag == "!":
+                    # What ``resolve`` would say, without the call for the usual case: text
+                    # quoted, or starting with a character no implicit type starts with.
+                    plain = event.implicit[0]
+                    if not plain or (text and text[0] not in _IMPLICIT_FIRST):
+                        tag = _STR
+                    else:
+                        tag = resolve(ScalarNode, text, event.implicit)
+                value = _scalar_value(tag, text)
+                scalar, mark = True, event.start_mark
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or event.tag not in _CONTAINER_TAGS:
+                    raise _Unusual
+                mapping = kind is MappingStartEvent
+                stack.append([{} if mapping else [], mapping, _NO_KEY, event.start_mark])
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                value, _, _, mark = stack.pop()  # a container is where it began
+                scalar = False
+            elif kind is DocumentEndEvent:
+                break
+            else:  # an alias
+                raise _Unusual
+            if not stack:
+                root = value
+                positions.values[()] = _at(mark)
+                continue
+            top = stack[-1]
+            if not top[1]:
+                top[0].append(value)
+            elif top[2] is _NO_KEY:
+                if not scalar or tag == _MERGE or value in top[0]:
+                    raise _Unusual  # a merge key, a duplicate or a non-text key
+                top[2] = value
+                if len(stack) == 1:
+                    positions.keys[(value,)] = _at(mark)
+            else:
+                top[0][top[2]] = value
+                if len(stack) == 1:
+                    positions.values[(top[2],)] = _at(mark)
+                top[2] = _NO_KEY
+        if not loader.check_event(StreamEndEvent):
+            raise _Unusual  # a second document: the full read reports it
+        return root, positions
+    finally:
+        loader.dispose()
+
+
+_NO_KEY = object()
+
+
+def _at(mark: Any) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
 
 
 def _check_tabs(text: str) -> None:
@@ -195,20 +307,27 @@ _INTERN_UP_TO = 40
 
 
 def _scalar(node: ScalarNode) -> Any:
-    tag = node.tag
+    if node.tag not in _SCALAR_TAGS:
+        raise _bad_tag(node)
+    return _scalar_value(node.tag, node.value)
+
+
+def _scalar_value(tag: str, value: str) -> Any:
     if tag == _STR:
-        text = clean_text(node.value)
+        text = clean_text(value)
         return sys.intern(text) if len(text) <= _INTERN_UP_TO else text
     if tag not in _SCALAR_TAGS:
-        raise _bad_tag(node)
+        raise _Unusual  # the full read reports it with its position
     if tag == _TIMESTAMP:
-        return node.value  # dates are text to a deck
-    if tag == _BOOL and node.value.lower() not in ("true", "false"):
-        return node.value  # YAML 1.2: yes/no/on/off are text ("why: no" means the word)
+        return value  # dates are text to a deck
+    if tag == _BOOL and value.lower() not in ("true", "false"):
+        return value  # YAML 1.2: yes/no/on/off are text ("why: no" means the word)
     try:
-        return _constructor.construct_object(node)
+        # The tag's constructor itself: ``construct_object`` would keep every node in
+        # the shared constructor's cache for good.
+        return _constructor.yaml_constructors[tag](_constructor, ScalarNode(tag, value))
     except (ValueError, yaml.YAMLError):
-        return clean_text(node.value)
+        return clean_text(value)
 
 
 def _bad_tag(node: Node) -> YamlError:

@@ -118,13 +118,19 @@ def generate(
         text=True,
         **options,
     )
-    timer = threading.Timer(timeout, stop_group, (proc.pid,))
+    fired = threading.Event()
+
+    def on_timeout() -> None:
+        fired.set()  # before stopping: communicate() returns as soon as the child dies
+        stop_group(proc.pid)
+
+    timer = threading.Timer(timeout, on_timeout)
     timer.start()
     try:
         out, err = proc.communicate()
     finally:
-        timed_out = timer.finished.is_set()  # the timer ran: it stopped the child
         timer.cancel()
+        timed_out = fired.is_set()
         stop_group(proc.pid)  # anything the child left behind
     tail = "\n".join(err.strip().splitlines()[-5:])
     if proc.returncode:

@@ -151,7 +151,7 @@ def cmd_export_anki(args: argparse.Namespace) -> int:
     if not wanted:
         raise UserError("no decks to export")
     decks = [available[d] for d in wanted]
-    output = args.output or Path(f"{decks[0].id if len(decks) == 1 else 'drillbreak'}.apkg")
+    output = args.output or default_apkg_path(wanted)
     if output.suffix.lower() != ".apkg":
         raise UserError(f"{output}: Anki packages end in .apkg")
     _writable_target(output)
@@ -174,6 +174,12 @@ def cmd_export_anki(args: argparse.Namespace) -> int:
         "importing a newer export updates these notes."
     )
     return 0
+
+
+def default_apkg_path(deck_ids: list[str]) -> Path:
+    """Where ``export anki`` writes without ``-o``: DECK.apkg for one deck, else
+    drillbreak.apkg, in the current folder (the app's palette writes there too)."""
+    return Path(f"{deck_ids[0] if len(deck_ids) == 1 else 'drillbreak'}.apkg")
 
 
 def _schedule(args: argparse.Namespace, decks: list[str]):

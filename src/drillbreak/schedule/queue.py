@@ -1,14 +1,15 @@
 """The due queue: what to study today, in what order.
 
 Order (as Anki): learning/relearning cards once due come first; then due
-reviews, lowest retrievability first, up to the daily review cap; new cards
-are mixed in evenly, up to the daily new limit.  Pure functions over rows, so
-they are tested with plain data and a fake clock.
+reviews, lowest retrievability first, up to each deck's daily review limit and
+the overall cap; new cards are spread evenly among them (Anki's "mix with
+reviews"), up to each deck's daily new limit and the overall cap.  Pure functions
+over rows, so they are tested with plain data and a fake clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -21,6 +22,8 @@ class QueueRow(Protocol):
 
     @property
     def id(self) -> int: ...
+    @property
+    def deck(self) -> str: ...
     @property
     def state(self) -> int: ...
     @property
@@ -47,10 +50,14 @@ def plan(
     new: Iterable[Row],
     *,
     now_ms: int,
-    new_left: int,
-    reviews_left: int,
+    new_left: Mapping[str, int],
+    reviews_left: Mapping[str, int],
+    new_cap: int,
+    reviews_cap: int,
     decay: float,
 ) -> QueuePlan[Row]:
+    """``new_left``/``reviews_left``: what each deck's daily limits leave today (a deck
+    not named has none left); ``new_cap``/``reviews_cap``: what the overall caps leave."""
     learning: list[Row] = []
     reviews: list[Row] = []
     for row in due:
@@ -60,27 +67,43 @@ def plan(
             reviews.append(row)
     learning.sort(key=lambda r: (r.due_ms or 0, r.id))
     reviews.sort(key=lambda r: (retrievability(r.stability, r.last_review_ms, now_ms, decay), r.id))
-    reviews = reviews[: max(0, reviews_left)]
-    fresh: list[Row] = []
-    if new_left > 0:
-        for row in new:
-            fresh.append(row)
-            if len(fresh) >= new_left:
+    return QueuePlan(
+        learning,
+        interleave(_within(reviews, reviews_left, reviews_cap), _within(new, new_left, new_cap)),
+    )
+
+
+def _within(rows: Iterable[Row], left: Mapping[str, int], cap: int) -> list[Row]:
+    """The first rows, in order, that each deck's share and the overall cap allow."""
+    taken: list[Row] = []
+    per_deck: dict[str, int] = {}
+    open_decks = sum(n > 0 for n in left.values())
+    if cap <= 0 or not open_decks:
+        return taken
+    for row in rows:
+        n = per_deck.get(row.deck, 0)
+        if n < left.get(row.deck, 0):
+            taken.append(row)
+            per_deck[row.deck] = n + 1
+            if n + 1 == left[row.deck]:
+                open_decks -= 1
+            if len(taken) >= cap or not open_decks:
                 break
-    return QueuePlan(learning, interleave(reviews, fresh))
+    return taken
 
 
 def interleave(reviews: list[Row], fresh: list[Row]) -> list[Row]:
-    """Spread new cards evenly through the reviews (new first when there are no reviews)."""
-    if not fresh or not reviews:
-        return fresh + reviews if not reviews else reviews + fresh
+    """Spread new cards evenly through the reviews, as Anki's intersperser does: the
+    i-th of n cards of a kind sits at (i + 1) / (n + 1); a review goes first on a tie."""
     out: list[Row] = []
-    every = (len(reviews) + len(fresh)) / len(fresh)
-    ni = 0
-    for i in range(len(reviews) + len(fresh)):
-        if ni < len(fresh) and i >= int(ni * every):
+    ri = ni = 0
+    while ri < len(reviews) or ni < len(fresh):
+        review_at = (ri + 1) / (len(reviews) + 1)
+        new_at = (ni + 1) / (len(fresh) + 1)
+        if ni >= len(fresh) or (ri < len(reviews) and review_at <= new_at):
+            out.append(reviews[ri])
+            ri += 1
+        else:
             out.append(fresh[ni])
             ni += 1
-        else:
-            out.append(reviews[i - ni])
     return out

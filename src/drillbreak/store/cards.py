@@ -102,36 +102,49 @@ def sync(conn: Connection, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
     Adds missing rows; rows whose card is gone from its file are marked
     inactive, not deleted, so that restoring the card restores its history.
     One read of each deck's stored rows serves all three decisions, a deck at a
-    time (memory: see bench/FINDINGS.md, "Peak RSS").
+    time (memory: see bench/FINDINGS.md, "Peak RSS"), as a raw query (``store.hot``).
     """
+    from drillbreak.store import hot  # hot imports this module
+
     missing: list[tuple[str, str]] = []
     revive: list[int] = []
     retire: list[int] = []
     for deck, keys in decks:
         wanted = dict.fromkeys(keys)
-        stored = _stored(conn, [deck])
-        for (_, key), (card_id, active) in stored.items():
-            if key in wanted:
-                if not active:
-                    revive.append(card_id)
-            elif active:
-                retire.append(card_id)
-        missing.extend((deck, k) for k in wanted if (deck, k) not in stored)
+        active, inactive = hot.stored_keys(conn, deck)
+        retire.extend(card_id for key, card_id in active.items() if key not in wanted)
+        revive.extend(card_id for key, card_id in inactive.items() if key in wanted)
+        missing.extend((deck, k) for k in wanted if k not in active and k not in inactive)
     set_flags(conn, revive, active=True)
     set_flags(conn, retire, active=False)
     return _insert_new(conn, missing)
 
 
 def next_due_ms(conn: Connection, decks: list[str], after_ms: int) -> int | None:
-    """When the next card of these decks falls due (new cards excluded)."""
+    """When the next card of these decks falls due after ``after_ms`` (new cards excluded)."""
     scheduled = (CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING)
+    return _earliest_due(conn, decks, col(CardRecord.state).in_(scheduled), after_ms)
+
+
+def learning_due_ms(conn: Connection, decks: list[str], now_ms: int) -> int | None:
+    """When the first learning/relearning card of these decks falls due, overdue or not
+    (buried cards left out)."""
+    learning = col(CardRecord.state).in_((CardState.LEARNING, CardState.RELEARNING))
+    buried = col(CardRecord.buried_until_ms)
+    return _earliest_due(conn, decks, learning & (buried.is_(None) | (buried <= now_ms)), None)
+
+
+def _earliest_due(
+    conn: Connection, decks: list[str], where: ColumnElement[bool], after_ms: int | None
+) -> int | None:
     query = select(func.min(CardRecord.due_ms)).where(
         _DECK.in_(decks),
-        col(CardRecord.state).in_(scheduled),  # uses the queue index
+        where,  # the state test uses the queue index
         col(CardRecord.active).is_(True),
         col(CardRecord.suspended).is_(False),
-        col(CardRecord.due_ms) > after_ms,
     )
+    if after_ms is not None:
+        query = query.where(col(CardRecord.due_ms) > after_ms)
     with orm(conn) as session:
         return session.exec(query).one()
 
@@ -144,6 +157,15 @@ def _rows(conn: Connection, *where: ColumnElement[bool]) -> list[CardRow]:
 def rows_for_decks(conn: Connection, decks: Iterable[str]) -> list[CardRow]:
     decks = list(decks)
     return [row for chunk in _chunks(decks, 500) for row in _rows(conn, _DECK.in_(chunk))]
+
+
+def rows_by_keys(conn: Connection, deck: str, keys: Sequence[str]) -> list[CardRow]:
+    """The active rows of these item keys of one deck (a note's siblings: a handful)."""
+    if not keys:
+        return []
+    return _rows(
+        conn, col(CardRecord.deck) == deck, _KEY.in_(keys), col(CardRecord.active).is_(True)
+    )
 
 
 def get(conn: Connection, card_id: int) -> CardRow | None:

@@ -35,9 +35,10 @@ _NEW_SQL = (
 )
 _SCHED_FIELDS = tuple(f.name for f in fields(SchedState))
 _COUNTS_SQL = (
-    f"SELECT coalesce(sum(state_before = {int(CardState.NEW)}), 0),"
-    f" coalesce(sum(state_before = {int(CardState.REVIEW)}), 0)"
-    " FROM review_log WHERE reviewed_at_ms >= ? AND cram = 0"
+    f"SELECT c.deck, sum(r.state_before = {int(CardState.NEW)}),"
+    f" sum(r.state_before = {int(CardState.REVIEW)})"
+    " FROM review_log r JOIN card_state c ON c.id = r.card_id"
+    " WHERE r.reviewed_at_ms >= ? AND r.cram = 0 GROUP BY c.deck"
 )
 
 
@@ -78,15 +79,34 @@ def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRo
             cur.close()
 
 
-def counts_since(conn: Connection, since_ms: int) -> tuple[int, int]:
-    """(new cards introduced, reviews of review-state cards) since ``since_ms``, no cram:
-    what the daily limits have left."""
+_STORED_SQL = "SELECT key, id, active FROM card_state WHERE deck = ?"
+
+
+def stored_keys(conn: Connection, deck: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Every stored row of ``deck``: (active key -> id, inactive key -> id).  Read at every
+    start by ``cards.sync``, a deck at a time.  Dicts of text and numbers only: the cyclic
+    GC does not track them, while 100k (id, active) tuples made it re-scan the whole
+    loaded collection several times (bench/FINDINGS.md, "Listing a folder")."""
+    active: dict[str, int] = {}
+    inactive: dict[str, int] = {}
     cur = _cursor(conn)
     try:
-        new, reviewed = cur.execute(_COUNTS_SQL, (since_ms,)).fetchone()
+        for key, card_id, is_active in cur.execute(_STORED_SQL, (deck,)):
+            (active if is_active else inactive)[key] = card_id
     finally:
         cur.close()
-    return int(new), int(reviewed)
+    return active, inactive
+
+
+def counts_since(conn: Connection, since_ms: int) -> dict[str, tuple[int, int]]:
+    """Per deck: (new cards introduced, reviews of review-state cards) since ``since_ms``,
+    no cram: what the daily limits have used up.  Decks with neither are left out."""
+    cur = _cursor(conn)
+    try:
+        rows = cur.execute(_COUNTS_SQL, (since_ms,)).fetchall()
+    finally:
+        cur.close()
+    return {deck: (int(new), int(reviewed)) for deck, new, reviewed in rows}
 
 
 def save_sched(conn: Connection, card_id: int, s: SchedState, **extra: object) -> None:

@@ -13,11 +13,12 @@ from datetime import datetime, tzinfo
 
 from drillbreak.clock import to_ms
 from drillbreak.schedule import queue
-from drillbreak.schedule.days import day_end, day_start
+from drillbreak.schedule.days import day_end
 from drillbreak.settings import Settings
 from drillbreak.store import cards, hot
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database
+from drillbreak.study import limits
 
 InScope = Callable[[CardRow], bool]
 
@@ -39,27 +40,33 @@ def today(
     new_limit: int | None,
     decay: float,
 ) -> Queues:
-    """Due cards and today's share of new ones (``new_limit`` overrides what is left of
-    the daily limit), within the daily review cap."""
+    """Due cards and today's share of new ones, within each deck's daily limits and the
+    caps over all decks (``new_limit``: this many new cards, whatever the limits left)."""
     now_ms = to_ms(now)
     with db.read() as conn:
         end_ms = to_ms(day_end(now, settings.rollover_hour, tz))
         due = hot.due_rows(conn, decks, end_ms, now_ms)
         if in_scope is not None:
             due = [r for r in due if in_scope(r)]
-        new_today, reviews_today = hot.counts_since(
-            conn, to_ms(day_start(now, settings.rollover_hour, tz))
-        )
-        new_left = settings.new_per_day - new_today if new_limit is None else new_limit
-        new_iter = hot.new_rows(conn, decks, now_ms)
+        left = limits.today(conn, decks, settings, now, tz)
+        if new_limit is None:
+            new_left = {d: left.new_left(d) for d in decks}
+            new_cap = sum(new_left.values())
+        else:
+            new_left, new_cap = dict.fromkeys(decks, new_limit), new_limit
+        # only the decks with new cards left are read (each is an index walk)
+        new_iter = hot.new_rows(conn, [d for d in decks if new_left[d] > 0], now_ms)
         if in_scope is not None:
             new_iter = (r for r in new_iter if in_scope(r))
+        reviews_left = {d: left.reviews_left(d) for d in decks}
         plan = queue.plan(
             due,
             new_iter,
             now_ms=now_ms,
             new_left=new_left,
-            reviews_left=settings.reviews_per_day - reviews_today,
+            reviews_left=reviews_left,
+            new_cap=limits.capped(new_cap, left.new_cap_left if new_limit is None else None),
+            reviews_cap=limits.capped(sum(reviews_left.values()), left.reviews_cap_left),
             decay=decay,
         )
     return Queues(plan.learning, plan.main)

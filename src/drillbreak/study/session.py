@@ -15,10 +15,12 @@ the session composes them.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
+
+from sqlalchemy import Connection
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
 from drillbreak.deck.items import StudyItem
@@ -30,6 +32,7 @@ from drillbreak.deck.models import (
     PredictCard,
     RubricPoint,
 )
+from drillbreak.deck.variants import item_key, variants
 from drillbreak.domain import CardState, Rating
 from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end
@@ -40,7 +43,7 @@ from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database
 from drillbreak.store.tables import ReviewLog
 from drillbreak.study import cram as cram_policy
-from drillbreak.study import grading, queue_builder
+from drillbreak.study import grading, overview, queue_builder
 from drillbreak.study.leech import is_leech, leech_message
 from drillbreak.study.predict import PredictRound
 from drillbreak.study.undo import Action, Snapshot, UndoStack
@@ -69,6 +72,8 @@ class Current:
     typed_answer: str = ""
     covered: set[int] = field(default_factory=set)
     keyword_hits: dict[int, list[str]] = field(default_factory=dict)
+    paused_at: datetime | None = None  # while a demo launched from the card runs
+    paused_ms: int = 0  # time in demos: not thinking about this card
     predict: PredictRound | None = None  # a predict card's parameters, prediction, run
 
     @property
@@ -103,11 +108,13 @@ class RatingResult:
 
 @dataclass(frozen=True)
 class Summary:
-    studied: int
-    correct: int
+    cards: int  # distinct cards rated
+    ratings: int  # a card rated Again and then Good counts twice
+    correct: int  # ratings that were right
     elapsed: timedelta
-    next_due: datetime | None
+    next_due: datetime | None  # None: nothing scheduled
     cram: bool
+    due_now: bool = False  # learning cards are due already (next_due is the session's end)
 
 
 class StudySession:
@@ -163,6 +170,7 @@ class StudySession:
         self.studied = 0
         self.correct = 0
         self.messages: list[str] = []
+        self._last_id: int | None = None  # the card answered last: not shown twice in a row
         self._build(new_limit)
 
     # -- queue -------------------------------------------------------------
@@ -205,23 +213,38 @@ class StudySession:
 
     # -- showing a card ------------------------------------------------------
     def next_card(self) -> Current | None:
+        """The next card: a due learning card, else the main queue, else a learning card
+        due within the learn-ahead limit (Anki's order); never the card just answered
+        while another one can be shown."""
         if self.current is not None:
             return self.current
         now = self.clock()
-        now_ms = to_ms(now)
-        row: CardRow | None = None
-        if self.learning and (self.learning[0].due_ms or 0) <= now_ms:
-            row = self.learning.pop(0)
-        elif self.main:
-            row = self.main.pop(0)
-        elif self.learning and (self.learning[0].due_ms or 0) <= now_ms + (
-            self.settings.learn_ahead_s * 1000
-        ):
-            row = self.learning.pop(0)
-        if row is None:
-            return None
-        self.current = self._present(row, now)
+        first = None
+        for queue, i in self._candidates(to_ms(now)):
+            if first is None:
+                first = (queue, i)
+            if queue[i].id != self._last_id:
+                break
+        else:
+            if first is None:
+                return None
+            queue, i = first
+        self.current = self._present(queue.pop(i), now)
         return self.current
+
+    def _candidates(self, now_ms: int) -> Iterator[tuple[list[CardRow], int]]:
+        """(queue, index) of each card that may be shown now, best first."""
+        learning = self.learning
+        n = 0
+        while n < len(learning) and (learning[n].due_ms or 0) <= now_ms:
+            yield learning, n
+            n += 1
+        if self.main:
+            yield self.main, 0
+        ahead_ms = now_ms + self.settings.learn_ahead_s * 1000
+        while n < len(learning) and (learning[n].due_ms or 0) <= ahead_ms:
+            yield learning, n
+            n += 1
 
     def _present(self, row: CardRow, now: datetime) -> Current:
         item = self.items[row.deck][row.key]
@@ -268,6 +291,18 @@ class StudySession:
         if 0 <= index < len(cur.rubric()):
             cur.covered ^= {index}
 
+    def pause(self) -> None:
+        """Stop the card's review clock (a demo launched from the card is running)."""
+        if self.current is not None and self.current.paused_at is None:
+            self.current.paused_at = self.clock()
+
+    def resume(self) -> None:
+        """Start the card's review clock again; the pause is not review time."""
+        cur = self.current
+        if cur is not None and cur.paused_at is not None:
+            cur.paused_ms += max(0, to_ms(self.clock()) - to_ms(cur.paused_at))
+            cur.paused_at = None
+
     def _require(self) -> Current:
         if self.current is None:
             raise RuntimeError("no card is being shown; call next_card() first")
@@ -278,10 +313,12 @@ class StudySession:
         if rating not in tuple(Rating):
             raise ValueError(f"rating must be 1-4, got {rating}")
         cur = self._require()
+        self.resume()
         now = self.clock()
         row = cur.row
         snapshot = self._snapshot()
-        duration = min(MAX_DURATION_MS, max(0, to_ms(now) - to_ms(cur.shown_at)))
+        thinking = to_ms(now) - to_ms(cur.shown_at) - cur.paused_ms
+        duration = min(MAX_DURATION_MS, max(0, thinking))
         if self.cram:
             return self._rate_cram(cur, rating, now, duration, snapshot)
         # computed again at rating time: fsrs must be told when the review happened
@@ -294,6 +331,7 @@ class StudySession:
         if leech:
             extra.update(leech=True, suspended=True)
         with self.db.write() as conn:
+            buried = self._bury_siblings(conn, cur.item, now)
             hot.save_sched(conn, row.id, after, **extra)
             review_id = reviews.add(
                 conn,
@@ -323,9 +361,11 @@ class StudySession:
             leech=row.leech or leech,
             suspended=row.suspended or leech,
         )
-        self.history.push(Action("rate", row.id, row, review_id, snapshot))
+        self.history.push(Action("rate", row.id, row, review_id, snapshot, buried))
         self._count(cur, rating)
+        self._set_aside_rows({r.id for r in buried})
         self.current = None
+        self._last_id = row.id
         message = None
         if leech:
             message = leech_message(cur.item.key, lapses)
@@ -336,6 +376,31 @@ class StudySession:
             self.learning.append(new_row)
             self.learning.sort(key=lambda r: (r.due_ms or 0, r.id))
         return RatingResult(rating, outcome, leech, message)
+
+    def _bury_siblings(
+        self, conn: Connection, item: StudyItem, now: datetime
+    ) -> tuple[CardRow, ...]:
+        """Bury the other cards of ``item``'s note (its reverse, the other cloze gaps) until
+        the next study day when the settings say so (as Anki: new and review siblings;
+        learning ones stay); return their rows as they were."""
+        states = (CardState.NEW, CardState.REVIEW) if self.settings.bury_siblings else ()
+        keys = [k for v in variants(item.card) if (k := item_key(item.card.id, v)) != item.key]
+        if not states or not keys:
+            return ()
+        until = to_ms(self._day_end(now))
+        rows = tuple(
+            r
+            for r in cards.rows_by_keys(conn, item.deck_id, keys)
+            if r.state in states and not r.suspended and (r.buried_until_ms or 0) < until
+        )
+        cards.set_flags(conn, [r.id for r in rows], buried_until_ms=until)
+        return rows
+
+    def _set_aside_rows(self, ids: set[int]) -> None:
+        """Take these cards out of today's queues."""
+        if ids:
+            self.learning = [r for r in self.learning if r.id not in ids]
+            self.main = [r for r in self.main if r.id not in ids]
 
     def _rate_cram(
         self, cur: Current, rating: int, now: datetime, duration: int, snapshot: Snapshot
@@ -348,6 +413,7 @@ class StudySession:
         self.history.push(Action("rate", row.id, row, review_id, snapshot))
         self._count(cur, rating)
         self.current = None
+        self._last_id = row.id
         cram_policy.requeue(self.main, row, rating)
         return RatingResult(rating, cram_policy.outcome(row, rating))
 
@@ -388,12 +454,14 @@ class StudySession:
         with self.db.write() as conn:
             if action.review_id is not None:
                 reviews.remove(conn, action.review_id)
-            cards.restore(conn, action.prev)
+            for row in (action.prev, *action.siblings):
+                cards.restore(conn, row)
         self.history.pop()
         snap = action.snapshot
         self.learning, self.main = snap.learning, snap.main
         self.studied, self.correct = snap.studied, snap.correct
         self.current = self._present(action.prev, self.clock())
+        self._last_id = None
         return action
 
     def _snapshot(self) -> Snapshot:
@@ -401,12 +469,24 @@ class StudySession:
 
     # -- end ---------------------------------------------------------------------
     def summary(self) -> Summary:
+        now = self.clock()
+        now_ms = to_ms(now)
         with self.db.read() as conn:
-            next_ms = cards.next_due_ms(conn, self.decks, to_ms(self.clock()))
+            later = cards.next_due_ms(conn, self.decks, now_ms)
+            learning = cards.learning_due_ms(conn, self.decks, now_ms)
+        # learning cards left due (quit early, or a cram session) are due now
+        due = [ms for ms in (later, learning) if ms is not None]
+        next_ms = max(min(due), now_ms) if due else None
         return Summary(
-            studied=self.studied,
+            cards=len({a.card_id for a in self.history if a.kind == "rate"}),
+            ratings=self.studied,
             correct=self.correct,
-            elapsed=self.clock() - self.started_at,
+            elapsed=now - self.started_at,
             next_due=from_ms(next_ms) if next_ms is not None else None,
             cram=self.cram,
+            due_now=next_ms is not None and next_ms <= now_ms,
         )
+
+    def why_idle(self) -> overview.Idle:
+        """Why there is nothing to study (a typed reason and a one-line message)."""
+        return overview.why_idle(self.db, self.decks, self.settings, self.clock(), self.tz)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +26,7 @@ class Action:
     prev: CardRow  # the card's row before the action
     review_id: int | None  # the review it logged, if any
     snapshot: Snapshot
+    siblings: tuple[CardRow, ...] = ()  # sibling rows it buried, as they were before
 
 
 class UndoStack:
@@ -45,3 +47,6 @@ class UndoStack:
 
     def __len__(self) -> int:
         return len(self._actions)
+
+    def __iter__(self) -> Iterator[Action]:
+        return iter(self._actions)

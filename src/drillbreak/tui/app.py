@@ -8,6 +8,7 @@ and the worker posts a message when done (it never touches widgets).
 from __future__ import annotations
 
 import argparse
+import gc
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ class AppOptions:
     include_shipped: bool = True
     study: StudyRequest | None = None
     keys: dict[str, str] = field(default_factory=dict)
+    config_path: Path | None = None  # where ``keys`` came from, named in warnings
     seed: int | None = None
 
 
@@ -81,7 +83,19 @@ class DrillbreakApp(App):
     def on_mount(self) -> None:
         if self.options.keys:
             self.set_keymap(self.options.keys)
+            self.run_worker(self._check_keys, thread=True, name="keys", exit_on_error=False)
         self.run_worker(self._load, thread=True, name="load", exit_on_error=False)
+
+    def _check_keys(self) -> None:
+        """Warn about config [keys] entries that remap no binding (Textual ignores them)."""
+        from drillbreak.config import Config
+
+        config = Config(self.options.keys, self.options.config_path)
+        warning = config.unknown_keys_warning(binding_ids())
+        if warning is not None:
+            self.call_from_thread(
+                self.notify, warning, title="Config", severity="warning", timeout=15, markup=False
+            )
 
     def _load(self) -> None:
         from drillbreak.context import open_context
@@ -112,6 +126,10 @@ class DrillbreakApp(App):
         from drillbreak.tui.screens.decks import DecksScreen
 
         self.ctx = message.ctx
+        # The loaded decks live as long as the app: moved out of the cyclic GC's reach, so
+        # that building the queue and every later collection skip them (100k cards: the
+        # first card ~1.5 s sooner, bench/FINDINGS.md, "Time to first card at 100k").
+        gc.freeze()
         self.apply_theme_setting(self.ctx.settings.theme)
         self.push_screen(DecksScreen())
         if self.options.study is not None:
@@ -146,10 +164,7 @@ class DrillbreakApp(App):
             self.notify(str(exc), severity="error", markup=False)
             return
         if session.remaining == 0:
-            self.notify(
-                "Nothing due right now. Come back later, or cram (c) to study anyway.",
-                title="All done",
-            )
+            self.notify(session.why_idle().sentence, title="Nothing to study", markup=False)
             return
         self.push_screen(StudyScreen(session, self._title_for(request)))
 
@@ -164,7 +179,7 @@ class DrillbreakApp(App):
             title = "All decks"
         if request.tag:
             title += f" #{request.tag}"
-        return title + (" (cram)" if request.cram else "")
+        return title  # the study screen marks a cram session itself
 
     def open_screen(self, name: str) -> None:
         from drillbreak.tui.screens.browse import BrowseScreen
@@ -193,15 +208,38 @@ class DrillbreakApp(App):
         self.push_screen(DemoScreen(name))
 
     def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        from drillbreak.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
         else:
-            self.action_show_help_panel()
+            self.push_screen(HelpScreen(self.screen))
 
     def on_unmount(self) -> None:
         if self.ctx is not None:
             with self.db_lock:  # an answer being written commits (or fails) before the close
                 self.ctx.close()
+
+
+def binding_ids() -> set[str]:
+    """Every binding id of the app, its screens and its widgets: what [keys] can remap."""
+    import importlib
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    from drillbreak.tui import screens, widgets
+
+    for package in (screens, widgets):
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+    ids: set[str] = set()
+    classes: list[type] = [DOMNode]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        ids.update(b.id for b in getattr(cls, "BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return ids
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -212,7 +250,13 @@ def run_app(args: argparse.Namespace) -> int:
     if getattr(args, "command", None) == "study":
         study = StudyRequest(tuple(args.deck), args.tag, args.cram, args.new)
     app = DrillbreakApp(
-        AppOptions(db_path=args.db, deck_paths=tuple(args.decks), study=study, keys=config.keys)
+        AppOptions(
+            db_path=args.db,
+            deck_paths=tuple(args.decks),
+            study=study,
+            keys=config.keys,
+            config_path=config.path,
+        )
     )
     app.run()
     return app.return_code or 0

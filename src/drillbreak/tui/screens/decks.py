@@ -1,10 +1,15 @@
-"""Home: every deck with new / learning / due / total; broken decks with their first error."""
+"""Home: every deck with new / learning / due / total; broken decks with their first error.
+
+The starter deck comes first; on a first run (nothing studied yet) the cursor is on it
+and a line says what to do.  The counts are read in a thread.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
@@ -12,9 +17,16 @@ from textual.widgets import DataTable, Footer, Static
 from drillbreak.tui.screens.base import DrillbreakScreen
 
 if TYPE_CHECKING:
-    from drillbreak.study.overview import DeckCounts
+    from drillbreak.context import Context
+    from drillbreak.study.overview import DeckCounts, Overview
 
 ALL = "__all__"
+STARTER = "starter"  # cards/starter.yaml: one card of every type, for day one
+COUNTS = ("New", "Learn", "Due", "Total")
+COUNT_WIDTH = 5  # "Total", and up to 99999 cards
+NARROW = 80  # below this many columns the footer is compact
+FIRST_RUN_HINT = "New here? Press enter to study the starter deck."
+HINT = "enter: study the deck · c: cram it · ctrl+p: commands"
 
 
 class DecksScreen(DrillbreakScreen):
@@ -30,47 +42,75 @@ class DecksScreen(DrillbreakScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="decks-title")
         yield DataTable(id="decks", cursor_type="row", zebra_stripes=False)
-        yield Static(
-            Text("enter: study the selected deck · c: cram it · ctrl+p: commands", style="dim"),
-            id="decks-hint",
-        )
+        yield Static(id="decks-hint")
         yield Static(id="broken")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column("Deck", key="deck")
-        for name in ("New", "Learn", "Due", "Total"):
-            table.add_column(Text(name, justify="right"), key=name.lower())
+        self.overview: Overview | None = None
+        self.query_one("#broken").display = False
+        self.query_one("#decks-title", Static).update(Text(" drillbreak ", style="bold reverse"))
+        self.query_one(DataTable).focus()
         self.refresh_counts()
-        table.focus()
 
     def on_screen_resume(self) -> None:
         self.refresh_counts()
 
-    def refresh_counts(self) -> None:
-        from drillbreak.study.overview import deck_counts
+    def on_resize(self, event: events.Resize) -> None:
+        self.query_one(Footer).compact = event.size.width < NARROW
+        self._draw()
 
-        ctx = self.ctx
-        decks = ctx.collection.decks
-        overview = deck_counts(ctx.db, [d.id for d in decks], ctx.settings, self.drill_app.clock())
+    def _decks(self) -> list[str]:
+        """The deck ids in the order shown: the starter deck first, then by title."""
+        ids = [d.id for d in self.ctx.collection.decks]
+        return sorted(ids, key=lambda d: d != STARTER)
+
+    def refresh_counts(self) -> None:
+        decks, clock = self._decks(), self.drill_app.clock
+
+        def deck_overview(ctx: Context) -> Overview:
+            from drillbreak.study.overview import deck_counts
+
+            return deck_counts(ctx.db, decks, ctx.settings, clock())
+
+        self.read_in_thread(deck_overview, self._counted)
+
+    def _counted(self, overview: Overview) -> None:
+        self.overview = overview
+        self._draw()
+
+    def _draw(self) -> None:
+        overview = self.overview
+        if overview is None:
+            return
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        table.clear()
-        for deck in decks:
-            c = overview.decks[deck.id]
-            table.add_row(Text(deck.title), *_counts(c), key=deck.id)
+        table.clear(columns=True)
+        # each column has one cell of padding either side; room kept for a scrollbar
+        deck_width = max(8, table.size.width - len(COUNTS) * (COUNT_WIDTH + 2) - 4)
+        table.add_column("Deck", key="deck", width=deck_width)
+        for name in COUNTS:
+            table.add_column(Text(name, justify="right"), key=name.lower(), width=COUNT_WIDTH)
+        collection = self.ctx.collection
+        for deck_id, c in overview.decks.items():
+            deck = collection.deck(deck_id)
+            title = Text(deck.title if deck else deck_id)
+            title.truncate(deck_width, overflow="ellipsis")
+            table.add_row(title, *_counts(c), key=deck_id)
         t = overview.total
         table.add_row(Text("All decks", style="bold"), *_counts(t), key=ALL)
         if cursor is not None and cursor < table.row_count:
             table.move_cursor(row=cursor)
         head = Text()
         head.append(" drillbreak ", style="bold reverse")
-        head.append(f"  {len(decks)} decks · {t.total} cards · ")
+        head.append(f"  {len(overview.decks)} decks · {t.total} cards · ")
         head.append(f"{t.new + t.learning + t.due} to study today", style="bold")
         self.query_one("#decks-title", Static).update(head)
+        first_run = STARTER in overview.decks and t.total > 0 and t.new_total >= t.total
+        hint = Text(FIRST_RUN_HINT, style="bold") if first_run else Text(HINT, style="dim")
+        self.query_one("#decks-hint", Static).update(hint)
         broken = Text()
-        for result in ctx.collection.broken:
+        for result in collection.broken:
             first = result.first_error
             if first is not None:
                 broken.append("Skipped broken deck: ", style="bold red")
@@ -94,12 +134,14 @@ class DecksScreen(DrillbreakScreen):
     def action_study(self) -> None:
         from drillbreak.tui.app import StudyRequest
 
-        self.drill_app.start_study(StudyRequest(self._selected()))
+        if self.overview is not None:  # the counts are on screen
+            self.drill_app.start_study(StudyRequest(self._selected()))
 
     def action_cram(self) -> None:
         from drillbreak.tui.app import StudyRequest
 
-        self.drill_app.start_study(StudyRequest(self._selected(), cram=True))
+        if self.overview is not None:
+            self.drill_app.start_study(StudyRequest(self._selected(), cram=True))
 
     def action_browse(self) -> None:
         self.drill_app.open_screen("browse")

@@ -1,7 +1,9 @@
 """Settings: retention, daily limits, steps, rollover hour, theme; saved and applied at once.
 
 The form is built from the ``Settings`` model: each field it marks as a form field gets
-its label, tooltip and errors from the model's metadata and validation.
+its label, tooltip and errors from the model's metadata and validation.  A refused value
+is said where the learner looks (a message, the field marked and focused); leaving with
+unsaved edits asks first.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from drillbreak.errors import UserError
@@ -20,6 +23,8 @@ from drillbreak.tui.screens.base import DrillbreakScreen
 
 def _shown(value: object) -> str:
     """A setting's value as the learner types it."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, tuple):
         return format_steps(value)
     if isinstance(value, float):
@@ -31,6 +36,8 @@ class SettingsScreen(DrillbreakScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
         Binding("escape", "back", "Back", id="settings.back"),
+        # ? types into the focused field here, so help is on f1 too
+        Binding("f1", "app.toggle_help", "Help", id="settings.help"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -38,6 +45,7 @@ class SettingsScreen(DrillbreakScreen):
         themes = sorted(self.app.available_themes)
         with VerticalScroll(id="settings"):
             yield Static("Settings", classes="screen-title")
+            yield Static(id="settings-error")
             with Grid(id="settings-grid"):
                 for name in Settings.form_fields():
                     info = Settings.model_fields[name]
@@ -51,12 +59,12 @@ class SettingsScreen(DrillbreakScreen):
                 yield Select(
                     [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="theme"
                 )
-            yield Static(id="settings-error")
             yield Button("Save (ctrl+s)", id="save", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+        self._saved = self._typed()
         self.run_worker(self._simulate_workload, thread=True, group="workload", exit_on_error=False)
 
     def _simulate_workload(self) -> None:
@@ -92,35 +100,95 @@ class SettingsScreen(DrillbreakScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
 
-    def action_save(self) -> None:
-        ctx = self.ctx
+    def _typed(self) -> dict[str, str]:
+        """The form's values as typed (and the theme chosen)."""
         typed = {
             name: self.query_one(f"#{name}", Input).value.strip() for name in Settings.form_fields()
         }
         typed["theme"] = str(self.query_one("#theme", Select).value)
+        return typed
+
+    def action_save(self) -> bool:
+        """Save the form; False (and a message saying why) if it was not saved."""
+        ctx = self.ctx
+        typed = self._typed()
         try:
             settings = Settings.model_validate({**ctx.settings.model_dump(), **typed})
         except ValidationError as exc:
             self._show_problems(field_problems(exc))
-            return
+            return False
         try:
             with self.drill_app.db_lock:
                 ctx.save_settings(settings)
         except UserError as exc:  # the database is busy, full or read-only: keep the edits
             self.notify(str(exc), title="Not saved", severity="error", markup=False)
-            return
+            return False
         self.drill_app.apply_theme_setting(settings.theme)
         self._show_problems({})
+        self._saved = typed
         self.notify("Settings saved.", timeout=2)
+        return True
 
     def _show_problems(self, problems: dict[str, str]) -> None:
-        """One line per refused field under the form; those fields are marked."""
+        """Refused fields: marked, the first one focused (scrolled into view), and said in
+        a message and in one line each above the form."""
         for name in Settings.form_fields():
             self.query_one(f"#{name}", Input).set_class(name in problems, "-invalid")
         error = self.query_one("#settings-error", Static)
         error.update(Content("\n".join(f"✗ {line}" for line in problems.values())))
         error.display = bool(problems)
+        if problems:
+            first = self.query_one(f"#{next(iter(problems))}", Input)
+            first.focus(scroll_visible=False)
+            # at the top of the view: the message shows at the bottom right
+            self.query_one("#settings", VerticalScroll).scroll_to_widget(
+                first, animate=False, top=True
+            )
+            self.notify(
+                "\n".join(problems.values()),
+                title="Not saved: fix the marked field" + ("s" if len(problems) > 1 else ""),
+                severity="error",
+                markup=False,
+            )
 
     def action_back(self) -> None:
+        if self._typed() == self._saved:
+            self._leave()
+        else:
+            self.app.push_screen(UnsavedScreen(), self._unsaved_answer)
+
+    def _unsaved_answer(self, answer: str | None) -> None:
+        if answer == "discard" or (answer == "save" and self.action_save()):
+            self._leave()
+
+    def _leave(self) -> None:
         self.drill_app.apply_theme_setting(self.ctx.settings.theme)  # drop an unsaved preview
         self.dismiss()
+
+
+class UnsavedScreen(ModalScreen[str]):
+    """Esc with unsaved edits: save them, discard them, or keep editing."""
+
+    BINDINGS = [
+        Binding("s", "answer('save')", "Save", id="unsaved.save"),
+        Binding("d", "answer('discard')", "Discard", id="unsaved.discard"),
+        Binding("escape,k", "answer('keep')", "Keep editing", id="unsaved.keep"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="unsaved"):
+            yield Static("You have unsaved changes.", classes="screen-title")
+            with Horizontal(id="unsaved-buttons"):
+                yield Button("Save (s)", id="save", variant="primary")
+                yield Button("Discard (d)", id="discard", variant="error")
+                yield Button("Keep editing (esc)", id="keep")
+
+    def on_mount(self) -> None:
+        self.query_one("#save", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id)
+
+    def action_answer(self, answer: str) -> None:
+        self.dismiss(answer)

@@ -1,9 +1,13 @@
 """Stats: reviews per day, due forecast, retention, a heatmap, counts by state.
 
-Every number comes from the core's SQL aggregation (drillbreak.study.stats).
+Every number comes from the core's SQL aggregation (drillbreak.study.stats), read in a
+thread; the bar charts fit the terminal's width.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -13,13 +17,23 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
-from drillbreak.optimizer.reminder import reminder_line
-from drillbreak.schedule.days import day_start
-from drillbreak.study.stats import compute
+from drillbreak.context import Context
+from drillbreak.settings import Settings
+from drillbreak.study.stats import Stats
 from drillbreak.tui.screens.base import DrillbreakScreen
-from drillbreak.tui.widgets.bars import bar_chart, heatmap
+from drillbreak.tui.widgets.bars import BarChart, heatmap
 
 HEATMAP_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class StatsView:
+    """What the screen draws, all read from the database at once."""
+
+    stats: Stats
+    settings: Settings
+    fit_due: str | None  # when the optimizer should be run again, if it should
+    local_today: date
 
 
 class StatsScreen(DrillbreakScreen):
@@ -27,19 +41,45 @@ class StatsScreen(DrillbreakScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="stats"):
-            yield Static(id="stats-today")
-            yield Static(id="stats-reviews")
-            yield Static(id="stats-forecast")
+            yield Static(Text("Reading your review history…", style="dim"), id="stats-today")
+            yield BarChart(
+                "Reviews per day, last 30 days",
+                style="cyan",
+                labels=("30 days ago", "today"),
+                id="stats-reviews",
+            )
+            yield BarChart(
+                "Due forecast, next 30 days",
+                style="green",
+                labels=("today", "+29 days"),
+                id="stats-forecast",
+            )
             yield Static(id="stats-heatmap")
             yield Static(id="stats-states")
         yield Footer()
 
     def on_mount(self) -> None:
-        ctx = self.ctx
-        now = self.drill_app.clock()
-        settings = ctx.settings
-        decks = [d.id for d in ctx.collection.decks]
-        stats = compute(ctx.db, settings, now, decks=decks, history_days=HEATMAP_WEEKS * 7)
+        for chart in self.query(BarChart):
+            chart.display = False
+        clock = self.drill_app.clock
+        decks = [d.id for d in self.ctx.collection.decks]
+
+        def read_stats(ctx: Context) -> StatsView:
+            from drillbreak.optimizer.reminder import reminder_line
+            from drillbreak.schedule.days import day_start
+            from drillbreak.study.stats import compute
+
+            now, settings = clock(), ctx.settings
+            stats = compute(ctx.db, settings, now, decks=decks, history_days=HEATMAP_WEEKS * 7)
+            with ctx.db.read() as conn:
+                fit_due = reminder_line(conn)
+            local_today = day_start(now, settings.rollover_hour).astimezone().date()
+            return StatsView(stats, settings, fit_due, local_today)
+
+        self.read_in_thread(read_stats, self._draw)
+
+    def _draw(self, view: StatsView) -> None:
+        stats = view.stats
         today = Text()
         today.append("Today  ", style="bold")
         today.append(
@@ -50,37 +90,31 @@ class StatsScreen(DrillbreakScreen):
         for ret in (stats.retention_7, stats.retention_30):
             rate = f"{ret.rate:.0%}" if ret.rate is not None else "—"
             today.append(f"{ret.days} days: {rate} ({ret.passed}/{ret.reviews})   ")
-        today.append(f"target {settings.desired_retention:.0%}", style="dim")
-        with ctx.db.read() as conn:
-            if fit_due := reminder_line(conn):
-                today.append(f"\n{fit_due}", style="yellow")
+        today.append(f"target {view.settings.desired_retention:.0%}", style="dim")
+        if view.fit_due:
+            today.append(f"\n{view.fit_due}", style="yellow")
         self.query_one("#stats-today", Static).update(today)
-        last30 = stats.reviews_per_day[-30:]
-        self.query_one("#stats-reviews", Static).update(
-            _titled(
-                "Reviews per day, last 30 days",
-                bar_chart(last30, 5, "cyan", ("30 days ago", "today")),
-            )
-        )
-        self.query_one("#stats-forecast", Static).update(
-            _titled(
-                "Due forecast, next 30 days",
-                bar_chart(stats.due_forecast, 5, "green", ("today", "+29 days")),
-            )
-        )
-        local_today = day_start(now, settings.rollover_hour).astimezone().date()
+        for chart_id, values in (
+            ("#stats-reviews", stats.reviews_per_day[-30:]),
+            ("#stats-forecast", stats.due_forecast),
+        ):
+            chart = self.query_one(chart_id, BarChart)
+            chart.set_values(values)
+            chart.display = True
         self.query_one("#stats-heatmap", Static).update(
             _titled(
                 f"Reviews, last {HEATMAP_WEEKS} weeks",
-                heatmap(stats.reviews_per_day, local_today, HEATMAP_WEEKS),
+                heatmap(stats.reviews_per_day, view.local_today, HEATMAP_WEEKS),
             )
         )
-        table = Table(box=None, header_style="bold", padding=(0, 2))
-        for name in ("Deck", "New", "Learning", "Review", "Relearning", "Suspended"):
-            table.add_column(name, justify="left" if name == "Deck" else "right")
+        table = Table(box=None, header_style="bold", padding=(0, 1))
+        # the numbers keep their width; a long deck id is cut with an ellipsis
+        table.add_column("Deck", overflow="ellipsis")
+        for name in ("New", "Learn", "Review", "Relearn", "Susp."):
+            table.add_column(name, justify="right", min_width=len(name))
         for deck, counts in stats.states_by_deck.items():
             table.add_row(
-                Text(deck),
+                Text(deck, no_wrap=True, overflow="ellipsis"),
                 *(str(counts[k]) for k in ("new", "learning", "review", "relearning", "suspended")),
             )
         self.query_one("#stats-states", Static).update(_titled("Cards by state", table))

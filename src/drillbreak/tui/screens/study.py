@@ -1,9 +1,17 @@
 """The study screen: one card at a time, Anki's keys.
 
 All decisions (grading, scheduling, undo) live in the core StudySession; this
-screen only draws the current card and forwards keys.  What is drawn follows two
-reactive attributes: ``presented`` (the card on screen) and ``revealed`` (its answer
-side shown); each card type's own widgets sit in one pane of a ContentSwitcher.
+screen only draws the card on screen (``shown``) and forwards keys.  Each card
+type's own widgets sit in one pane of a ContentSwitcher.
+
+A card is swapped in one frame, never mixed with the one before: its question and
+answer (Markdown, parsed in a thread by Textual) are drawn off screen first
+(BufferedMarkdown), then every part and the footer change inside one batch update.
+Until then the previous card stays whole and keys wait (``drawing``).
+
+After an answer is submitted the card scrolls so that the learner's pick, its
+feedback and the takeaway (or an open card's model answer and rubric) are in view;
+PageUp/PageDown/Home/End and j/k (up/down) scroll the card in every state.
 
 Session calls that use the database (rate, undo, suspend, bury, the summary) run in
 a thread, so a busy database never freezes the screen; a store error (disk full,
@@ -13,7 +21,9 @@ be pressed again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
@@ -21,15 +31,17 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.events import Resize
 from textual.message import Message
-from textual.reactive import var
-from textual.widgets import ContentSwitcher, Footer, Markdown, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Static, TextArea
 
 from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard, PredictCard
 from drillbreak.store.db import StoreError
 from drillbreak.study import content
 from drillbreak.study.session import Current, RatingResult, StudySession, Summary
 from drillbreak.tui.screens.base import DrillbreakScreen
+from drillbreak.tui.widgets.buffered_markdown import BufferedMarkdown
 from drillbreak.tui.widgets.choice_list import ChoiceList
 from drillbreak.tui.widgets.evidence import EvidenceView
 from drillbreak.tui.widgets.predict_panel import PredictPanel
@@ -37,7 +49,7 @@ from drillbreak.tui.widgets.rating_bar import RatingBar
 from drillbreak.tui.widgets.rubric_list import RubricList
 
 # While a database call is in flight, only these actions run: they leave the session alone.
-_WHILE_SAVING = frozenset({"hint", "toggle_table"})
+_WHILE_SAVING = frozenset({"hint", "toggle_table", "scroll_card", "app.toggle_help"})
 # The pane of #card-body that holds each card type's widgets (basic and cloze cards
 # have none: only the question and the answer, shown for every type).
 _BODIES: dict[str, str | None] = {
@@ -48,16 +60,77 @@ _BODIES: dict[str, str | None] = {
     "open": "open-body",
     "predict": "predict-body",
 }
+# From this width a diagnosis card's evidence sits beside its options.
+WIDE = 120
+_RATE = Binding.Group("Rate", compact=True)
+
+
+def status_line(
+    title: str,
+    *,
+    cram: bool,
+    kind: str,
+    numbers: tuple[int, int, int, int],
+    elapsed_s: int,
+    saving: bool,
+    width: int,
+) -> Text:
+    """The study header in ``width`` cells: the deck title, then the cram mark, the
+    counts, the time and the card type.  The cram mark and the card type always show;
+    the rest gives way first (words, then the time, then the left count), and the
+    title is cut to what is left."""
+    remaining, new, learn, due = numbers
+    mm_ss = f"{elapsed_s // 60:02d}:{elapsed_s % 60:02d}"
+    words = Text.assemble(
+        f" {remaining} left ",
+        (f"{new} new", "cyan"),
+        " · ",
+        (f"{learn} learn", "red"),
+        " · ",
+        (f"{due} review", "green"),
+    )
+    short = Text.assemble(
+        f" {remaining} left ",
+        (str(new), "cyan"),
+        " ",
+        (str(learn), "red"),
+        " ",
+        (str(due), "green"),
+    )
+    bare = Text.assemble(
+        " ", (str(new), "cyan"), " ", (str(learn), "red"), " ", (str(due), "green")
+    )
+    tail = Text.assemble(("  " + kind, "dim italic"))
+    if saving:
+        tail.append("  saving…", style="bold yellow")
+    badge = Text(" CRAM ", style="bold black on yellow") if cram else Text()
+    timer = Text(f"  {mm_ss}", style="dim")
+    least_title = min(len(title), 12) + 2
+    for counts, clock in ((words, timer), (short, timer), (short, Text()), (bare, Text())):
+        rest = badge.cell_len + counts.cell_len + clock.cell_len + tail.cell_len
+        if rest + least_title <= width:
+            break
+    room = max(3, width - rest)
+    shown = title if len(title) + 2 <= room else title[: max(1, room - 3)] + "…"
+    line = Text(no_wrap=True, overflow="crop")
+    line.append(f" {shown} ", style="bold reverse")
+    line.append_text(badge)
+    line.append_text(counts)
+    line.append_text(clock)
+    line.append_text(tail)
+    return line
 
 
 class StudyScreen(DrillbreakScreen):
     BINDINGS = [
+        # first, so that the footer keeps it in view on a narrow terminal
+        Binding("question_mark", "app.toggle_help", "Help", id="app.help"),
         Binding("space,enter", "primary", "Show answer", id="study.reveal"),
         Binding("space,enter", "accept", "Accept", id="study.accept"),
-        Binding("1", "rate(1)", "Again", id="study.again"),
-        Binding("2", "rate(2)", "Hard", id="study.hard"),
-        Binding("3", "rate(3)", "Good", id="study.good"),
-        Binding("4", "rate(4)", "Easy", id="study.easy"),
+        Binding("1", "rate(1)", "Again", id="study.again", group=_RATE),
+        Binding("2", "rate(2)", "Hard", id="study.hard", group=_RATE),
+        Binding("3", "rate(3)", "Good", id="study.good", group=_RATE),
+        Binding("4", "rate(4)", "Easy", id="study.easy", group=_RATE),
         Binding("ctrl+s", "submit_typed", "Submit answer", id="study.submit", priority=True),
         Binding("u", "undo", "Undo", id="study.undo"),
         Binding("s", "suspend", "Suspend", id="study.suspend"),
@@ -66,7 +139,21 @@ class StudyScreen(DrillbreakScreen):
         Binding("d", "demo", "Demo", id="study.demo"),
         Binding("t", "toggle_table", "Table", id="study.table"),
         Binding("escape", "back", "End", id="study.end"),
+        Binding("down,j", "scroll_card('down')", "Scroll down", show=False, id="study.down"),
+        Binding("up,k", "scroll_card('up')", "Scroll up", show=False, id="study.up"),
+        Binding("pagedown", "scroll_card('page_down')", "Page down", show=False, id="study.pgdn"),
+        Binding("pageup", "scroll_card('page_up')", "Page up", show=False, id="study.pgup"),
+        Binding("home", "scroll_card('home')", "Top of the card", show=False, id="study.home"),
+        Binding("end", "scroll_card('end')", "End of the card", show=False, id="study.bottom"),
     ]
+    HELP_GROUPS = {
+        "Answer": ("primary", "submit_typed", "pick", "hint", "toggle_table", "demo"),
+        "Rate": ("accept", "rate", "toggle_point", "move"),
+        "This card": ("undo", "suspend", "bury"),
+        "Scroll the card": ("scroll_card",),
+        "Session": ("back",),
+    }
+    """The help screen's groups (title -> actions), in this order."""
 
     class Saved(Message, bubble=False):
         """A session call made in a thread returned (``error`` is None) or failed."""
@@ -79,22 +166,19 @@ class StudyScreen(DrillbreakScreen):
             self.result = result
             self.error = error
 
-    presented: var[Current | None] = var(None, init=False, always_update=True)
-    """The card on screen; setting it (again) draws it from its question."""
-    revealed: var[bool] = var(False, init=False, always_update=True)
-    """Whether the presented card's answer side is drawn (else its prompt)."""
-
     def __init__(self, session: StudySession, title: str) -> None:
         super().__init__()
         self.session = session
         self.deck_title = title
         self.saving = False  # a session call is running in a thread
+        self.drawing = False  # a new card is being drawn off screen
+        self.shown: Current | None = None  # the card on screen
         self._numbers = (0, 0, 0, 0)  # remaining, new, learn, review: kept while saving
 
     def compose(self) -> ComposeResult:
         yield Static(id="study-status")
         with VerticalScroll(id="card"):
-            yield Markdown(id="question")
+            yield BufferedMarkdown(id="question")
             with ContentSwitcher(id="card-body"):
                 with Vertical(id="choice-body"):
                     yield EvidenceView(id="evidence")
@@ -102,10 +186,10 @@ class StudyScreen(DrillbreakScreen):
                 with Vertical(id="open-body"):
                     yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
                     yield Static(id="typed-echo")
-                    yield RubricList(id="rubric")
                 yield PredictPanel(id="predict-body")
             yield Static(id="hint")
-            yield Markdown(id="answer")
+            yield BufferedMarkdown(id="answer")
+            yield RubricList(id="rubric")
         yield Static(id="prompt")
         yield RatingBar(id="ratings")
         yield Footer()
@@ -114,6 +198,10 @@ class StudyScreen(DrillbreakScreen):
         self.query_one(RubricList).on_toggle = self._toggle_point
         self.set_interval(1, self._update_status)
         self.show_next()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "-wide")
+        self._update_status()
 
     # drawing ---------------------------------------------------------------------
     @property
@@ -125,15 +213,46 @@ class StudyScreen(DrillbreakScreen):
         if cur is None:
             self._finish()
             return
-        self.presented = cur
+        self._present(cur)
 
-    def watch_presented(self, cur: Current | None) -> None:
-        if cur is None:
-            return
+    def _present(self, cur: Current) -> None:
+        """Draw ``cur`` from its question (a new card, or one brought back by undo)."""
+        self.drawing = True
+        self.run_worker(self._draw_card(cur), group="draw", exclusive=True, name="draw")
+
+    @asynccontextmanager
+    async def _one_frame(self) -> AsyncIterator[None]:
+        """Changes made inside reach the terminal together with the footer's new keys."""
+        with self.app.batch_update():
+            yield
+            self.refresh_bindings()
+            footer = self.query_one(Footer)
+            done = asyncio.Event()
+
+            async def recompose() -> None:  # in the footer's own context, as Textual does
+                await footer.recompose()
+                done.set()
+
+            if footer.call_later(recompose):
+                await done.wait()
+
+    async def _draw_card(self, cur: Current) -> None:
         item = cur.item
-        card = item.card
         question = cur.predict.prompt if cur.predict else content.question(item)
-        self.query_one("#question", Markdown).update(question)
+        await self.query_one("#question", BufferedMarkdown).prepare(question)
+        answer = content.answer(item)
+        if item.type == "open":
+            answer = f"**Model answer:** {answer}"
+        await self.query_one("#answer", BufferedMarkdown).prepare(answer)
+        async with self._one_frame():
+            self._swap_in(cur)
+        self.call_after_refresh(self._bring_answer_into_view)
+
+    def _swap_in(self, cur: Current) -> None:
+        """Every part of the screen to ``cur``, synchronously (the Markdown is ready)."""
+        card = cur.item.card
+        self.query_one("#question", BufferedMarkdown).flip()
+        self.query_one("#answer", BufferedMarkdown).flip()
         body = _BODIES[card.type]
         self.query_one("#card-body", ContentSwitcher).current = body
         evidence = self.query_one(EvidenceView)
@@ -141,8 +260,9 @@ class StudyScreen(DrillbreakScreen):
         evidence.display = shown is not None
         if shown is not None:
             evidence.set_evidence(shown)
+        choices = self.query_one(ChoiceList)
         if isinstance(card, ChoiceCard | DiagnosisCard):
-            self.query_one(ChoiceList).set_choices(cur.choices(), card.multi)
+            choices.set_choices(cur.choices(), card.multi)
         typed = self.query_one("#typed", TextArea)
         if body == "open-body":
             typed.text = cur.typed_answer
@@ -150,39 +270,40 @@ class StudyScreen(DrillbreakScreen):
             panel = self.query_one(PredictPanel)
             panel.show_round(cur.predict, self.session.db, self.session.clock)
         self.query_one("#hint").display = False
-        self.query_one("#card", VerticalScroll).scroll_home(animate=False)
-        self.revealed = cur.revealed
+        self.query_one("#card", VerticalScroll).scroll_home(animate=False, immediate=True)
+        self.shown = cur
+        self.drawing = False
+        self._draw_side(cur)
         self._update_status()
-        if typed.display:
+        if body == "open-body" and not cur.revealed:
             typed.focus()
         elif body == "choice-body" and not cur.revealed:
-            self.query_one(ChoiceList).focus()
+            choices.focus()
         elif body == "predict-body" and not cur.revealed:
             self.query_one(PredictPanel).focus_answer()
-        else:
+        elif not (card.type == "open" and cur.revealed):
             self.set_focus(None)
-        self.refresh_bindings()
 
-    def watch_revealed(self, revealed: bool) -> None:
-        cur = self.presented
-        if cur is None:
-            return
+    def _draw_side(self, cur: Current) -> None:
+        """The prompt side or the answer side of the card on screen."""
+        revealed = cur.revealed
         is_open = cur.item.type == "open"
         self.query_one("#typed").display = is_open and not revealed
         self.query_one("#typed-echo").display = is_open and revealed
         self.query_one(RubricList).display = is_open and revealed
         self.query_one(RatingBar).display = revealed
+        answer = self.query_one("#answer", BufferedMarkdown)
+        answer.display = revealed and bool(answer.text)
         if revealed:
             self._draw_revealed(cur)
         else:
-            self.query_one("#answer").display = False
             self._draw_prompt(cur)
 
     def _draw_prompt(self, cur: Current) -> None:
         card = cur.item.card
         if isinstance(card, ChoiceCard | DiagnosisCard):
             many = "letters" if card.multi else "a letter"
-            msg = f"Press {many} to choose, then enter to submit."
+            msg = f"Press {many}, then enter (space: show the answer)."
         elif isinstance(card, OpenCard):
             msg = "Type your answer, then ctrl+s to submit. (esc leaves the text box)"
         elif isinstance(card, PredictCard):
@@ -195,13 +316,6 @@ class StudyScreen(DrillbreakScreen):
 
     def _draw_revealed(self, cur: Current) -> None:
         item = cur.item
-        answer = content.answer(item)
-        ans = self.query_one("#answer", Markdown)
-        ans.display = bool(answer)
-        if item.type == "open":
-            answer = f"**Model answer**\n\n{answer}"
-        if answer:
-            ans.update(answer)
         if item.type in ("choice", "diagnosis"):
             self.query_one(ChoiceList).show_feedback()
         if item.type == "open":
@@ -209,14 +323,14 @@ class StudyScreen(DrillbreakScreen):
         bar = self.query_one(RatingBar)
         labels = {r: o.label for r, o in cur.outcomes.items()}
         bar.show(labels, cur.suggested)
-        if cur.feedback is not None:
-            verdict = (
-                Text("Correct! ", style="bold green")
-                if cur.feedback.correct
-                else Text("Not quite. ", style="bold red")
-            )
-        else:
+        if cur.feedback is None:
             verdict = Text()
+        elif not cur.feedback.selected:
+            verdict = Text("Not answered. ", style="bold yellow")
+        elif cur.feedback.correct:
+            verdict = Text("Correct! ", style="bold green")
+        else:
+            verdict = Text("Not quite. ", style="bold red")
         verdict.append("Rate 1-4", style="dim")
         if cur.suggested:
             verdict.append(" (enter takes the highlighted one)", style="dim")
@@ -227,37 +341,53 @@ class StudyScreen(DrillbreakScreen):
         echo.update(_highlight(cur.typed_answer, cur.keyword_hits))
         rubric = self.query_one(RubricList)
         rubric.set_points(list(cur.rubric()), cur.covered, cur.keyword_hits)
-        rubric.focus()
-        self.call_after_refresh(rubric.scroll_visible, animate=False)
+        rubric.focus(scroll_visible=False)
+
+    def _bring_answer_into_view(self) -> None:
+        """After a submit: the learner's pick (or the model answer) down to the takeaway
+        (or the rubric) in view; when that is taller than the card, its top."""
+        cur = self.shown
+        if cur is None or not cur.revealed:
+            return
+        card = self.query_one("#card", VerticalScroll)
+        answer = self.query_one("#answer", BufferedMarkdown)
+        first: Widget
+        last: Widget
+        if cur.item.type in ("choice", "diagnosis"):
+            choices = self.query_one(ChoiceList)
+            first = choices.row(choices.first_to_read())
+            last = answer if answer.display else choices.row(len(choices.choices) - 1)
+        elif cur.item.type == "open":
+            first, last = answer, self.query_one(RubricList)
+        else:
+            return
+        card.scroll_to_widget(last, animate=False, immediate=True)
+        card.scroll_to_widget(first, animate=False, immediate=True)
 
     def _update_status(self) -> None:
         s = self.session
         if not self.saving:  # a thread may be changing the queues: keep the last numbers
             self._numbers = (s.remaining, *s.counts())
-        remaining, new, learn, due = self._numbers
-        elapsed = int((s.clock() - s.started_at).total_seconds())
-        text = Text()
-        title = self.deck_title if len(self.deck_title) <= 28 else self.deck_title[:27] + "…"
-        text.append(f" {title} ", style="bold reverse")
-        text.append(f" {remaining} left ")
-        text.append(f"{new} new", style="cyan")
-        text.append(" · ")
-        text.append(f"{learn} learn", style="red")
-        text.append(" · ")
-        text.append(f"{due} review", style="green")
-        text.append(f"  {elapsed // 60:02d}:{elapsed % 60:02d}", style="dim")
-        cur = self.current
-        if cur is not None:
-            text.append(f"  {cur.item.type}", style="dim italic")
-        if self.saving:
-            text.append("  saving…", style="bold yellow")
-        self.query_one("#study-status", Static).update(text)
+        cur = self.shown
+        self.query_one("#study-status", Static).update(
+            status_line(
+                self.deck_title,
+                cram=s.cram,
+                kind=cur.item.type if cur is not None else "",
+                numbers=self._numbers,
+                elapsed_s=int((s.clock() - s.started_at).total_seconds()),
+                saving=self.saving,
+                width=self.size.width,
+            )
+        )
 
     # actions ---------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.saving and action not in _WHILE_SAVING:
+        if action in ("scroll_card", "app.toggle_help"):
+            return True
+        if self.drawing or (self.saving and action not in _WHILE_SAVING):
             return False
-        cur = self.current
+        cur = self.shown
         if cur is None:
             return action == "back"
         if action == "rate" or action == "accept":
@@ -277,52 +407,51 @@ class StudyScreen(DrillbreakScreen):
             return self.session.can_undo()
         return True
 
+    def action_scroll_card(self, how: str) -> None:
+        """``how``: down, up, page_down, page_up, home or end."""
+        getattr(self.query_one("#card", VerticalScroll), f"scroll_{how}")(animate=False)
+
     def action_accept(self) -> None:
         """After the answer: space/enter takes the suggested rating (Good if none)."""
-        cur = self.current
+        cur = self.shown
         if cur is not None and cur.revealed:
             self.action_rate(cur.suggested or 3)
 
-    def action_primary(self) -> None:
-        cur = self.current
+    async def action_primary(self) -> None:
+        """Show the answer; on a choice card submit the picked letters (none picked:
+        the answer is shown as not answered, and Again suggested)."""
+        cur = self.shown
         if cur is None or cur.revealed:
             return
         kind = cur.item.type
         if kind in ("choice", "diagnosis"):
-            picked = self.query_one(ChoiceList).selected
-            if not picked:
-                self.notify("Pick a choice first (its letter).", severity="warning")
-                return
-            self.session.answer_choice(sorted(picked))
+            self.session.answer_choice(sorted(self.query_one(ChoiceList).selected))
         elif kind == "open":
-            self.action_submit_typed()
+            await self.action_submit_typed()
             return
         elif kind == "predict":
-            self.query_one(PredictPanel).commit()  # it runs the demo, then posts Ran
+            self.query_one(PredictPanel).commit()  # then it runs the demo and posts Ran
             return
         else:
             self.session.reveal()
-        self.revealed = True
-        self.set_focus(None)
-        self.refresh_bindings()
+        await self._show_answer(cur)
 
-    def action_submit_typed(self) -> None:
-        cur = self.current
+    async def action_submit_typed(self) -> None:
+        cur = self.shown
         if cur is None or cur.item.type != "open" or cur.revealed:
             return
         self.session.answer_open(self.query_one("#typed", TextArea).text)
-        self.revealed = True
-        self.refresh_bindings()
+        await self._show_answer(cur)
 
-    def on_predict_panel_ran(self, _message: PredictPanel.Ran) -> None:
-        if self.current is not None and self.current.predict is not None:
-            self.session.reveal()
-            self.revealed = True
-            self.set_focus(None)
-            self.refresh_bindings()
+    async def _show_answer(self, cur: Current) -> None:
+        async with self._one_frame():
+            if cur.item.type != "open":
+                self.set_focus(None)
+            self._draw_side(cur)
+        self.call_after_refresh(self._bring_answer_into_view)
 
     def _toggle_point(self, index: int) -> None:
-        cur = self.current
+        cur = self.shown
         if cur is None or self.saving:
             return
         self.session.toggle_point(index)
@@ -361,7 +490,7 @@ class StudyScreen(DrillbreakScreen):
         message.then(message.result)
 
     def action_rate(self, rating: int) -> None:
-        cur = self.current
+        cur = self.shown
         if cur is None or not cur.revealed:
             return
         self._in_thread(partial(self.session.rate, rating), self._rated)
@@ -378,7 +507,8 @@ class StudyScreen(DrillbreakScreen):
     def _undone(self, action: object) -> None:
         if action is not None:
             self.notify("Undone.", timeout=2)
-            self.presented = self.session.current
+            if self.session.current is not None:
+                self._present(self.session.current)
 
     def action_suspend(self) -> None:
         if self.current is not None:
@@ -395,16 +525,31 @@ class StudyScreen(DrillbreakScreen):
         self.show_next()
 
     def action_hint(self) -> None:
-        cur = self.current
+        cur = self.shown
         if cur is not None and cur.item.card.hint:
             hint = self.query_one("#hint", Static)
             hint.update(Text(f"Hint: {cur.item.card.hint}", style="italic yellow"))
             hint.display = True
 
     def action_demo(self) -> None:
-        cur = self.current
+        cur = self.shown
         if cur is not None and cur.item.card.demo:
+            self.session.pause()  # time in the demo is not review time
             self.drill_app.open_demo(cur.item.card.demo)
+            if self.app.screen is self:  # no demo screen opened
+                self.session.resume()
+
+    def on_predict_panel_running(self, _message: PredictPanel.Running) -> None:
+        self.session.pause()  # the run is not review time; on_screen_resume resumes
+
+    async def on_predict_panel_ran(self, _message: PredictPanel.Ran) -> None:
+        cur = self.shown
+        if cur is not None and cur.predict is not None and not cur.revealed:
+            self.session.reveal()
+            await self._show_answer(cur)
+
+    def on_screen_resume(self) -> None:
+        self.session.resume()
 
     def action_toggle_table(self) -> None:
         self.query_one(EvidenceView).toggle_table()

@@ -27,13 +27,16 @@ class SummaryScreen(Screen):
         minutes, seconds = divmod(int(s.elapsed.total_seconds()), 60)
         text = Text()
         text.append("Session finished\n\n", style="bold")
-        text.append(f"  Cards studied   {s.studied}\n")
-        pct = f" ({s.correct / s.studied:.0%})" if s.studied else ""
+        text.append(f"  Cards studied   {s.cards}\n")
+        text.append(f"  Ratings given   {s.ratings}\n")
+        pct = f" ({s.correct / s.ratings:.0%})" if s.ratings else ""
         text.append(f"  Answered right  {s.correct}{pct}\n")
         text.append(f"  Time            {minutes}:{seconds:02d}\n")
         if s.cram:
             text.append("  Cram session: the schedule was not changed.\n", style="dim")
-        if s.next_due is not None:
+        if s.due_now:
+            text.append("  Next card due   now (cards in learning)\n")
+        elif s.next_due is not None:
             text.append(f"  Next card due   {s.next_due.astimezone():%a %d %b, %H:%M}\n")
         else:
             text.append("  Nothing is scheduled yet.\n")

@@ -22,7 +22,7 @@ from textual.widget import Widget
 from drillbreak.chartscale import format_tick, middle, power10, scaler, widen
 from drillbreak.tui.widgets import default_css
 
-__all__ = ["COLOURS", "LineChart", "render_chart"]
+__all__ = ["COLOURS", "LineChart", "draw_legend", "format_ticks", "render_chart"]
 
 # Distinct on dark and light backgrounds.
 COLOURS = (
@@ -47,7 +47,30 @@ def _finite(v: float | None) -> TypeGuard[float]:
     return v is not None and math.isfinite(v)
 
 
-def _legend(names: Sequence[str], colours: Sequence[str], width: int) -> list[Text]:
+def format_ticks(values: Sequence[float]) -> list[str]:
+    """Labels for one axis in one format, its ends (the first and last value) first.
+
+    Every label has as many decimals as the ends need (3 significant digits, as
+    :func:`format_tick`) and the steps between labels show, the labels between
+    rounded to them: ``0.95``, ``0.82``, ``0.70``; ``1.0``, ``0.5``, ``0.0``.  When the numbers are very large or very small, every label is in
+    scientific notation (``1.0e+17``, ``9.0e+16``).
+    """
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return [format_tick(v) for v in values]
+    big = max(abs(v) for v in finite)
+    if big >= 100000 or 0 < big < 0.001:
+        return [f"{v:.1e}" if math.isfinite(v) else format_tick(v) for v in values]
+    ends = [format_tick(v) for v in (values[0], values[-1]) if math.isfinite(v)]
+    decimals = max((len(t.split(".")[1]) if "." in t else 0) for t in ends or ["0"])
+    step = (max(finite) - min(finite)) / max(1, len(finite) - 1)
+    if step > 0:  # labels between the ends differ from them
+        decimals = max(decimals, -math.floor(math.log10(step)))
+    return [f"{v:.{decimals}f}" if math.isfinite(v) else format_tick(v) for v in values]
+
+
+def draw_legend(names: Sequence[str], colours: Sequence[str], width: int) -> list[Text]:
+    """One "━━ name" per series in its colour, wrapped into lines of ``width`` cells."""
     lines: list[Text] = []
     line = Text()
     for i, name in enumerate(names):
@@ -75,13 +98,15 @@ def render_chart(
     x_log: bool = False,
     y_log: bool = False,
     colours: Sequence[str] = COLOURS,
+    legend: bool = True,
 ) -> Text:
     """Draw ``series`` (name -> (xs, ys)) into ``width`` x ``height`` cells.
 
     ``None`` or non-finite y values are gaps.  ``y_min`` / ``y_max`` fix the y range
     (values outside are drawn at the edge); ``x_log`` / ``y_log`` put x / y on a log
-    scale (points with x <= 0 / y <= 0 are skipped).  Any finite numbers draw, 1e17 constants and
-    ranges of +-1e308 included.
+    scale (points with x <= 0 / y <= 0 are skipped).  Any finite numbers draw, 1e17
+    constants and ranges of +-1e308 included.  ``legend=False`` leaves the legend out (a
+    caller that draws several charts with one shared legend).  Tick labels share one format.
     """
     names = list(series)
     out = Text(no_wrap=True, overflow="crop")
@@ -125,15 +150,15 @@ def render_chart(
         if x1 == x0:
             x0, x1 = widen(x0, 1.0)
         ends = [y1, middle(y0, y1), y0]
-        labels = [format_tick(power10(v) if y_log else v) for v in ends]
+        labels = format_ticks([power10(v) if y_log else v for v in ends])
         label_w = max(len(s) for s in labels)
     else:
         label_w = 0
-    legend = _legend(names, colours, max(10, width - label_w - 2))
-    fixed = (1 if header.cell_len else 0) + 2 + len(legend)
+    legend_lines = draw_legend(names, colours, max(10, width - label_w - 2)) if legend else []
+    fixed = (1 if header.cell_len else 0) + 2 + len(legend_lines)
     rows = height - fixed
-    if rows < 2 and legend:  # drop the legend before giving up
-        legend, rows = [], rows + len(legend)
+    if rows < 2 and legend_lines:  # drop the legend before giving up
+        legend_lines, rows = [], rows + len(legend_lines)
     if header.cell_len:
         out.append_text(header)
         out.append("\n")
@@ -202,8 +227,7 @@ def render_chart(
             out.append(run, style=run_style)
         out.append("\n")
     out.append(" " * label_w + " └" + "─" * cols + "\n", style="dim")
-    left = format_tick(power10(x0) if x_log else x0)
-    right = format_tick(power10(x1) if x_log else x1)
+    left, right = format_ticks([power10(x0), power10(x1)] if x_log else [x0, x1])
     if len(left) + 1 + len(right) > cols:  # a number cut short would mislead: leave it out
         right = ""
         left = left if len(left) <= cols else ""
@@ -213,7 +237,7 @@ def render_chart(
     out.append(" " * (label_w + 2) + left, style="dim")
     out.append(centre.center(gap)[:gap] if len(centre) <= gap else " " * gap, style="italic dim")
     out.append(right, style="dim")
-    for legend_line in legend:
+    for legend_line in legend_lines:
         out.append("\n" + " " * (label_w + 2))
         legend_line.truncate(cols)  # a name longer than the chart is cut
         out.append_text(legend_line)

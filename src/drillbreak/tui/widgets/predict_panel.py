@@ -41,6 +41,9 @@ class PredictPanel(Vertical, can_focus=True):
         Binding("c", "run(True)", "Cached run", id="predict.cached"),
     ]
 
+    class Running(Message):
+        """The demo screen is about to open for this review's run."""
+
     class Ran(Message):
         """The run's outcome is recorded on the round: time to rate."""
 
@@ -204,6 +207,7 @@ class PredictPanel(Vertical, can_focus=True):
             screen = PredictDemoScreen(rnd, cached=self.cached)
         else:
             screen = PredictDemoScreen(rnd, clock=self.clock)
+        self.post_message(self.Running())
         self.app.push_screen(screen, self._ran)
 
     def _ran(self, outcome: RunOutcome | None) -> None:

@@ -1,4 +1,5 @@
-"""Rubric points for an open card: up/down move, space toggles a point as covered."""
+"""Rubric points for an open card: up/down move, space toggles a point as covered
+(j/k scroll the card, as everywhere on the study screen)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from drillbreak.deck.models import RubricPoint
 class RubricList(Widget, can_focus=True):
     BINDINGS = [
         Binding("space", "toggle_point", "Toggle point", id="rubric.toggle"),
-        Binding("up,k", "move(-1)", "Up", show=False, id="rubric.up"),
-        Binding("down,j", "move(1)", "Down", show=False, id="rubric.down"),
+        Binding("up", "move(-1)", "Previous point", show=False, id="rubric.up"),
+        Binding("down", "move(1)", "Next point", show=False, id="rubric.down"),
     ]
 
     cursor: reactive[int] = reactive(0)

@@ -1,0 +1,88 @@
+"""Plain mode shows card Markdown as plain text (issue 13: no raw ``**retrievability**``)."""
+
+from __future__ import annotations
+
+import io
+
+from conftest import write_deck
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drillbreak import cli
+from drillbreak.plain import plain_text
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+WORDS = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
+
+
+@st.composite
+def spans(draw: st.DrawFn) -> tuple[str, str]:
+    """A piece of inline Markdown and the plain text it stands for."""
+    words = draw(WORDS)
+    kind = draw(st.sampled_from(["plain", "strong", "em", "under", "code", "link"]))
+    if kind == "strong":
+        return f"**{words}**", words
+    if kind == "em":
+        return f"*{words}*", words
+    if kind == "under":
+        return f"__{words}__", words
+    if kind == "code":
+        return f"`{words}`", words
+    if kind == "link":
+        url = f"https://example.org/{draw(WORD)}"
+        return f"[{words}]({url})", f"{words} ({url})"
+    return words, words
+
+
+@given(st.lists(spans(), min_size=1, max_size=6))
+def test_inline_markup_becomes_its_text(parts: list[tuple[str, str]]) -> None:
+    markdown = " ".join(md for md, _ in parts)
+    text = plain_text(markdown)
+    assert text == " ".join(plain for _, plain in parts)
+    assert "**" not in text and "`" not in text and "](" not in text
+
+
+@given(st.lists(st.lists(spans(), min_size=1, max_size=3), min_size=1, max_size=4))
+def test_list_items_keep_their_marker_and_lose_their_markup(
+    items: list[list[tuple[str, str]]],
+) -> None:
+    markdown = "\n".join("- " + " ".join(md for md, _ in item) for item in items)
+    lines = plain_text(markdown).split("\n")
+    assert lines == ["- " + " ".join(plain for _, plain in item) for item in items]
+
+
+def test_the_issue_example() -> None:
+    text = plain_text("Why does **retrievability** fall? See `R(t)` and [FSRS](https://x.org).")
+    assert text == "Why does retrievability fall? See R(t) and FSRS (https://x.org)."
+
+
+def test_paragraphs_lists_code_and_maths() -> None:
+    markdown = "Intro:\n\n1. one\n2. **two**\n\n```\nx = 1\n```\n\nSo \\(x^2\\) and \\[y\\]."
+    assert (
+        plain_text(markdown) == "Intro:\n\n1. one\n2. two\n\n    x = 1\n\nSo \\(x^2\\) and \\[y\\]."
+    )
+
+
+def test_literal_brackets_and_autolinks_stay_readable() -> None:
+    assert plain_text("[bold red]x[/] <https://a.org>") == "[bold red]x[/] https://a.org"
+
+
+def test_plain_study_prints_no_markdown(tmp_path, capsys, monkeypatch):
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(
+        decks,
+        "md.yaml",
+        """
+        deck: md
+        title: Markdown
+        cards:
+          - {id: r, front: "Why does **retrievability** fall?", back: "See `R(t)`."}
+        """,
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n3\n"))
+    args = ["study", "--plain", "md", "--db", str(tmp_path / "m.sqlite3"), "--decks", str(decks)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "Why does retrievability fall?" in out and "See R(t)." in out
+    assert "**" not in out and "`" not in out
