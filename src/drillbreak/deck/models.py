@@ -224,7 +224,7 @@ class PredictRange:
     max: float | None = None
 
 
-ParamValue = Annotated[int | float | str, Field(union_mode="left_to_right")]
+ParamValue = Annotated[float | str, Field(union_mode="left_to_right")]
 
 
 @_record

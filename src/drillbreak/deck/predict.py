@@ -59,7 +59,7 @@ def check_shape(card: PredictCard, report: Report) -> None:
         seen: list[ParamValue] = []
         for i, value in enumerate(card.vary.values):
             if any(_same(value, other) for other in seen):
-                report(("vary", "values", i), f"value {value!r} is listed twice")
+                report(("vary", "values", i), f"value {format_param(value)} is listed twice")
             seen.append(value)
 
 
@@ -135,7 +135,7 @@ def check_against_demos(
                     (
                         card.id,
                         ("vary", "values", i),
-                        f"{card.vary.param} = {value!r} is not a value demo {card.demo!r} "
+                        f"{card.vary.param} = {format_param(value)} is not a value demo {card.demo!r} "
                         f"allows; use one of {shown}",
                     )
                 )
