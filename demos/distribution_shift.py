@@ -10,7 +10,11 @@ META = {
     "concept": (
         "A model is only tested on data like its training data. Move the digits by a "
         "pixel or two, add noise, brighten or invert them, and the test data no longer "
-        "looks like the training data, though a person reads them as easily."
+        "looks like the training data, though a person still reads them. On 8x8 images a "
+        "pixel is an eighth of the width, and the model is a plain MLP on flattened pixels "
+        "with no built-in tolerance to shifts (convolutions give some), so the size of the "
+        "collapse is partly about this model; the gap between confidence and accuracy is "
+        "the general lesson."
     ),
     "watch_for": (
         "Accuracy collapsing under changes a person reads straight through, while confidence falls "
