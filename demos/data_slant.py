@@ -22,6 +22,10 @@ META = {
     ),
     "expected_seconds": 3,
     "order": 90,
+    "params": {
+        # how much past officers marked down the neighbourhood (log-odds of approval)
+        "markdown": {"default": 0.9, "values": [0.0, 0.3, 0.6, 0.9, 1.5]},
+    },
     "results": {
         "repay_rate_a": "share of group A applicants who would repay (fraction 0-1)",
         "repay_rate_b": "share of group B applicants who would repay (fraction 0-1)",
@@ -74,7 +78,6 @@ META = {
 }
 
 N = 4000
-REDLINE = 0.9  # how much past officers marked down neighbourhood 1
 PROXY_FLIP = 0.1  # neighbourhood differs from group for 10% of people
 FEEDBACK = 0.8  # how strongly a group's approval rate moves its next credit scores
 
@@ -84,6 +87,7 @@ def run(ctx: Any) -> None:
     import torch
 
     dev = ctx.device
+    markdown = float(ctx.param("markdown"))
     rounds = ctx.pick(4, 5)
 
     def applicants(seed: int, offset: Any) -> dict[str, Any]:
@@ -94,7 +98,7 @@ def run(ctx: Any) -> None:
         score = ability + 0.5 * torch.randn(N, generator=g) + offset[group]
         flip = torch.rand(N, generator=g) < PROXY_FLIP
         hood = torch.where(flip, 1 - group, group).float()
-        past = score - REDLINE * hood + 0.3 * torch.randn(N, generator=g) > 0
+        past = score - markdown * hood + 0.3 * torch.randn(N, generator=g) > 0
         x = torch.stack([score, hood], 1)
         return {"group": group, "repays": repays, "x": x.to(dev), "past": past}
 

@@ -21,6 +21,10 @@ META = {
     ),
     "expected_seconds": 3,
     "order": 60,
+    "params": {
+        # share of training digits carrying their own class's dots (the rest are clean)
+        "dot_share": {"default": 0.95, "values": [0.5, 0.8, 0.95, 1.0]},
+    },
     "results": {
         "shortcut_train_accuracy": "shortcut model on its own training set (fraction 0-1)",
         "shortcut_same_source_accuracy": (
@@ -57,7 +61,6 @@ META = {
     },
 }
 
-AGREE = 0.95  # share of training images carrying their own class's pattern (rest: no dots)
 DOTS = 3
 WRONG = "another class's dots"
 MAP_SCALE = 2  # weight maps and examples drawn at 16x16
@@ -68,6 +71,7 @@ def run(ctx: Any) -> None:
     import torch
 
     dev = ctx.device
+    dot_share = float(ctx.param("dot_share"))
     epochs = ctx.pick(15, 30)
     shares = ctx.pick([0.0, 0.25, 0.5, 0.75, 1.0], [k / 10 for k in range(11)])
     split = dk.digits_split(1297, 0, 500, seed=ctx.seed)
@@ -91,12 +95,12 @@ def run(ctx: Any) -> None:
 
     y_train, y_test = split.y_train, split.y_test
     n_train, n_test = len(y_train), len(y_test)
-    has_stamp = torch.rand(n_train, generator=g) < AGREE
+    has_stamp = torch.rand(n_train, generator=g) < dot_share
     x_train = stamp(split.x_train, y_train, has_stamp)
     random_train = torch.randint(0, 10, (n_train,), generator=g)
     x_control = stamp(split.x_train, random_train, has_stamp)
 
-    test_has_stamp = torch.rand(n_test, generator=g) < AGREE
+    test_has_stamp = torch.rand(n_test, generator=g) < dot_share
     wrong = other_class(y_test)
     everyone = torch.ones(n_test, dtype=torch.bool)
     tests = {
@@ -108,7 +112,7 @@ def run(ctx: Any) -> None:
     agrees_rank = torch.rand(n_test, generator=g)
 
     ctx.text(
-        f"Training: {n_train} digits; {AGREE:.0%} carry their class's dust pattern, the rest "
+        f"Training: {n_train} digits; {dot_share:.0%} carry their class's dust pattern, the rest "
         "are clean. The control trains on the same digits with each pattern taken from a "
         f"random class. Tests: {n_test} held-out digits, stamped four ways."
     )

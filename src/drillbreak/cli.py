@@ -149,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="seconds before the demo is stopped (default: no limit; Ctrl-C stops it)",
     )
+    demo.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one of the demo's parameters ('demo list' shows them); repeatable",
+    )
 
     from drillbreak import interop
 
@@ -193,14 +200,25 @@ def _report_broken(collection) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from drillbreak.context import deck_paths, known_demo_names, known_demo_results
+    from drillbreak.context import (
+        deck_paths,
+        known_demo_facts,
+        known_demo_names,
+        known_demo_results,
+    )
     from drillbreak.deck.lint import lint
 
     targets = args.paths or deck_paths(args.decks)
     for target in targets:
         if not Path(target).exists():
             raise UserError(f"{target}: no such file or folder")
-    return lint(targets, sys.stdout, known_demo_names(), demo_results=known_demo_results())
+    return lint(
+        targets,
+        sys.stdout,
+        known_demo_names(),
+        demo_results=known_demo_results(),
+        demo_facts=known_demo_facts(),
+    )
 
 
 def cmd_decks(args: argparse.Namespace) -> int:
@@ -354,9 +372,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.name == "list":
         return demo_cli.list_command(sys.stdout)
     request = DemoRequest(
-        args.name, device=args.device, seed=args.seed, scale=args.scale, timeout=args.timeout
+        args.name,
+        device=args.device,
+        seed=args.seed,
+        scale=args.scale,
+        timeout=args.timeout,
+        params=_demo_params(args.name, args.param),
     )
     return demo_cli.run_command(request, json_mode=args.json)
+
+
+def _demo_params(name: str, given: list[str]) -> tuple[tuple[str, int | float | str], ...]:
+    """``--param NAME=VALUE`` checked against the demo's declared parameters."""
+    if not given:
+        return ()
+    from drillbreak.demo_runner.catalog import CatalogError, UnknownDemo, get_demo
+    from drillbreak.demo_runner.params import ParamError, parse_assignment
+
+    try:
+        declared = get_demo(name).params
+        return tuple(parse_assignment(text, declared) for text in given)
+    except (UnknownDemo, CatalogError, ParamError) as exc:
+        raise UserError(f"demo {name!r}: {exc}") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

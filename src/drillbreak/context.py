@@ -14,6 +14,7 @@ from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
 from drillbreak.deck.loader import Collection, gc_paused, load_collection
+from drillbreak.deck.predict import DemoFacts
 from drillbreak.demo_runner.catalog import demo_names, list_demos
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings
@@ -48,6 +49,22 @@ def known_demo_results() -> dict[str, frozenset[str] | None] | None:
     except Exception:  # a broken demos folder must not break linting decks
         return None
     return {d.name: None if d.results is None else frozenset(d.results) for d in demos} or None
+
+
+def known_demo_facts() -> dict[str, DemoFacts] | None:
+    """Each shipped demo's declared results and parameters, for checking predict cards
+    (None when the demo catalog cannot be read)."""
+    try:
+        demos = list_demos()
+    except Exception:  # a broken demos folder must not break linting decks
+        return None
+    return {
+        d.name: DemoFacts(
+            None if d.results is None else frozenset(d.results),
+            {name: spec.values for name, spec in d.params.items()},
+        )
+        for d in demos
+    } or None
 
 
 @dataclass

@@ -31,6 +31,11 @@ def shipped_cards_dir() -> Path:
 
 
 def shipped_demos_dir() -> Path:
+    """The demos folder: ``DRILLBREAK_DEMOS_DIR`` if set (your own demos, in the
+    shipped ones' format), else the shipped one."""
+    env = os.environ.get("DRILLBREAK_DEMOS_DIR")
+    if env:
+        return Path(env).expanduser()
     return shipped_dir("demos")
 
 

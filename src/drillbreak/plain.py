@@ -15,9 +15,15 @@ from typing import TextIO
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from drillbreak.clock import from_ms
 from drillbreak.deck.models import DiagnosisCard, Evidence
+from drillbreak.deck.predict import format_param, format_tolerance
+from drillbreak.demo_runner.request import DemoRequest
+from drillbreak.demo_runner.runner import DemoFailed, iter_demo
 from drillbreak.domain import Rating
+from drillbreak.errors import UserError
 from drillbreak.study import content
+from drillbreak.study import predict as predicting
 from drillbreak.study.session import Current, StudySession
 
 LETTERS = string.ascii_lowercase
@@ -128,10 +134,12 @@ class PlainStudy:
             f"── {item.deck_id} · {item.type} · {s.remaining} left (new {new}, learning {learn}, "
             f"review {due}) ──"
         )
-        self.say(plain_text(content.question(item)))
+        self.say(plain_text(cur.predict.prompt if cur.predict else content.question(item)))
         try:
             if item.type in ("choice", "diagnosis"):
                 self.choice_flow(cur)
+            elif cur.predict is not None:
+                self.predict_flow(cur, cur.predict)
             elif item.type == "open":
                 self.open_flow(cur)
             else:
@@ -245,6 +253,87 @@ class PlainStudy:
             for ch in raw.replace(",", " ").split():
                 if ch.isdigit():
                     self.session.toggle_point(int(ch) - 1)
+
+    def predict_flow(self, cur: Current, rnd: predicting.PredictRound) -> None:
+        """Predict, run the demo (live, or the cached run when asked), compare."""
+        card = rnd.card
+        if rnd.params:
+            shown = ", ".join(f"{k} = {format_param(v)}" for k, v in rnd.params.items())
+            self.say(f"This review: {shown}")
+        if card.ranges is not None:
+            for i, r in enumerate(card.ranges):
+                self.say(f"  {LETTERS[i]}) {r.label}")
+            valid = LETTERS[: len(card.ranges)]
+            what = f"[your prediction: a letter a-{valid[-1]}, then Enter · {CHOICE_KEYS_HELP}] "
+        else:
+            unit = "a percentage" if card.percent else "a number"
+            tol = format_tolerance(card)
+            what = (
+                f"[your prediction: {unit} (right within {tol}), then Enter · {CHOICE_KEYS_HELP}] "
+            )
+        while not rnd.committed:
+            raw = self.ask(what).strip().lower()
+            if raw.startswith(":"):
+                if self.command(raw[1:], cur):
+                    raise _CardGone
+                continue
+            if card.ranges is not None:
+                if len(raw) == 1 and raw in valid:
+                    rnd.commit_range(valid.index(raw))
+                else:
+                    self.say(f"Type one letter between a and {valid[-1]}.")
+                continue
+            try:
+                rnd.commit_number(predicting.parse_number(raw, card))
+            except UserError as exc:
+                self.say(str(exc))
+        request = rnd.request()
+        cached = predicting.find_cached(self.session.db, rnd, request)
+        outcome = cached
+        if cached is not None:
+            when = f"{from_ms(cached.made_ms):%Y-%m-%d %H:%M} UTC"
+            raw = self.ask(f"[Enter: run the demo live · c: the cached run from {when}] ")
+            if raw.strip().lower() != "c":
+                outcome = None
+        if outcome is None:
+            outcome = self.run_live(rnd, request)
+        self.session.reveal()
+        if outcome is None:
+            self.say("No result to compare with; rate yourself.")
+            return
+        rnd.record(outcome)
+        self.say("")
+        self.say(f"Your prediction: {rnd.prediction_text()}")
+        self.say(f"The demo measured: {rnd.actual_text()}  [{rnd.source_text()}]")
+        self.say("")
+        self.say(outcome.summary)
+        extra = content.answer(cur.item)
+        if extra:
+            self.say("")
+            self.say(extra)
+
+    def run_live(
+        self, rnd: predicting.PredictRound, request: DemoRequest
+    ) -> predicting.RunOutcome | None:
+        """Run the demo now, saying what it does; keep the run in the cache."""
+        self.say(f"Running demo {request.name!r} live…")
+        recorder = predicting.RunRecorder(rnd.card, rnd.params, request.seed)
+        try:
+            for event in iter_demo(request):
+                recorder.see(event)
+        except DemoFailed as exc:
+            self.say(f"The demo failed: {exc.message}")
+            return None
+        try:
+            outcome = recorder.outcome(self.session.clock)
+        except UserError as exc:
+            self.say(str(exc))
+            return None
+        if outcome is None:
+            self.say("The demo ended without a result.")
+            return None
+        predicting.save_run(self.session.db, outcome)
+        return outcome
 
     def rate_flow(self, cur: Current) -> None:
         s = self.session

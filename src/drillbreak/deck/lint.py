@@ -9,7 +9,8 @@ from typing import TextIO
 
 from drillbreak.deck.claims import parse_claim
 from drillbreak.deck.loader import FileResult, load_collection
-from drillbreak.deck.models import Card
+from drillbreak.deck.models import Card, PredictCard
+from drillbreak.deck.predict import DemoFacts, check_against_demos
 from drillbreak.deck.problems import Problem, display_path
 from drillbreak.deck.yamlsource import YamlError, read_yaml
 
@@ -20,18 +21,25 @@ def lint(
     demo_names: Iterable[str] | None = None,
     *,
     demo_results: Mapping[str, Collection[str] | None] | None = None,
+    demo_facts: Mapping[str, DemoFacts] | None = None,
 ) -> int:
     """Print problems as ``path:line:col: severity: message``; return the exit status.
 
     ``demo_names``: the demos a card may name (None: not checked).  ``demo_results``:
     each demo's declared result names (None for a demo that declares none), which
-    cards' ``claims`` may cite (None: not checked).
+    cards' ``claims`` may cite (None: not checked).  ``demo_facts``: each demo's
+    declared results and parameters, which predict cards may name (None: not checked).
     """
     paths = list(paths)
     collection = load_collection(paths, demo_names)
     found = list(collection.problems)
     if demo_results is not None:
         found += check_claim_names(collection.results, demo_results)
+    if demo_facts is not None:
+        for result in collection.results:
+            if result.deck is not None:
+                predicts = [c for c in result.deck.cards if isinstance(c, PredictCard)]
+                found += check_against_demos(result.path, predicts, demo_facts)
     problems = sorted(found, key=lambda p: (p.path, p.line, p.col))
     for problem in problems:
         print(problem.format(), file=out)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from drillbreak.deck import cloze
+from drillbreak.deck import cloze, predict
 from drillbreak.deck.faults import FAMILIES
 from drillbreak.deck.models import (
     CARD_MODELS,
@@ -33,7 +33,10 @@ from drillbreak.deck.models import (
     Generate,
     GeneratedDiagnosisCard,
     OpenCard,
+    PredictCard,
+    PredictRange,
     RubricPoint,
+    Vary,
     card_model,
     fields_of,
     validate,
@@ -280,9 +283,13 @@ def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model
             rep.path(path, f"unknown fault family {err['input']!r}{guess}{listed}")
         elif kind == "value_error":  # a validator's own message (a claim's form)
             rep.path(path, str(err.get("ctx", {}).get("error", err["msg"])))
-        elif kind in ("too_short", "too_long") and loc and loc[-1] in ("choices", "rubric"):
+        elif (
+            kind in ("too_short", "too_long") and loc and loc[-1] in ("choices", "rubric", "ranges")
+        ):
             n = err.get("ctx", {}).get("actual_length", 0)
-            if loc[-1] == "choices":
+            if loc[-1] == "ranges":
+                rep.path(path, f"a predict card needs 2 to 8 ranges, this one has {n}")
+            elif loc[-1] == "choices":
                 rep.path(path, f"a card needs 2 to 8 choices, this one has {n}")
             else:
                 rep.path(path, "an open card needs at least one rubric point")
@@ -298,6 +305,8 @@ def _allowed_keys(model, loc: tuple) -> list[str]:
             "evidence": Evidence,
             "generate": Generate,
             "rubric": RubricPoint,
+            "ranges": PredictRange,
+            "vary": Vary,
         }
         for part in loc:
             if part in inner:
@@ -344,6 +353,8 @@ def _check_card(
                 rep.path((*where, "choices", i), "two choices have the same text")
         if isinstance(card, DiagnosisCard) and card.evidence is not None:
             _check_evidence(rep, card.evidence, (*where, "evidence"))
+    elif isinstance(card, PredictCard):
+        predict.check_shape(card, lambda at, message: rep.path((*where, *at), message))
     elif isinstance(card, OpenCard):
         for i, point in enumerate(card.rubric):
             if not point.keywords:

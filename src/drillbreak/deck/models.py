@@ -28,7 +28,8 @@ from drillbreak.deck import faults
 from drillbreak.deck.claims import CLAIM_PATTERN, parse_claim
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-CARD_TYPES = ("basic", "cloze", "choice", "diagnosis", "open")
+CARD_TYPES = ("basic", "cloze", "choice", "diagnosis", "open", "predict")
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # a demo's result or parameter name
 
 
 def _scalar_to_text(value: object) -> object:
@@ -216,7 +217,36 @@ class OpenCard(CardBase):
     model_answer: Text
 
 
-Card = BasicCard | ClozeCard | ChoiceCard | DiagnosisCard | OpenCard
+@_record
+class PredictRange:
+    label: Text
+    min: float | None = None
+    max: float | None = None
+
+
+ParamValue = Annotated[float | str, Field(union_mode="left_to_right")]
+
+
+@_record
+class Vary:
+    param: Annotated[str, Field(pattern=NAME_PATTERN)]
+    values: Annotated[tuple[ParamValue, ...], Field(min_length=1)]
+
+
+@_record
+class PredictCard(CardBase):
+    type: Literal["predict"]
+    demo: Slug
+    measure: Annotated[str, Field(pattern=NAME_PATTERN)]
+    prompt: Text
+    vary: Vary | None = None
+    ranges: Annotated[tuple[PredictRange, ...], Field(min_length=2, max_length=8)] | None = None
+    tolerance: Annotated[float, Field(gt=0)] | None = None
+    percent: bool = False
+    explain: Text | None = None
+
+
+Card = BasicCard | ClozeCard | ChoiceCard | DiagnosisCard | OpenCard | PredictCard
 
 
 def fields_of(cls: type) -> list[str]:
@@ -263,6 +293,7 @@ CARD_MODELS: dict[str, type[CardBase]] = {
     "choice": ChoiceCard,
     "diagnosis": DiagnosisCard,
     "open": OpenCard,
+    "predict": PredictCard,
 }
 
 
@@ -285,7 +316,7 @@ class DeckSchema(_Strict):
     tags: tuple[Tag, ...] = ()
     cards: list[
         Annotated[
-            BasicCard | ClozeCard | ChoiceCard | DiagnosisCard | OpenCard,
+            BasicCard | ClozeCard | ChoiceCard | DiagnosisCard | OpenCard | PredictCard,
             Field(discriminator="type"),
         ]
         | GeneratedDiagnosisCard

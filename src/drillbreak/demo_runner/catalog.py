@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from drillbreak.demo_runner.params import ParamSpec, read_params
 from drillbreak.paths import shipped_demos_dir
 
 __all__ = [
@@ -66,6 +67,8 @@ class DemoInfo:
     order: int = 1000
     # Declared headline numbers, name -> description; None: the demo declares none.
     results: dict[str, str] | None = field(default=None, hash=False)
+    # Declared parameters (META "params"), name -> default and allowed values.
+    params: dict[str, ParamSpec] = field(default_factory=dict, hash=False)
 
 
 def module_name(demo_name: str) -> str:
@@ -119,7 +122,12 @@ def _info(path: Path, meta: dict[str, object]) -> DemoInfo:
     except (TypeError, ValueError):
         raise CatalogError(f"{path.name}: expected_seconds must be a number") from None
     order = meta.get("order", 1000)
+    try:
+        params = read_params(path.name, meta.get("params", {}))
+    except ValueError as exc:
+        raise CatalogError(str(exc)) from None
     return DemoInfo(
+        params=params,
         results=_results(path, meta),
         name=name,
         title=str(meta["title"]),

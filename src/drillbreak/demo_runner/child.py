@@ -3,11 +3,12 @@
     python -m drillbreak.demo_runner.child NAME [--device auto|cpu|cuda|mps]
         [--seed N] [--scale auto|quick|full] [--threads N] [--memory-gib N]
         [--demos-dir DIR] [--calibration-seconds S]
+        [--param NAME=VALUE ...]
 
 Writes one JSON event per line to stdout (see :mod:`drillbreak.demo_runner.events`).
 Anything else the demo prints goes to stderr, so stdout stays clean.  Exit status:
 0 success, 1 the demo raised (traceback on stderr) or ran out of memory (one error
-event, no traceback), 2 bad arguments (unknown demo, device not available).
+event, no traceback), 2 bad arguments (unknown demo or parameter, device not available).
 
 Started by the runner, the child dies with the app (:func:`drillbreak.childproc.watch_parent`).
 """
@@ -32,6 +33,7 @@ from drillbreak.demo_runner.catalog import CatalogError, UnknownDemo, get_demo, 
 from drillbreak.demo_runner.context import DemoContext, ResultNamesError, stream_writer
 from drillbreak.demo_runner.events import ErrorEvent, Meta, Progress
 from drillbreak.demo_runner.pace import choose_scale
+from drillbreak.demo_runner.params import ParamError, parse_assignment, resolve
 from drillbreak.demo_runner.request import (
     CHILD_ENVIRONMENT,
     DEFAULT_MEMORY_GIB,
@@ -70,6 +72,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=float,
         default=None,
         help="with --scale auto: use this calibration time instead of measuring one",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter the demo declares (META 'params'), one of its values; repeatable",
     )
     return parser.parse_args(argv)
 
@@ -197,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit(ErrorEvent(message=str(exc)))
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        params = resolve((parse_assignment(a, info.params) for a in args.param), info.params)
+    except ParamError as exc:
+        emit(ErrorEvent(message=f"demo {info.name!r}: {exc}"))
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     emit(Progress(step=0, total=1, label="starting: importing torch"))
     for key, value in CHILD_ENVIRONMENT.items():  # the runner sets them; so does a manual run
         os.environ.setdefault(key, value)
@@ -229,7 +244,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads=torch.get_num_threads(),
         )
     )
-    ctx = DemoContext(emit, device=device, seed=args.seed, scale=choice.scale, results=info.results)
+    ctx = DemoContext(
+        emit,
+        device=device,
+        seed=args.seed,
+        scale=choice.scale,
+        results=info.results,
+        params=params,
+    )
     try:
         folder = str(info.path.parent)
         if folder not in sys.path:

@@ -30,6 +30,7 @@ from drillbreak.demo_runner.events import (
     to_json,
 )
 from drillbreak.demo_runner.formatting import format_number, format_table
+from drillbreak.demo_runner.params import show_value
 from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.demo_runner.runner import DemoFailed, iter_demo
 
@@ -63,7 +64,15 @@ def list_command(stdout: TextIO | None = None, demos_dir: Path | None = None) ->
         out.write(f"{d.name.ljust(name_w)}  {d.title.ljust(title_w)}  ~{d.expected_seconds:g} s\n")
         concept = textwrap.shorten(d.concept, width - 5, placeholder="...")
         out.write(f"    {concept}\n")
-    out.write("\nRun one with: drillbreak demo NAME [--device auto|cpu|cuda|mps] [--seed N]\n")
+        for pname, spec in d.params.items():
+            values = ", ".join(
+                f"[{show_value(v)}]" if v == spec.default else show_value(v) for v in spec.values
+            )
+            out.write(f"    --param {pname}=: {values} ([default])\n")
+    out.write(
+        "\nRun one with: drillbreak demo NAME [--device auto|cpu|cuda|mps] [--seed N] "
+        "[--param NAME=VALUE]\n"
+    )
     return 0
 
 

@@ -76,6 +76,7 @@ class DemoContext:
     ``seed`` the base seed, ``scale`` ``"quick"`` (small, for the tests) or ``"full"``.
     ``results``: the names the demo declared (``META["results"]``); when given,
     :meth:`result` accepts exactly those.
+    ``params``: every declared parameter's value for this run (:meth:`param`).
     """
 
     def __init__(
@@ -86,9 +87,11 @@ class DemoContext:
         seed: int = 0,
         scale: str = "full",
         results: Iterable[str] | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self._emit = emit
         self.results = None if results is None else frozenset(results)
+        self.params = dict(params or {})
         self.device = device
         self.seed = seed
         self.scale = scale
@@ -98,6 +101,13 @@ class DemoContext:
     def quick(self) -> bool:
         """True for the small test-suite scale."""
         return self.scale == "quick"
+
+    def param(self, name: str) -> Any:
+        """This run's value of the declared parameter ``name`` (META "params"): the one
+        given with ``--param``, else its default."""
+        if name not in self.params:
+            raise KeyError(f"{name!r} is not a declared parameter (META 'params')")
+        return self.params[name]
 
     def pick(self, quick: Any, full: Any) -> Any:
         """``quick`` at quick scale, else ``full``."""

@@ -39,7 +39,8 @@ class DemoRequest:
     ``timeout`` ``None``: no time limit (the learner stops a demo with Escape or
     Ctrl-C); ``threads`` 0 lets the child choose; ``memory_gib`` 0 means no cap;
     ``demos_dir`` replaces the shipped demos folder; ``command`` replaces the
-    child's whole command line (for tests: a fake child).
+    child's whole command line (for tests: a fake child); ``params`` are
+    (name, value) pairs of the demo's declared parameters (``--param``).
     """
 
     name: str
@@ -51,3 +52,4 @@ class DemoRequest:
     memory_gib: float = DEFAULT_MEMORY_GIB
     demos_dir: Path | None = None
     command: tuple[str, ...] | None = None
+    params: tuple[tuple[str, int | float | str], ...] = ()

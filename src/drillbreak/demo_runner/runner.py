@@ -47,6 +47,7 @@ from drillbreak.demo_runner.events import (
     Result,
     parse_line,
 )
+from drillbreak.demo_runner.params import show_value
 from drillbreak.demo_runner.request import CHILD_ENVIRONMENT, DemoRequest
 
 __all__ = [
@@ -117,6 +118,8 @@ def child_command(request: DemoRequest) -> list[str]:
     ]
     if request.demos_dir is not None:
         cmd += ["--demos-dir", str(request.demos_dir)]
+    for name, value in request.params:
+        cmd += ["--param", f"{name}={show_value(value)}"]
     return cmd
 
 

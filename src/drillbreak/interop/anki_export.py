@@ -13,7 +13,11 @@ decks' ids from hashes of their names.  Each deck becomes ``drillbreak::<title>`
 * cloze -> "Cloze (drillbreak)" (Text, Back Extra), the same ``{{c1::...}}`` text;
 * choice / diagnosis / open -> Basic notes: question, lettered options and the
   evidence table on the front; answer, every ``why`` marked correct/incorrect,
-  takeaway / model answer / rubric on the back.
+  takeaway / model answer / rubric on the back;
+* predict -> a Basic note holding a static snapshot: the prompt (with the parameters
+  of one cached run) and the ranges on the front; that run's number, marked as one
+  cached run (demo, parameters, seed, scale, device, torch, date), its summary and
+  the card's explanation on the back.  Anki cannot run the demo.
 
 Card text is Markdown, rendered to HTML with raw HTML escaped (shown literally).
 The note types are ours, not Anki's stock "Basic"/"Cloze": Anki gives its own
@@ -43,17 +47,27 @@ import sqlite3
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from drillbreak.clock import from_ms
 from drillbreak.deck import cloze
 from drillbreak.deck.loader import Deck
-from drillbreak.deck.models import Choice, Evidence
+from drillbreak.deck.models import Choice, Evidence, PredictCard
+from drillbreak.deck.predict import (
+    fill_prompt,
+    format_measure,
+    format_param,
+    format_tolerance,
+    range_choices,
+    range_index,
+)
 from drillbreak.domain import CardState
 from drillbreak.store.anki_schedule import CardHistory
+from drillbreak.store.demo_runs import StoredRun
 
 ROOT_DECK = "drillbreak"
 LETTERS = "ABCDEFGH"
@@ -206,9 +220,47 @@ def evidence_table(evidence: Evidence) -> str:
     )
 
 
-def card_fields(card: Any) -> tuple[str, list[str]]:
+def _predict_fields(card: PredictCard, run: StoredRun | None) -> list[str]:
+    """A predict card as a static snapshot of one cached run (or none yet)."""
+    params = json.loads(run.key.params) if run is not None else {}
+    front = [md_html(fill_prompt(card.prompt, params))]
+    if params:
+        shown = ", ".join(f"{k} = {format_param(v)}" for k, v in params.items())
+        front.append(f"<p><i>In this run: {html.escape(shown)}</i></p>")
+    if card.ranges is not None:
+        front.append(_choices_front(range_choices(card), False))
+    else:
+        unit = "a percentage" if card.percent else "a number"
+        front.append(f"<p><i>Predict {unit}, right within {format_tolerance(card)}.</i></p>")
+    if run is None:
+        back = (
+            '<p class="snapshot">No cached run to show: review this card in drillbreak, '
+            "where the demo runs, then export again.</p>"
+        )
+    else:
+        key = run.key
+        actual = float(run.headline.get(card.measure, float("nan")))
+        number = format_measure(card, actual)
+        index = range_index(card.ranges, actual) if card.ranges is not None else None
+        if index is not None and card.ranges is not None:
+            number += f": {LETTERS[index]}. {card.ranges[index].label}"
+        made = f"{from_ms(run.made_ms):%Y-%m-%d %H:%M} UTC"
+        back = (
+            f'<p><span class="label">Measured:</span> {html.escape(number)}</p>\n'
+            f'<p class="snapshot"><i>Snapshot of one cached run of demo {html.escape(key.demo)} '
+            f"(seed {key.seed}, {html.escape(key.scale)} scale, {html.escape(key.device)}, "
+            f"torch {html.escape(key.torch)}, {made}), not a live run.</i></p>\n"
+            f"{md_html(run.summary)}"
+        )
+    if card.explain:
+        back += f"\n{md_html(card.explain)}"
+    return ["\n".join(front) + _hint(card), back, ""]
+
+
+def card_fields(card: Any, run: StoredRun | None = None) -> tuple[str, list[str]]:
     """(note type kind, field values) for one card: kind is basic, reversed or cloze
-    (basic and reversed share one note type; Add Reverse tells them apart)."""
+    (basic and reversed share one note type; Add Reverse tells them apart).  ``run``:
+    the cached demo run a predict card shows (a snapshot)."""
     if card.type == "basic":
         kind = "reversed" if card.reverse else "basic"
         front, back = md_html(card.front) + _hint(card), md_html(card.back)
@@ -242,6 +294,8 @@ def card_fields(card: Any) -> tuple[str, list[str]]:
             f'<p><span class="label">Rubric:</span></p>\n<ul class="rubric">{"".join(points)}</ul>'
         )
         return "basic", [md_html(card.prompt) + _hint(card), back, ""]
+    if isinstance(card, PredictCard):
+        return "basic", _predict_fields(card, run)
     raise ValueError(f"unknown card type {card.type!r}")  # pragma: no cover
 
 
@@ -319,9 +373,10 @@ def _card_count(kind: str, card: Any) -> int:
 
 
 def build_package(
-    decks: Sequence[Deck],
+    decks: Sequence[Deck], runs: Mapping[tuple[str, str], StoredRun] | None = None
 ) -> tuple[Any, list[tuple[str, str, int, int]], dict[str, tuple[str, str, str]]]:
-    """(genanki package, rows for the summary, note GUID -> (deck id, card id, kind))."""
+    """(genanki package, rows for the summary, note GUID -> (deck id, card id, kind));
+    ``runs``: (deck id, card id) -> the cached run a predict card shows."""
     import genanki
 
     models = _models()
@@ -340,7 +395,7 @@ def build_package(
         anki_deck = genanki.Deck(stable_id("deck", deck.id), name, md_html(deck.description))
         cards = 0
         for card in deck.cards:
-            kind, fields = card_fields(card)
+            kind, fields = card_fields(card, (runs or {}).get((deck.id, card.id)))
             tags = [anki_tag(t) for t in dict.fromkeys((*deck.tags, *card.tags)) if t.strip()]
             order += 1
             guid = card_guid(deck.id, card)
@@ -510,9 +565,11 @@ def export_apkg(
     *,
     timestamp: float | None = None,
     schedule: Schedule | None = None,
+    runs: Mapping[tuple[str, str], StoredRun] | None = None,
 ) -> ExportSummary:
-    """Write ``decks`` as one .apkg at ``path`` (atomically); return what went in."""
-    package, rows, notes = build_package(decks)
+    """Write ``decks`` as one .apkg at ``path`` (atomically); return what went in.
+    ``runs``: the cached demo runs predict cards show, by (deck id, card id)."""
+    package, rows, notes = build_package(decks, runs)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

@@ -11,8 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drillbreak.errors import UserError
+
+if TYPE_CHECKING:
+    from drillbreak.deck.loader import Deck
+    from drillbreak.store.demo_runs import StoredRun
 
 
 def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -151,8 +156,9 @@ def cmd_export_anki(args: argparse.Namespace) -> int:
         raise UserError(f"{output}: Anki packages end in .apkg")
     _writable_target(output)
     schedule = _schedule(args, wanted) if args.with_schedule else None
+    runs = _cached_runs(args, decks)
     try:
-        summary = export_apkg(decks, output, schedule=schedule)
+        summary = export_apkg(decks, output, schedule=schedule, runs=runs)
     except OSError as exc:
         raise UserError(f"{output}: cannot write ({exc.strerror or exc})") from None
     for deck_id, name, notes, cards in summary.decks:
@@ -190,6 +196,36 @@ def _schedule(args: argparse.Namespace, decks: list[str]):
     finally:
         db.close()
     return Schedule(histories, settings.desired_retention)
+
+
+def _cached_runs(args: argparse.Namespace, decks: list[Deck]) -> dict[tuple[str, str], StoredRun]:
+    """Predict cards' snapshots: each card's newest cached run over its ``vary`` values
+    (none without a database yet)."""
+    from drillbreak.deck.models import PredictCard
+    from drillbreak.demo_runner.request import DemoRequest
+    from drillbreak.store import demo_runs
+    from drillbreak.store.db import Database
+
+    cards = [(d.id, c) for d in decks for c in d.cards if isinstance(c, PredictCard)]
+    path = _db_path(args)
+    if not cards or not path.exists():
+        return {}
+    db = Database(path)
+    runs: dict[tuple[str, str], StoredRun] = {}
+    try:
+        with db.read() as conn:
+            for deck_id, card in cards:
+                options = [{card.vary.param: v} for v in card.vary.values] if card.vary else [{}]
+                seed = DemoRequest(card.demo).seed  # the seed predict cards run with
+                found = [demo_runs.find(conn, card.demo, p, seed) for p in options]
+                newest = max(
+                    (r for r in found if r is not None), key=lambda r: r.made_ms, default=None
+                )
+                if newest is not None:
+                    runs[deck_id, card.id] = newest
+    finally:
+        db.close()
+    return runs
 
 
 def cmd_export_reviews(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ TAG_PATTERN = r"^\S+$"
 _COMMON = {
     "id": "Card id: lowercase letters, digits and dashes, unique in the deck. Review "
     "history is keyed by deck + id, so rewording a card keeps its history.",
-    "type": "Card type: basic (default), cloze, choice, diagnosis or open.",
+    "type": "Card type: basic (default), cloze, choice, diagnosis, open or predict.",
     "tags": "Tags (no spaces); the deck's tags are added to every card.",
     "hint": "A hint, shown on request (Markdown).",
     "demo": "Name of a live demo to offer with this card (`drillbreak demo list`).",
@@ -83,6 +83,31 @@ _FIELDS: dict[str, dict[str, str]] = {
         "rubric": "The points a good answer covers (at least one).",
         "model_answer": "A model answer, shown after answering (Markdown).",
     },
+    "PredictCard": {
+        "demo": "The live demo whose run answers the card (`drillbreak demo list`).",
+        "measure": "One of the demo's declared result names (its META 'results'): the "
+        "number the learner predicts.",
+        "prompt": "What to predict (Markdown); {param} shows this review's value of the "
+        "`vary` parameter.",
+        "vary": "Optional: a demo parameter and the values to pick from, one per review, so "
+        "the answer cannot be memorised.",
+        "ranges": "Answer by choosing one of 2 to 8 labelled ranges, in order, each starting "
+        "where the one before ends (the first may leave out `min`, the last `max`).",
+        "tolerance": "Answer with a number; within this distance of the run's number is "
+        "right (in the measure's units: 0.05 is 5 points of a 0-1 fraction).",
+        "percent": "The measure is a fraction 0-1 shown and typed as a percentage.",
+        "explain": "Shown beside the run's result after answering (Markdown).",
+    },
+    "PredictRange": {
+        "label": "The range as shown, e.g. '30-70%'.",
+        "min": "Lowest value in the range (included); left out for the first range: no limit.",
+        "max": "Highest value (excluded, except in the last range); left out for the last "
+        "range: no limit.",
+    },
+    "Vary": {
+        "param": "A parameter the demo declares (its META 'params').",
+        "values": "The values to pick from, each one the demo allows.",
+    },
     "Choice": {
         "text": "The choice as shown (Markdown).",
         "correct": "Whether this choice is right (default false).",
@@ -109,6 +134,10 @@ _MODEL_DESCRIPTIONS = {
     "training run with a hidden fault, new at every review.",
     "Generate": "Which fault the generated cases hide, and the families offered as choices.",
     "OpenCard": "Free response, self-graded against a rubric.",
+    "PredictCard": "Predict a demo's number, then watch the demo run; graded by the "
+    "distance between the prediction and the run's number.",
+    "PredictRange": "One labelled range of a predict card.",
+    "Vary": "A demo parameter varied per review of a predict card.",
     "Choice": "One choice of a choice or diagnosis card.",
     "Evidence": "Numbers behind a diagnosis, plotted against the `x` column.",
     "RubricPoint": "One rubric point of an open card.",

@@ -46,7 +46,19 @@ def _v2_to_v3(conn: Connection) -> None:
     conn.exec_driver_sql('CREATE INDEX ix_case_pool_key ON case_pool ("key", id)')
 
 
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _add_demo_run(conn: Connection) -> None:
+    """The cache of finished demo runs (``tables.DemoRunRecord``), for predict cards."""
+    conn.exec_driver_sql(
+        "CREATE TABLE IF NOT EXISTS demo_run (id INTEGER NOT NULL, demo VARCHAR NOT NULL, "
+        "params VARCHAR NOT NULL, seed INTEGER NOT NULL, scale VARCHAR NOT NULL, "
+        "torch VARCHAR NOT NULL, device VARCHAR NOT NULL, made_ms INTEGER NOT NULL, "
+        "headline VARCHAR NOT NULL, summary VARCHAR NOT NULL, events VARCHAR NOT NULL, "
+        "PRIMARY KEY (id), "
+        "CONSTRAINT uq_demo_run_key UNIQUE (demo, params, seed, scale, torch, device))"
+    )
+
+
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _add_demo_run}
 
 
 def upgrade(conn: Connection, version: int) -> None:

@@ -82,6 +82,30 @@ class PooledCase(SQLModel, table=True):
     case: str  # JSON, as the generator child wrote it
 
 
+class DemoRunRecord(SQLModel, table=True):
+    """One finished demo run kept for replay (the ``demo_run`` table): its whole event
+    stream and headline numbers, keyed by everything that decides them."""
+
+    __tablename__ = "demo_run"
+    __table_args__ = (
+        UniqueConstraint(
+            "demo", "params", "seed", "scale", "torch", "device", name="uq_demo_run_key"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    demo: str
+    params: str  # JSON object, keys sorted
+    seed: int
+    scale: str
+    torch: str
+    device: str
+    made_ms: int
+    headline: str  # JSON object name -> number
+    summary: str
+    events: str  # JSON list of the event lines, as the child wrote them
+
+
 def core_table(model: type[SQLModel]) -> Table:
     """The Core ``Table`` of a table model, for statements written in SQLAlchemy Core."""
     table = model.__table__  # type: ignore[attr-defined]  # SQLModel sets it, undeclared
@@ -89,4 +113,4 @@ def core_table(model: type[SQLModel]) -> Table:
     return table
 
 
-SCHEMA_VERSION = 3  # 2: review_log.prev dropped (it was never read); 3: case_pool
+SCHEMA_VERSION = 4  # 2: review_log.prev dropped (it was never read); 3: case_pool; 4: demo_run

@@ -18,6 +18,8 @@ def question(item: StudyItem) -> str:
         return f"{card.scenario}\n\n**{card.question}**"
     if card.type == "open":
         return card.prompt
+    if card.type == "predict":
+        return card.prompt  # the app shows the review's own (``PredictRound.prompt``)
     raise AssertionError(card.type)  # pragma: no cover
 
 
@@ -33,4 +35,6 @@ def answer(item: StudyItem) -> str:
         return card.takeaway or ""
     if card.type == "open":
         return card.model_answer
+    if card.type == "predict":
+        return card.explain or ""
     return ""

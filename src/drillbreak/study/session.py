@@ -24,7 +24,14 @@ from sqlalchemy import Connection
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
 from drillbreak.deck.items import StudyItem
-from drillbreak.deck.models import Choice, ChoiceCard, DiagnosisCard, OpenCard, RubricPoint
+from drillbreak.deck.models import (
+    Choice,
+    ChoiceCard,
+    DiagnosisCard,
+    OpenCard,
+    PredictCard,
+    RubricPoint,
+)
 from drillbreak.deck.variants import item_key, variants
 from drillbreak.domain import CardState, Rating
 from drillbreak.schedule import fsrs_adapter
@@ -38,6 +45,7 @@ from drillbreak.store.tables import ReviewLog
 from drillbreak.study import cram as cram_policy
 from drillbreak.study import grading, overview, queue_builder
 from drillbreak.study.leech import is_leech, leech_message
+from drillbreak.study.predict import PredictRound
 from drillbreak.study.undo import Action, Snapshot, UndoStack
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
@@ -66,11 +74,14 @@ class Current:
     keyword_hits: dict[int, list[str]] = field(default_factory=dict)
     paused_at: datetime | None = None  # while a demo launched from the card runs
     paused_ms: int = 0  # time in demos: not thinking about this card
+    predict: PredictRound | None = None  # a predict card's parameters, prediction, run
 
     @property
     def suggested(self) -> int | None:
         if self.feedback is not None:
             return self.feedback.suggested
+        if self.predict is not None:
+            return self.predict.suggested
         card = self.item.card
         if isinstance(card, OpenCard) and self.revealed:
             return grading.grade_rubric(len(self.covered), len(card.rubric))
@@ -248,7 +259,8 @@ class StudySession:
             order = list(range(len(card.choices)))
             if card.shuffle:
                 self.rng.shuffle(order)
-        return Current(item, row, outcomes, now, order)
+        predict = PredictRound.start(card, self.rng) if isinstance(card, PredictCard) else None
+        return Current(item, row, outcomes, now, order, predict=predict)
 
     def reveal(self) -> None:
         if self.current is not None:
@@ -409,6 +421,8 @@ class StudySession:
         self.studied += 1
         if cur.feedback is not None:
             self.correct += int(cur.feedback.correct)
+        elif cur.predict is not None and cur.predict.suggested is not None:
+            self.correct += int(cur.predict.correct)
         else:
             self.correct += int(rating >= Rating.HARD)
 

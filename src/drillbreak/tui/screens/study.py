@@ -36,7 +36,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static, TextArea
 
-from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard
+from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard, PredictCard
 from drillbreak.store.db import StoreError
 from drillbreak.study import content
 from drillbreak.study.session import Current, RatingResult, StudySession, Summary
@@ -44,6 +44,7 @@ from drillbreak.tui.screens.base import DrillbreakScreen
 from drillbreak.tui.widgets.buffered_markdown import BufferedMarkdown
 from drillbreak.tui.widgets.choice_list import ChoiceList
 from drillbreak.tui.widgets.evidence import EvidenceView
+from drillbreak.tui.widgets.predict_panel import PredictPanel
 from drillbreak.tui.widgets.rating_bar import RatingBar
 from drillbreak.tui.widgets.rubric_list import RubricList
 
@@ -57,6 +58,7 @@ _BODIES: dict[str, str | None] = {
     "choice": "choice-body",
     "diagnosis": "choice-body",
     "open": "open-body",
+    "predict": "predict-body",
 }
 # From this width a diagnosis card's evidence sits beside its options.
 WIDE = 120
@@ -184,6 +186,7 @@ class StudyScreen(DrillbreakScreen):
                 with Vertical(id="open-body"):
                     yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
                     yield Static(id="typed-echo")
+                yield PredictPanel(id="predict-body")
             yield Static(id="hint")
             yield BufferedMarkdown(id="answer")
             yield RubricList(id="rubric")
@@ -235,7 +238,8 @@ class StudyScreen(DrillbreakScreen):
 
     async def _draw_card(self, cur: Current) -> None:
         item = cur.item
-        await self.query_one("#question", BufferedMarkdown).prepare(content.question(item))
+        question = cur.predict.prompt if cur.predict else content.question(item)
+        await self.query_one("#question", BufferedMarkdown).prepare(question)
         answer = content.answer(item)
         if item.type == "open":
             answer = f"**Model answer:** {answer}"
@@ -262,6 +266,9 @@ class StudyScreen(DrillbreakScreen):
         typed = self.query_one("#typed", TextArea)
         if body == "open-body":
             typed.text = cur.typed_answer
+        if cur.predict is not None:
+            panel = self.query_one(PredictPanel)
+            panel.show_round(cur.predict, self.session.db, self.session.clock)
         self.query_one("#hint").display = False
         self.query_one("#card", VerticalScroll).scroll_home(animate=False, immediate=True)
         self.shown = cur
@@ -272,6 +279,8 @@ class StudyScreen(DrillbreakScreen):
             typed.focus()
         elif body == "choice-body" and not cur.revealed:
             choices.focus()
+        elif body == "predict-body" and not cur.revealed:
+            self.query_one(PredictPanel).focus_answer()
         elif not (card.type == "open" and cur.revealed):
             self.set_focus(None)
 
@@ -297,6 +306,10 @@ class StudyScreen(DrillbreakScreen):
             msg = f"Press {many}, then enter (space: show the answer)."
         elif isinstance(card, OpenCard):
             msg = "Type your answer, then ctrl+s to submit. (esc leaves the text box)"
+        elif isinstance(card, PredictCard):
+            msg = (
+                "Predict (a range's letter, or type a number) and press enter; then the demo runs."
+            )
         else:
             msg = "space or enter: show answer"
         self.query_one("#prompt", Static).update(Text(msg, style="dim"))
@@ -383,8 +396,8 @@ class StudyScreen(DrillbreakScreen):
             return not cur.revealed and cur.item.type != "open"  # open cards: ctrl+s
         if action == "submit_typed":
             return cur.item.type == "open" and not cur.revealed
-        if action == "demo":
-            return cur.item.card.demo is not None
+        if action == "demo":  # a predict card's demo would give its answer away
+            return cur.item.card.demo is not None and (cur.predict is None or cur.revealed)
         if action == "hint":
             return cur.item.card.hint is not None
         if action == "toggle_table":
@@ -415,6 +428,9 @@ class StudyScreen(DrillbreakScreen):
             self.session.answer_choice(sorted(self.query_one(ChoiceList).selected))
         elif kind == "open":
             await self.action_submit_typed()
+            return
+        elif kind == "predict":
+            self.query_one(PredictPanel).commit()  # then it runs the demo and posts Ran
             return
         else:
             self.session.reveal()
@@ -522,6 +538,15 @@ class StudyScreen(DrillbreakScreen):
             self.drill_app.open_demo(cur.item.card.demo)
             if self.app.screen is self:  # no demo screen opened
                 self.session.resume()
+
+    def on_predict_panel_running(self, _message: PredictPanel.Running) -> None:
+        self.session.pause()  # the run is not review time; on_screen_resume resumes
+
+    async def on_predict_panel_ran(self, _message: PredictPanel.Ran) -> None:
+        cur = self.shown
+        if cur is not None and cur.predict is not None and not cur.revealed:
+            self.session.reveal()
+            await self._show_answer(cur)
 
     def on_screen_resume(self) -> None:
         self.session.resume()
