@@ -29,7 +29,7 @@ def head(dev):
             return ev.get("headline", {})
     return {}
 a, b = head("cpu"), head("cuda")
-far = [k for k in a if k in b and abs(a[k] - b[k]) > 0.05 * max(1.0, abs(a[k]))]
+far = [k for k in a if isinstance(a[k], float) and isinstance(b.get(k), float) and abs(a[k] - b[k]) > 0.05 * max(1.0, abs(a[k]))]
 print("yes" if a and b and not far else f"differ:{','.join(far[:4]) or 'missing'}")
 PYEOF
 )
