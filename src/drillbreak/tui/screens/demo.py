@@ -177,7 +177,8 @@ class DemoScreen(Screen):
         if self.meta is not None:
             parts += [
                 f"{self.meta.scale} scale",
-                f"device {self.meta.device}",
+                f"device {self.meta.device}"
+                + (" (fastest for these small models)" if self.meta.device_reason else ""),
                 f"seed {self.meta.seed}",
                 f"torch {self.meta.torch}",
             ]
@@ -283,6 +284,9 @@ class DemoScreen(Screen):
             self._demo_started = time.monotonic()
             self._progress = None  # the start-up steps before it say nothing of the pace
             self._update_header()
+            if event.device_reason:
+                note = RichText(f"Running {event.device_reason}.")
+                await self._mount(Static(note, classes="demo-note"))
             if event.scale_reason:
                 note = RichText(f"Running the {event.scale} version: {event.scale_reason}.")
                 await self._mount(Static(note, classes="demo-note"))
