@@ -95,8 +95,8 @@ def run(ctx: Any) -> None:
     total = len(per_class) * runs + len(shifted_per_class) * shifted_runs
     done = 0
 
-    def fit(model: Any, x: Any, y: Any, lr: float, seed: int) -> Any:
-        dk.train(model, x.to(dev), y.to(dev), epochs=steps, lr=lr, seed=seed)
+    def fit(model: Any, x: Any, y: Any, lr: float, seed: int, on_epoch: Any = None) -> Any:
+        dk.train(model, x.to(dev), y.to(dev), epochs=steps, lr=lr, seed=seed, on_epoch=on_epoch)
         return model
 
     def fit_with_shifts(model: Any, x: Any, y: Any, seed: int) -> Any:
@@ -122,6 +122,8 @@ def run(ctx: Any) -> None:
         f"regression and a 64-128-10 MLP for {steps} full-batch Adam steps; every model "
         f"is tested on the same {N_TEST} held-out digits."
     )
+    loss_chart = "Training loss of the first MLP at each size"
+    ctx.chart(loss_chart, x_label="full-batch Adam step", y_label="cross-entropy", y_min=0)
     chart = "Test error vs training examples (centred digits)"
     ctx.chart(chart, x_label="training examples", y_label="test error", x_log=True, y_log=True)
     x_test, y_test = x_all[test], y_all[test]
@@ -132,7 +134,11 @@ def run(ctx: Any) -> None:
             seed = ctx.seed + 1000 * r + k
             idx = dk.per_class_sample(y_all, pool, k, seed)
             x, y = x_all[idx], y_all[idx]
-            mlp = fit(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, 3e-3, seed)
+            curve = None
+            if r == 0:
+                curve = ctx.training_curve(f"{10 * k} examples", chart=loss_chart)
+                curve = dk.thinned(curve, dk.every(steps, 30))
+            mlp = fit(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, 3e-3, seed, curve)
             logreg = fit(dk.logistic(64, seed=seed, device=dev), x, y, 1e-2, seed)
             accs["mlp"].append(accuracy(mlp, x_test, y_test))
             accs["logreg"].append(accuracy(logreg, x_test, y_test))

@@ -263,6 +263,30 @@ def train(
     return steps
 
 
+def chain(*hooks: EpochHook | None) -> EpochHook:
+    """One ``on_epoch`` hook calling each of ``hooks`` (``None`` skipped) in turn;
+    training stops when any of them asks to."""
+
+    def on_epoch(epoch: int, loss: float) -> bool:
+        stop = False
+        for hook in hooks:
+            if hook is not None:
+                stop = bool(hook(epoch, loss)) or stop
+        return stop
+
+    return on_epoch
+
+
+def thinned(hook: EpochHook, keep: Callable[[int], bool]) -> EpochHook:
+    """``hook`` called only on the epochs ``keep`` is true for, e.g. ``every(n, 30)``:
+    a live curve of a long run without a point for every epoch."""
+
+    def on_epoch(epoch: int, loss: float) -> bool:
+        return bool(hook(epoch, loss)) if keep(epoch) else False
+
+    return on_epoch
+
+
 def digit_classifier(
     x: Tensor,
     y: Tensor,
