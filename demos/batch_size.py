@@ -97,7 +97,7 @@ def run(ctx: Any) -> None:
             batch_size=batch,
             optimizer="sgd",
             seed=ctx.seed,
-            on_epoch=dk.chain(ctx.training_curve(f"{name}, lr {lr:g}"), on_epoch),
+            on_epoch=dk.chain(ctx.training_curve(f"{name}, lr {lr:.3g}"), on_epoch),
         )
         acc = dk.evaluate(model, split.x_test, split.y_test).accuracy
         results[(batch, scaled)] = (acc, steps, lr)

@@ -92,7 +92,10 @@ def run(ctx: Any) -> None:
     x_all, y_all = dk.load_digits()
     order = torch.randperm(len(y_all), generator=dk.gen(ctx.seed))
     test, pool = order[:N_TEST], order[N_TEST:]
-    total = len(per_class) * runs + len(shifted_per_class) * shifted_runs
+    # Progress in training steps (two models per run in each part), so that the estimate
+    # of the time left allows for part 2's longer runs.
+    part1_run, part2_run = 2 * steps, 2 * prior_steps
+    total = len(per_class) * runs * part1_run + len(shifted_per_class) * shifted_runs * part2_run
     done = 0
 
     def fit(model: Any, x: Any, y: Any, lr: float, seed: int, on_epoch: Any = None) -> Any:
@@ -143,7 +146,7 @@ def run(ctx: Any) -> None:
             accs["mlp"].append(accuracy(mlp, x_test, y_test))
             accs["logreg"].append(accuracy(logreg, x_test, y_test))
             accs["mlp_train"].append(accuracy(mlp, x, y))
-            done += 1
+            done += part1_run
             ctx.progress(done, total, f"centred digits: {k} per class, run {r + 1}/{runs}")
         for key in curves:
             curves[key].append(accs[key])
@@ -227,7 +230,7 @@ def run(ctx: Any) -> None:
             prior = fit_with_shifts(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, seed)
             accs["scratch"].append(accuracy(scratch, x_off_test, y_test))
             accs["prior"].append(accuracy(prior, x_off_test, y_test))
-            done += 1
+            done += part2_run
             ctx.progress(done, total, f"off-centre digits: {k} per class, run {r + 1}")
         for key in off:
             off[key].append(_mean(accs[key]))

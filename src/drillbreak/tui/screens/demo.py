@@ -191,14 +191,15 @@ class DemoScreen(Screen):
         return time.monotonic() - self._started if self._started else 0.0
 
     def _progress_text(self) -> str:
-        """What the demo is doing, how long it has run, and about how long is left."""
+        """How long the demo has run, about how long is left, and what it is doing
+        (the times first: a long label in a narrow terminal cuts its own end only)."""
         label = self._progress.label if self._progress else "starting the demo process…"
-        parts = [label, f"{format_duration(self._elapsed())} elapsed"]
+        parts = [f"{format_duration(self._elapsed())} elapsed"]
         if self._progress is not None and self._demo_started is not None:
             left = seconds_left(time.monotonic() - self._demo_started, self._progress.fraction)
             if left is not None:
                 parts.append(f"about {format_duration(left)} left")
-        return "  ·  ".join(parts)
+        return "  ·  ".join([*parts, label])
 
     def _tick(self) -> None:
         if self.running and self._started:
