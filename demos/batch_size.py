@@ -61,6 +61,7 @@ def run(ctx: Any) -> None:
     final_chart = "Test accuracy by batch size"
     ctx.chart(epoch_chart, x_label="epoch", y_min=0, y_max=1)
     ctx.chart(final_chart, x_label="batch size", y_min=0, y_max=1, x_log=True)
+    ctx.chart("training loss", x_label="epoch", y_label="cross-entropy", y_min=0)
     # Only bigger batches get a scaled rate: scaling batch 4 down is the slowest run
     # (4 times the steps of batch 16) and tells the least.
     scaled_batches = [b for b in batches if b > BASE_BATCH]
@@ -96,7 +97,7 @@ def run(ctx: Any) -> None:
             batch_size=batch,
             optimizer="sgd",
             seed=ctx.seed,
-            on_epoch=on_epoch,
+            on_epoch=dk.chain(ctx.training_curve(f"{name}, lr {lr:.3g}"), on_epoch),
         )
         acc = dk.evaluate(model, split.x_test, split.y_test).accuracy
         results[(batch, scaled)] = (acc, steps, lr)

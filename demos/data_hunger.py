@@ -92,11 +92,14 @@ def run(ctx: Any) -> None:
     x_all, y_all = dk.load_digits()
     order = torch.randperm(len(y_all), generator=dk.gen(ctx.seed))
     test, pool = order[:N_TEST], order[N_TEST:]
-    total = len(per_class) * runs + len(shifted_per_class) * shifted_runs
+    # Progress in training steps (two models per run in each part), so that the estimate
+    # of the time left allows for part 2's longer runs.
+    part1_run, part2_run = 2 * steps, 2 * prior_steps
+    total = len(per_class) * runs * part1_run + len(shifted_per_class) * shifted_runs * part2_run
     done = 0
 
-    def fit(model: Any, x: Any, y: Any, lr: float, seed: int) -> Any:
-        dk.train(model, x.to(dev), y.to(dev), epochs=steps, lr=lr, seed=seed)
+    def fit(model: Any, x: Any, y: Any, lr: float, seed: int, on_epoch: Any = None) -> Any:
+        dk.train(model, x.to(dev), y.to(dev), epochs=steps, lr=lr, seed=seed, on_epoch=on_epoch)
         return model
 
     def fit_with_shifts(model: Any, x: Any, y: Any, seed: int) -> Any:
@@ -122,6 +125,8 @@ def run(ctx: Any) -> None:
         f"regression and a 64-128-10 MLP for {steps} full-batch Adam steps; every model "
         f"is tested on the same {N_TEST} held-out digits."
     )
+    loss_chart = "Training loss of the first MLP at each size"
+    ctx.chart(loss_chart, x_label="full-batch Adam step", y_label="cross-entropy", y_min=0)
     chart = "Test error vs training examples (centred digits)"
     ctx.chart(chart, x_label="training examples", y_label="test error", x_log=True, y_log=True)
     x_test, y_test = x_all[test], y_all[test]
@@ -132,12 +137,16 @@ def run(ctx: Any) -> None:
             seed = ctx.seed + 1000 * r + k
             idx = dk.per_class_sample(y_all, pool, k, seed)
             x, y = x_all[idx], y_all[idx]
-            mlp = fit(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, 3e-3, seed)
+            curve = None
+            if r == 0:
+                curve = ctx.training_curve(f"{10 * k} examples", chart=loss_chart)
+                curve = dk.thinned(curve, dk.every(steps, 30))
+            mlp = fit(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, 3e-3, seed, curve)
             logreg = fit(dk.logistic(64, seed=seed, device=dev), x, y, 1e-2, seed)
             accs["mlp"].append(accuracy(mlp, x_test, y_test))
             accs["logreg"].append(accuracy(logreg, x_test, y_test))
             accs["mlp_train"].append(accuracy(mlp, x, y))
-            done += 1
+            done += part1_run
             ctx.progress(done, total, f"centred digits: {k} per class, run {r + 1}/{runs}")
         for key in curves:
             curves[key].append(accs[key])
@@ -221,7 +230,7 @@ def run(ctx: Any) -> None:
             prior = fit_with_shifts(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, seed)
             accs["scratch"].append(accuracy(scratch, x_off_test, y_test))
             accs["prior"].append(accuracy(prior, x_off_test, y_test))
-            done += 1
+            done += part2_run
             ctx.progress(done, total, f"off-centre digits: {k} per class, run {r + 1}")
         for key in off:
             off[key].append(_mean(accs[key]))

@@ -80,6 +80,7 @@ META = {
 N = 4000
 PROXY_FLIP = 0.1  # neighbourhood differs from group for 10% of people
 FEEDBACK = 0.8  # how strongly a group's approval rate moves its next credit scores
+FIT_EPOCHS = 300  # full-batch steps of each logistic regression the bank trains
 
 
 def run(ctx: Any) -> None:
@@ -116,9 +117,11 @@ def run(ctx: Any) -> None:
             )
         return out
 
-    def fit(x: Any, labels: Any, seed: int) -> Any:
+    def fit(x: Any, labels: Any, seed: int, on_epoch: Any = None) -> Any:
         model = dk.logistic(2, 2, seed=seed, device=dev)
-        dk.train(model, x, labels.long().to(dev), epochs=300, lr=0.2, seed=seed)
+        dk.train(
+            model, x, labels.long().to(dev), epochs=FIT_EPOCHS, lr=0.2, seed=seed, on_epoch=on_epoch
+        )
         return model
 
     def decide(model: Any, x: Any) -> Any:
@@ -127,7 +130,9 @@ def run(ctx: Any) -> None:
     offset = torch.zeros(2)
     history = applicants(ctx.seed, offset)
     hist_rates = rates(history, history["past"])
-    model = fit(history["x"], history["past"], ctx.seed)
+    ctx.chart("training loss", x_label="epoch", y_label="cross-entropy", y_min=0)
+    curve = dk.thinned(ctx.training_curve("model on past decisions"), dk.every(FIT_EPOCHS, 30))
+    model = fit(history["x"], history["past"], ctx.seed, curve)
     new = applicants(ctx.seed + 1, offset)
     approved = decide(model, new["x"])
     model_rates = rates(new, approved)

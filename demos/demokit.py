@@ -178,18 +178,29 @@ class Adam:
 
     @torch.no_grad()
     def step(self) -> None:
+        """Update every parameter that has a gradient: per tensor, the same operations
+        in the same order as a loop over them (the same numbers, bit for bit), issued
+        as one ``torch._foreach_*`` call each (the demos' tiny networks spent much of
+        a step dispatching per-tensor calls from Python)."""
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        for p, m, v in zip(self.params, self.m, self.v, strict=True):
-            if p.grad is None:
-                continue
-            if self.weight_decay:
-                p.mul_(1 - self.lr * self.weight_decay)
-            m.mul_(b1).add_(p.grad, alpha=1 - b1)
-            v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
-            denom = (v / c2).sqrt_().add_(self.eps)
-            p.addcdiv_(m, denom, value=-self.lr / c1)
+        live = [i for i, p in enumerate(self.params) if p.grad is not None]
+        if not live:
+            return
+        ps = [self.params[i] for i in live]
+        grads = [p.grad for p in ps]
+        ms, vs = [self.m[i] for i in live], [self.v[i] for i in live]
+        if self.weight_decay:
+            torch._foreach_mul_(ps, 1 - self.lr * self.weight_decay)
+        torch._foreach_mul_(ms, b1)
+        torch._foreach_add_(ms, grads, alpha=1 - b1)
+        torch._foreach_mul_(vs, b2)
+        torch._foreach_addcmul_(vs, grads, grads, value=1 - b2)
+        denom = torch._foreach_div(vs, c2)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(ps, ms, denom, value=-self.lr / c1)
 
 
 def make_optimizer(
@@ -237,7 +248,8 @@ def train(
     bs = n if batch_size is None else min(batch_size, n)
     steps = 0
     for epoch in range(1, epochs + 1):
-        model.train()
+        if not model.training:  # switching walks every submodule: only when a hook evaluated
+            model.train()
         order = torch.randperm(n, generator=g).to(x.device) if bs < n else None
         total, count = 0.0, 0
         for start in range(0, n, bs):
@@ -256,11 +268,36 @@ def train(
             if on_step is not None:
                 on_step(steps, value)
             count += len(yb)
-        model.eval()
-        if on_epoch is not None and on_epoch(epoch, total / count):
-            break
+        if on_epoch is not None:
+            model.eval()  # a hook sees (and may evaluate) the model as it is used
+            if on_epoch(epoch, total / count):
+                break
     model.eval()
     return steps
+
+
+def chain(*hooks: EpochHook | None) -> EpochHook:
+    """One ``on_epoch`` hook calling each of ``hooks`` (``None`` skipped) in turn;
+    training stops when any of them asks to."""
+
+    def on_epoch(epoch: int, loss: float) -> bool:
+        stop = False
+        for hook in hooks:
+            if hook is not None:
+                stop = bool(hook(epoch, loss)) or stop
+        return stop
+
+    return on_epoch
+
+
+def thinned(hook: EpochHook, keep: Callable[[int], bool]) -> EpochHook:
+    """``hook`` called only on the epochs ``keep`` is true for, e.g. ``every(n, 30)``:
+    a live curve of a long run without a point for every epoch."""
+
+    def on_epoch(epoch: int, loss: float) -> bool:
+        return bool(hook(epoch, loss)) if keep(epoch) else False
+
+    return on_epoch
 
 
 def digit_classifier(
@@ -419,13 +456,14 @@ def per_class_sample(y: Tensor, pool: Tensor, per_class: int, seed: int) -> Tens
 def random_shifts(x: Tensor, max_shift: int, g: torch.Generator) -> Tensor:
     """Each 8x8 image moved by its own random (dx, dy), each in ``-max_shift..max_shift``."""
     d = torch.randint(-max_shift, max_shift + 1, (len(x), 2), generator=g).to(x.device)
-    out = x.clone()
-    for dx in range(-max_shift, max_shift + 1):
-        for dy in range(-max_shift, max_shift + 1):
-            rows = (d[:, 0] == dx) & (d[:, 1] == dy)
-            if (dx or dy) and bool(rows.any()):
-                out[rows] = shift_images(x[rows], dx, dy)
-    return out
+    # As shift_images per image, in one gather: pixel (r, c) of an image moved by (dx, dy)
+    # is pixel (r - dy, c - dx) of the original, black outside it (the zero padding).
+    padded = nn.functional.pad(x.reshape(-1, SIDE, SIDE), (max_shift,) * 4)
+    at = torch.arange(SIDE, device=x.device) + max_shift
+    rows = (at[None, :] - d[:, 1:2])[:, :, None]
+    cols = (at[None, :] - d[:, 0:1])[:, None, :]
+    image = torch.arange(len(x), device=x.device)[:, None, None]
+    return padded[image, rows, cols].reshape(x.shape)
 
 
 def examples_to_reach(sizes: Sequence[float], accuracies: Sequence[float], target: float) -> float:

@@ -74,12 +74,18 @@ def run(ctx: Any) -> None:
     aug_epochs = ctx.pick(10, 20)
     total = epochs + aug_epochs + 1
     split = dk.digits_split(1097, 200, 500, seed=ctx.seed).to(dev)
+    ctx.chart("training loss", x_label="epoch", y_label="cross-entropy", y_min=0)
 
     def on_epoch(epoch: int, loss: float) -> None:
         ctx.progress(epoch, total, f"training on centred digits (epoch {epoch}/{epochs})")
 
     model = dk.digit_classifier(
-        split.x_train, split.y_train, epochs=epochs, seed=ctx.seed, device=dev, on_epoch=on_epoch
+        split.x_train,
+        split.y_train,
+        epochs=epochs,
+        seed=ctx.seed,
+        device=dev,
+        on_epoch=dk.chain(ctx.training_curve("centred digits"), on_epoch),
     )
     temperature = dk.fit_temperature(dk.logits_of(model, split.x_val), split.y_val)
 
@@ -94,7 +100,12 @@ def run(ctx: Any) -> None:
         split.x_train, split.y_train, MAX_SHIFT, SHIFT_COPIES, seed=ctx.seed + 11
     )
     augmented = dk.digit_classifier(
-        x_aug, y_aug, epochs=aug_epochs, seed=ctx.seed, device=dev, on_epoch=on_aug_epoch
+        x_aug,
+        y_aug,
+        epochs=aug_epochs,
+        seed=ctx.seed,
+        device=dev,
+        on_epoch=dk.chain(ctx.training_curve(f"moved up to {MAX_SHIFT} px"), on_aug_epoch),
     )
 
     x, y = split.x_test, split.y_test

@@ -77,11 +77,18 @@ def run(ctx: Any) -> None:
     x, y = split.x_test, split.y_test
 
     # 1. An ordinary, accurate digit classifier, and logistic regression beside it.
+    ctx.chart("training loss", x_label="epoch", y_label="cross-entropy", y_min=0)
+
     def on_epoch(epoch: int, loss: float) -> None:
         ctx.progress(epoch, total, f"training the classifier (epoch {epoch}/{epochs})")
 
     model = dk.digit_classifier(
-        split.x_train, split.y_train, epochs=epochs, seed=ctx.seed, device=dev, on_epoch=on_epoch
+        split.x_train,
+        split.y_train,
+        epochs=epochs,
+        seed=ctx.seed,
+        device=dev,
+        on_epoch=dk.chain(ctx.training_curve("MLP"), on_epoch),
     )
     linear = dk.logistic(64, seed=ctx.seed, device=dev)
     dk.train(
@@ -92,6 +99,7 @@ def run(ctx: Any) -> None:
         lr=3e-3,
         batch_size=64,
         seed=ctx.seed,
+        on_epoch=ctx.training_curve("logistic regression"),
     )
     ctx.progress(epochs + 1, total, "training logistic regression")
     clean = dk.evaluate(model, x, y)

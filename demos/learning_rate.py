@@ -132,10 +132,14 @@ def run(ctx: Any) -> None:
     )
 
     # 2. The sweep: final loss against the learning rate, on a log axis.
+    sweep_loss_chart = "Sweep: training loss per epoch"
+    ctx.chart(sweep_loss_chart, x_label="epoch", y_label="loss", y_min=0, y_max=LOSS_CAP)
     for lr in extra:
         model = dk.mlp([64, 128, 10], seed=ctx.seed, device=dev)
 
         def on_sweep_epoch(epoch: int, loss: float, lr: float = lr) -> None:
+            shown = min(loss, LOSS_CAP) if loss == loss else None
+            ctx.metric(sweep_loss_chart, f"lr {lr:g}", epoch, shown)
             tick(f"sweep, lr {lr:g}: epoch {epoch}/{epochs}")
 
         _sgd(dk, model, split, epochs, lr, ctx.seed, on_sweep_epoch, None)

@@ -118,6 +118,7 @@ def run(ctx: Any) -> None:
     )
     chart = "Shortcut model during training"
     ctx.chart(chart, x_label="epoch", y_label="accuracy", y_min=0, y_max=1)
+    ctx.chart("training loss", x_label="epoch", y_label="cross-entropy", y_min=0)
     models, maps, margin_share = {}, {}, {}
     trained = {"shortcut": x_train, "control": x_control}
     for k, (name, xs) in enumerate(trained.items()):
@@ -143,7 +144,7 @@ def run(ctx: Any) -> None:
             lr=3e-3,
             batch_size=64,
             seed=ctx.seed,
-            on_epoch=on_epoch,
+            on_epoch=dk.chain(ctx.training_curve(f"{name} model"), on_epoch),
         )
         models[name] = model
         # How much training changed the first-layer weights reading each pixel.

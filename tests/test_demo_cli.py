@@ -20,6 +20,7 @@ from helpers.procs import (
     wait_until,
 )
 
+from drillbreak.demo_runner.catalog import get_demo
 from drillbreak.demo_runner.cli import list_command, run_command
 from drillbreak.demo_runner.events import parse_line
 from drillbreak.demo_runner.formatting import format_number, format_table
@@ -65,7 +66,8 @@ def test_list_shows_every_demo_with_title_concept_and_time():
     for name in ("fgsm", "overfitting", "data-slant"):
         assert name in text
     assert "Adversarial examples (FGSM)" in text
-    assert "~4 s" in text  # fgsm's expected seconds
+    fgsm = next(line for line in text.splitlines() if line.startswith("fgsm "))
+    assert fgsm.endswith(f"~{get_demo('fgsm').expected_seconds:g} s")  # its META's time
     assert "97% accurate" in text  # the concept line
 
 
@@ -277,3 +279,35 @@ def test_plain_sparkline_on_a_log_y_axis_spaces_powers_of_ten_evenly():
     lines = out.getvalue().splitlines()
     assert "err  (y from 0.01 to 1, log scale)" in lines
     assert "  mlp  █▄▁ " in lines
+
+
+def test_plain_reliability_diagram_places_points_by_confidence_not_by_bin_index():
+    """Accuracy against mean confidence: each point sits in the column of its x, and
+    unevenly spaced x values also get a table of the points."""
+    from drillbreak.demo_runner.cli import _PlainPrinter
+    from drillbreak.demo_runner.events import ChartSpec, Metric, Result
+
+    out = io.StringIO()
+    printer = _PlainPrinter(out, io.StringIO())
+    printer.handle(ChartSpec(chart="Reliability", x_label="confidence", y_min=0, y_max=1))
+    for i in range(11):
+        printer.handle(Metric(chart="Reliability", series="diagonal", x=i / 10, y=i / 10))
+    before = {0.55: 0.3, 0.95: 0.8}
+    for x, y in before.items():
+        printer.handle(Metric(chart="Reliability", series="before", x=x, y=y))
+    printer.handle(Result(headline={"a": 1.0}, summary="done"))
+    lines = out.getvalue().splitlines()
+    start = lines.index("Reliability  (y from 0 to 1)")
+    diagonal, drawn = lines[start + 1], lines[start + 2]
+    prefix = len("  diagonal  ")
+    assert drawn.startswith("  before    ")
+    cols = len(diagonal) - prefix
+    marks = [i for i, ch in enumerate(drawn[prefix:]) if ch != " "]
+    assert len(marks) == len(before)
+    for col, x in zip(marks, sorted(before), strict=True):
+        assert abs(col / (cols - 1) - x) <= 1 / cols  # its place on the x axis
+    assert drawn[prefix + marks[0]] < drawn[prefix + marks[1]]  # 0.3 lower than 0.8
+    assert lines[start + 3].split() == ["0", "1", "(confidence)"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[start + 5 :] if line.strip()}
+    assert rows["0.55"] == ["0.300"] and rows["0.95"] == ["0.800"]
+    assert rows["0.5"] == ["0.500"]  # the diagonal's point, in its own column

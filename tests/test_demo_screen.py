@@ -159,6 +159,48 @@ async def test_a_running_demo_shows_its_curve_elapsed_time_time_left_and_scale_n
         await pilot.press("escape")
 
 
+LONG_LABEL = """
+import json, time
+def emit(**e): print(json.dumps(e), flush=True)
+emit(type="meta", name="fgsm", title="Fake", device="cpu", seed=0, torch="0.0", scale="full")
+emit(type="progress", step=1, total=4,
+     label="training the classifier on every digit of the training set (epoch 1/4)")
+time.sleep(600)
+"""
+
+
+async def test_elapsed_and_time_left_stay_visible_at_80_columns_beside_a_long_label():
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(LONG_LABEL)))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: "left" in screen_text(app) and "elapsed" in screen_text(app),
+            "the elapsed time and the time left on screen",
+        )
+        await pilot.press("escape")
+
+
+ON_CPU = """
+import json
+def emit(**e): print(json.dumps(e), flush=True)
+emit(type="meta", name="fgsm", title="Fake", device="cpu", seed=0, torch="0.0", scale="full",
+     device_reason="on the CPU: these small models run faster there than on cuda")
+emit(type="result", headline={"a": 1.0}, summary="All good.")
+"""
+
+
+async def test_auto_device_on_cpu_says_why_in_the_header_and_a_note():
+    screen = DemoScreen(DemoRequest("fgsm", command=fake(ON_CPU)))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: "All good." in shown(app), "the result")
+        assert "device cpu (fastest for these small models)" in shown(app, "#demo-header")
+        assert "Running on the CPU: these small models run faster there than on cuda." in (
+            shown(app)
+        )
+
+
 async def test_crash_is_shown_and_the_app_keeps_working():
     screen = DemoScreen(DemoRequest("fgsm", command=fake(CRASH)))
     app = DemoTestApp(screen)

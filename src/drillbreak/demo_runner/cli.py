@@ -10,6 +10,7 @@ import math
 import shutil
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -38,6 +39,9 @@ __all__ = ["format_table", "list_command", "run_command"]
 
 _SHADES = " .:-=+*#%@"
 _SPARK = "▁▂▃▄▅▆▇█"
+# A chart whose x values are unevenly spaced also gets a table of its points, when it
+# has at most this many distinct x values.
+MAX_TABLE_ROWS = 30
 
 
 def _width(stream: TextIO) -> int:
@@ -93,6 +97,50 @@ def _log10(y: float) -> float:
     return math.log10(y) if y > 0 else math.nan
 
 
+def _evenly_spaced(xs: list[float]) -> bool:
+    """True when sorted distinct ``xs`` are one step apart (epochs, rounds, ticks)."""
+    if len(xs) < 3:
+        return True
+    step = (xs[-1] - xs[0]) / (len(xs) - 1)
+    return all(abs(b - a - step) <= 1e-6 * abs(step) for a, b in zip(xs, xs[1:], strict=False))
+
+
+def _columns(xs: list[float], width: int) -> tuple[int, Callable[[float], int]]:
+    """How many columns a chart with distinct sorted (finite) ``xs`` gets, and the
+    column of an x: one per x when they are evenly spaced (at most ``width``), else
+    ``width`` columns with each x at its place between the ends."""
+    cols = min(width, len(xs)) if _evenly_spaced(xs) else width
+    if len(xs) < 2 or cols < 2:
+        return max(1, cols), lambda x: 0
+    frac = scaler(xs[0], xs[-1])
+    return cols, lambda x: bucket(frac(x), cols)
+
+
+def _place(
+    points: list[tuple[float, float]], cols: int, column: Callable[[float], int]
+) -> list[float]:
+    """``cols`` y values, each point's y in its x's column (the last one there wins);
+    nan (a gap) where no point falls."""
+    ys = [math.nan] * cols
+    for x, y in points:
+        if x == x:
+            ys[column(x)] = y
+    return ys
+
+
+def _x_axis(lo: float, hi: float, cols: int, label: str, log: bool) -> str:
+    """The ends of the x axis under ``cols`` columns of sparkline, then what x is."""
+    left, right = format_tick(lo), format_tick(hi)
+    what = f"{label or 'x'}{', log scale' if log else ''}"
+    if cols >= len(left) + len(right) + 2:
+        return f"{left}{right.rjust(cols - len(left))}  ({what})"
+    return f"({what} from {left} to {right})"
+
+
+def _cell(y: float | None) -> str:
+    return "" if y is None else format_number(y)
+
+
 def _render_images(images: list[Image]) -> str:
     """Images side by side as ASCII art, each pixel two characters wide."""
     blocks = []
@@ -122,7 +170,7 @@ class _PlainPrinter:
         self.progress_shown = False
         self.last_quarter = -1
         self.images: list[Image] = []
-        self.series: dict[tuple[str, str], list[float]] = {}
+        self.series: dict[tuple[str, str], list[tuple[float, float]]] = {}
         self.specs: dict[str, ChartSpec] = {}
 
     def clear_progress(self) -> None:
@@ -144,7 +192,7 @@ class _PlainPrinter:
             return
         if isinstance(event, Metric):
             self.series.setdefault((event.chart, event.series), []).append(
-                float("nan") if event.y is None else event.y
+                (event.x, float("nan") if event.y is None else event.y)
             )
             return
         if isinstance(event, ChartSpec):
@@ -161,6 +209,8 @@ class _PlainPrinter:
                 f"{event.title}  [device {event.device}, seed {event.seed}, "
                 f"torch {event.torch}, {event.scale}]\n\n"
             )
+            if event.device_reason:
+                self.out.write(self.wrap(f"Running {event.device_reason}.") + "\n\n")
             if event.scale_reason:
                 self.out.write(
                     self.wrap(f"Running the {event.scale} version: {event.scale_reason}.") + "\n\n"
@@ -194,31 +244,63 @@ class _PlainPrinter:
             self.out.write(f"... {event.fraction:.0%} {event.label}\n")
 
     def result(self, event: Result) -> None:
-        charts: dict[str, list[tuple[str, list[float]]]] = {}
-        for (chart, series), ys in self.series.items():
-            charts.setdefault(chart, []).append((series, ys))
+        charts: dict[str, list[tuple[str, list[tuple[float, float]]]]] = {}
+        for (chart, series), points in self.series.items():
+            charts.setdefault(chart, []).append((series, points))
         for chart, lines in charts.items():
-            spec = self.specs.get(chart)
-            log = spec is not None and spec.y_log
-            if log:  # bars proportional to log y; y <= 0 is a gap
-                lines = [(name, [_log10(y) for y in ys]) for name, ys in lines]
-            values = [y for _, ys in lines for y in ys if y == y]
-            if not values:
-                continue
-            y_min = None if spec is None else spec.y_min
-            y_max = None if spec is None else spec.y_max
-            lo = min(values) if y_min is None else _log10(y_min) if log else y_min
-            hi = max(values) if y_max is None else _log10(y_max) if log else y_max
-            ends = f"{format_tick(10**lo if log else lo)} to {format_tick(10**hi if log else hi)}"
-            self.out.write(f"{chart}  (y from {ends}{', log scale' if log else ''})\n")
-            name_width = max(len(s) for s, _ in lines)
-            for series, ys in lines:
-                self.out.write(f"  {series.ljust(name_width)}  {_sparkline(ys, lo, hi)}\n")
-            self.out.write("\n")
+            self.chart(chart, lines, self.specs.get(chart))
         self.out.write("Result\n")
         rows = [[k, format_number(v)] for k, v in event.headline.items()]
         self.out.write(format_table(["measure", "value"], rows) + "\n\n")
         self.out.write(self.wrap(event.summary) + "\n")
+
+    def chart(
+        self, chart: str, lines: list[tuple[str, list[tuple[float, float]]]], spec: ChartSpec | None
+    ) -> None:
+        """Each series as a sparkline with its points placed by x (on the chart's log
+        axes where it has them; values <= 0 there are gaps), the x axis's ends under
+        them, and, where the x values are unevenly spaced (a reliability diagram's
+        mean confidences), a table of the points too."""
+        y_log = spec is not None and spec.y_log
+        x_log = spec is not None and spec.x_log
+        x_label = "" if spec is None else spec.x_label
+
+        def moved(x: float, y: float) -> tuple[float, float]:
+            return (_log10(x) if x_log else x), (_log10(y) if y_log else y)
+
+        drawn = [(name, [moved(x, y) for x, y in points]) for name, points in lines]
+        values = [y for _, points in drawn for _, y in points if y == y]
+        xs = sorted({x for _, points in drawn for x, _ in points if x == x})
+        if not values or not xs:
+            return
+        y_min = None if spec is None else spec.y_min
+        y_max = None if spec is None else spec.y_max
+        lo = min(values) if y_min is None else _log10(y_min) if y_log else y_min
+        hi = max(values) if y_max is None else _log10(y_max) if y_log else y_max
+        ends = f"{format_tick(10**lo if y_log else lo)} to {format_tick(10**hi if y_log else hi)}"
+        self.out.write(f"{chart}  (y from {ends}{', log scale' if y_log else ''})\n")
+        cols, column = _columns(xs, 40)
+        name_width = max(len(s) for s, _ in lines)
+        for series, points in drawn:
+            line = _sparkline(_place(points, cols, column), lo, hi, width=cols)
+            self.out.write(f"  {series.ljust(name_width)}  {line}\n")
+        first, last = (10 ** xs[0], 10 ** xs[-1]) if x_log else (xs[0], xs[-1])
+        axis = _x_axis(first, last, cols, x_label, x_log)
+        self.out.write(f"  {' ' * name_width}  {axis}\n\n")
+        if not _evenly_spaced(xs) and len(xs) <= MAX_TABLE_ROWS:
+            self.out.write(self.points_table(lines, x_label) + "\n\n")
+
+    @staticmethod
+    def points_table(lines: list[tuple[str, list[tuple[float, float]]]], x_label: str) -> str:
+        """One row per x (ascending), one column per series: y where it has a point."""
+        table: dict[float, dict[str, float]] = {}
+        for series, points in lines:
+            for x, y in points:
+                table.setdefault(x, {})[series] = y
+        rows = [
+            [format_tick(x), *(_cell(table[x].get(s)) for s, _ in lines)] for x in sorted(table)
+        ]
+        return format_table([x_label or "x", *(s for s, _ in lines)], rows)
 
 
 def run_command(

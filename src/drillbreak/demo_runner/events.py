@@ -65,6 +65,8 @@ class Meta:
     seed: int
     torch: str
     scale: str = "full"
+    # Why the device was chosen, when ``auto`` passed over an accelerator.
+    device_reason: str = ""
     # Why the scale was chosen, when it was chosen for the machine's speed.
     scale_reason: str = ""
     threads: int = 1

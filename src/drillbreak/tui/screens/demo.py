@@ -177,7 +177,8 @@ class DemoScreen(Screen):
         if self.meta is not None:
             parts += [
                 f"{self.meta.scale} scale",
-                f"device {self.meta.device}",
+                f"device {self.meta.device}"
+                + (" (fastest for these small models)" if self.meta.device_reason else ""),
                 f"seed {self.meta.seed}",
                 f"torch {self.meta.torch}",
             ]
@@ -190,14 +191,15 @@ class DemoScreen(Screen):
         return time.monotonic() - self._started if self._started else 0.0
 
     def _progress_text(self) -> str:
-        """What the demo is doing, how long it has run, and about how long is left."""
+        """How long the demo has run, about how long is left, and what it is doing
+        (the times first: a long label in a narrow terminal cuts its own end only)."""
         label = self._progress.label if self._progress else "starting the demo process…"
-        parts = [label, f"{format_duration(self._elapsed())} elapsed"]
+        parts = [f"{format_duration(self._elapsed())} elapsed"]
         if self._progress is not None and self._demo_started is not None:
             left = seconds_left(time.monotonic() - self._demo_started, self._progress.fraction)
             if left is not None:
                 parts.append(f"about {format_duration(left)} left")
-        return "  ·  ".join(parts)
+        return "  ·  ".join([*parts, label])
 
     def _tick(self) -> None:
         if self.running and self._started:
@@ -283,6 +285,9 @@ class DemoScreen(Screen):
             self._demo_started = time.monotonic()
             self._progress = None  # the start-up steps before it say nothing of the pace
             self._update_header()
+            if event.device_reason:
+                note = RichText(f"Running {event.device_reason}.")
+                await self._mount(Static(note, classes="demo-note"))
             if event.scale_reason:
                 note = RichText(f"Running the {event.scale} version: {event.scale_reason}.")
                 await self._mount(Static(note, classes="demo-note"))
