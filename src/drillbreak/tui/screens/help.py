@@ -5,6 +5,8 @@ A screen names its groups in ``HELP_GROUPS`` (title -> action names, without the
 arguments); its keys in no group are listed under "Other keys", a focused Textual
 widget's own keys (scrolling) after them.  Keys of one action
 and one description share a line ("space enter  Show answer", "a b c  Pick that choice").
+The app's keys, and a screen's bindings whose id starts with ``app.`` (the help key,
+bound on each screen to keep it in the footer), are listed last, as working everywhere.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ FOCUSED = "In the focused box"
 APP = "Everywhere"
 # Textual's own screen keys (focus, copy) work on every screen: listed with the app's.
 _TEXTUAL = frozenset(b.action for b in Screen.BINDINGS if isinstance(b, Binding))
+# The help key, first in a screen's BINDINGS so that a narrow footer keeps it (modal
+# screens, which do not get the app's keys, need it to open the help at all).
+HELP_KEY = Binding("question_mark", "app.toggle_help", "Help", id="app.help")
 
 
 @dataclass
@@ -47,7 +52,9 @@ def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
         if binding.system or not binding.description:
             continue
         action = binding.action.split("(", 1)[0]
-        everywhere = active.node is app or action.startswith("app.") or action in _TEXTUAL
+        everywhere = (
+            active.node is app or action in _TEXTUAL or (binding.id or "").startswith("app.")
+        )
         if everywhere:
             title = APP
         elif action in group_of:
