@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drillbreak import cli
-from drillbreak.plain import plain_text
+from drillbreak.deck.models import Evidence
+from drillbreak.plain import PlainStudy, plain_text
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
 WORDS = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
@@ -86,3 +87,17 @@ def test_plain_study_prints_no_markdown(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "Why does retrievability fall?" in out and "See R(t)." in out
     assert "**" not in out and "`" not in out
+
+
+def test_plain_evidence_table_lines_numbers_up_on_the_decimal_point() -> None:
+    """As in the TUI's table: 2.1 over 0.05 puts the points in one column."""
+    evidence = Evidence(
+        title="Training log",
+        x="epoch",
+        columns={"epoch": (1, 50), "train_loss": (2.1, 0.05), "val_loss": (2.05, 1.15)},
+    )
+    title, head, *rows = PlainStudy.evidence_table(evidence).splitlines()
+    assert title == "Training log" and head.split() == ["epoch", "train_loss", "val_loss"]
+    points = {line.index(".", head.index("train_loss")) for line in rows}
+    assert len(points) == 1, rows
+    assert rows[0].split() == ["1", "2.1", "2.05"]

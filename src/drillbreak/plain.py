@@ -15,6 +15,7 @@ from typing import TextIO
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from drillbreak.chartscale import align_decimals
 from drillbreak.deck.models import DiagnosisCard, Evidence
 from drillbreak.domain import Rating
 from drillbreak.study import content
@@ -270,11 +271,15 @@ class PlainStudy:
 
     @staticmethod
     def evidence_table(evidence: Evidence) -> str:
+        """The evidence as a table, each column's numbers lined up on the decimal point."""
         names = list(evidence.columns)
-        rows = list(zip(*(evidence.columns[n] for n in names), strict=False))
-        widths = [max(len(n), *(len(_num(r[i])) for r in rows)) for i, n in enumerate(names)]
+        cells = [align_decimals(evidence.columns[n]) for n in names]
+        widths = [max(len(n), *(len(t) for t in col)) for n, col in zip(names, cells, strict=True)]
         head = "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))
-        body = ["  ".join(_num(v).rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+        body = [
+            "  ".join(t.rjust(w) for t, w in zip(row, widths, strict=True)).rstrip()
+            for row in zip(*cells, strict=False)
+        ]
         title = f"{evidence.title}\n" if evidence.title else ""
         return title + "\n".join([head, *body])
 
@@ -295,7 +300,3 @@ class PlainStudy:
 
 class _CardGone(Exception):
     pass
-
-
-def _num(v: float) -> str:
-    return f"{v:g}"
