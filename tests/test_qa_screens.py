@@ -10,7 +10,7 @@ from conftest import write_deck
 from helpers.pilot import shown, wait_shown, wait_until
 from test_tui import DECK, make_app, open_settings, wait_card, wait_decks
 
-from drillbreak.tui.screens.help import APP, HelpScreen, key_groups
+from drillbreak.tui.screens.help import APP, FOCUSED, HelpScreen, key_groups
 
 MARKDOWN_DECK = """
 deck: md
@@ -97,7 +97,9 @@ async def test_question_mark_in_a_settings_field_opens_the_help_not_types(setup)
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
         assert field.value == typed
-        assert group_of(app.screen_stack[-2], "Save") == "Settings"
+        settings = app.screen_stack[-2]
+        assert group_of(settings, "Save") == "Settings"
+        assert group_of(settings, "Go to start") == FOCUSED  # the field's own keys
 
 
 async def test_decks_help_says_enter_studies_and_q_quits_only_there(setup):

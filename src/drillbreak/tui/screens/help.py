@@ -2,8 +2,8 @@
 screen's own keys first, grouped by purpose, then the app's keys.
 
 A screen names its groups in ``HELP_GROUPS`` (title -> action names, without their
-arguments); its keys in no group are listed under "Other keys", a focused Textual
-widget's own keys (scrolling) after them.  Keys of one action
+arguments); its keys in no group are listed under "Other keys", the focused
+widget's own keys (scrolling, editing) after them.  Keys of one action
 and one description share a line ("space enter  Show answer", "a b c  Pick that choice").
 The app's keys, and a screen's bindings whose id starts with ``app.`` (the help key,
 bound on each screen to keep it in the footer), are listed last, as working everywhere.
@@ -40,7 +40,7 @@ class KeyLine:
 
 def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
     """The active keys of ``screen``, grouped: its ``HELP_GROUPS`` in order, then its
-    other keys, then those of the focused Textual widget, then the app's (Textual's
+    other keys, then those of the focused widget, then the app's (Textual's
     focus and copy keys with them); empty groups left out."""
     app = screen.app
     titles: dict[str, tuple[str, ...]] = getattr(screen, "HELP_GROUPS", {})
@@ -59,8 +59,8 @@ def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
             title = APP
         elif action in group_of:
             title = group_of[action]
-        elif type(active.node).__module__.startswith("textual."):
-            title = FOCUSED  # a Textual widget's own keys (scrolling a list, a text box)
+        elif active.node is not screen:
+            title = FOCUSED  # the focused widget's own keys (scrolling a list, a text box)
         else:
             title = OTHER
         where = (title, action, binding.description)
