@@ -101,3 +101,35 @@ def test_plain_evidence_table_lines_numbers_up_on_the_decimal_point() -> None:
     points = {line.index(".", head.index("train_loss")) for line in rows}
     assert len(points) == 1, rows
     assert rows[0].split() == ["1", "2.1", "2.05"]
+
+
+def test_plain_enter_alone_on_a_choice_card_shows_the_answer_as_not_answered(
+    tmp_path, capsys, monkeypatch
+):
+    """As space in the TUI: Enter with no letter shows the answer, says it was not
+    answered and suggests Again (Enter again takes it)."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(
+        decks,
+        "c.yaml",
+        """
+        deck: c
+        title: Choice
+        cards:
+          - id: q
+            type: choice
+            question: Which?
+            choices:
+              - {text: right, correct: true, why: it is}
+              - {text: wrong, why: it is not}
+        """,
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n\n"))
+    db = tmp_path / "c.sqlite3"
+    args = ["study", "--plain", "c", "--db", str(db), "--decks", str(decks)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "Not answered." in out and "it is not" in out  # the answer, with its feedback
+    assert "1 Again*" in out  # the suggestion Enter took
+    assert "Type a letter" not in out

@@ -192,20 +192,23 @@ class PlainStudy:
             self.say(f"  {LETTERS[i]}) {plain_text(choice.text)}")
         what = "letters (select all that apply)" if multi else "a letter"
         while True:
-            raw = self.ask(f"[answer with {what}, then Enter · {CHOICE_KEYS_HELP}] ")
+            raw = self.ask(f"[{what}, then Enter (Enter alone: the answer) · {CHOICE_KEYS_HELP}] ")
             raw = raw.strip().lower()
             if raw.startswith(":"):
                 if self.command(raw[1:], cur):
                     raise _CardGone
                 continue
             valid = LETTERS[: len(choices)]
-            if raw and all(ch in valid for ch in raw.replace(" ", "").replace(",", "")):
+            if not raw:  # as space in the TUI: the answer, as not answered (Again suggested)
+                picked: set[int] = set()
+                break
+            if all(ch in valid for ch in raw.replace(" ", "").replace(",", "")):
                 picked = {valid.index(ch) for ch in raw if ch in valid}
                 break
             self.say(f"Type {what} between a and {valid[-1]} (commands start with ':').")
         fb = self.session.answer_choice(sorted(picked))
         self.say("")
-        self.say("Correct!" if fb.correct else "Not quite.")
+        self.say("Correct!" if fb.correct else "Not quite." if fb.selected else "Not answered.")
         for i, choice in enumerate(choices):
             mark = "✓" if choice.correct else "✗"
             chosen = "→" if i in fb.selected else " "
