@@ -133,3 +133,23 @@ def test_plain_enter_alone_on_a_choice_card_shows_the_answer_as_not_answered(
     assert "Not answered." in out and "it is not" in out  # the answer, with its feedback
     assert "1 Again*" in out  # the suggestion Enter took
     assert "Type a letter" not in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_on_a_terminal_wraps_long_lines_between_words(monkeypatch):
+    """A choice's explanation longer than the terminal is broken between words, keeping
+    its indent (not mid-word by the terminal: "confi" / "dence"); piped output is not."""
+    monkeypatch.setenv("COLUMNS", "40")
+    why = "      That would be reassuring, but the softmax rarely signals the attack"
+    terminal, pipe = Terminal(), io.StringIO()
+    for out in (terminal, pipe):
+        PlainStudy(None, io.StringIO(), out).say(why)  # type: ignore[arg-type]
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
+    assert all(line.startswith("      ") and not line[6].isspace() for line in lines)
+    assert " ".join(line.strip() for line in lines) == why.strip()
+    assert pipe.getvalue() == why + "\n"

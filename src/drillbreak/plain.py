@@ -2,10 +2,13 @@
 
 Readable without colour and scriptable with piped input: every prompt reads
 one line; end of input ends the session (the ratings given are already saved).
+On a terminal, long lines wrap between words at its width (keeping their indent);
+piped output is left as is.
 """
 
 from __future__ import annotations
 
+import shutil
 import string
 import textwrap
 from collections.abc import Sequence
@@ -99,8 +102,12 @@ class PlainStudy:
         self.session = session
         self.stdin = stdin
         self.out = stdout
+        # None: not a terminal, print lines as they are
+        self.width = shutil.get_terminal_size().columns if stdout.isatty() else None
 
     def say(self, text: str = "") -> None:
+        if self.width is not None:
+            text = "\n".join(_wrap(line, self.width) for line in text.split("\n"))
         print(text, file=self.out, flush=True)
 
     def ask(self, prompt: str) -> str:
@@ -303,3 +310,10 @@ class PlainStudy:
 
 class _CardGone(Exception):
     pass
+
+
+def _wrap(line: str, width: int) -> str:
+    """``line`` broken between words to lines of at most ``width``, each as indented as
+    ``line`` is (a word longer than the width is broken)."""
+    indent = line[: len(line) - len(line.lstrip())]
+    return textwrap.fill(line, width, subsequent_indent=indent, drop_whitespace=True) or line
