@@ -39,3 +39,10 @@ def test_other_words_do_not_match(answer: str, keyword: str) -> None:
 def test_each_keyword_reported_once_in_keyword_order() -> None:
     hits = keyword_hits("bias, then variance and more bias", ["variance", "bias", "noise"])
     assert hits == ["variance", "bias"]
+
+
+def test_a_word_two_keywords_match_is_listed_once() -> None:
+    """The starter deck's rubric has both "calibration" and "calibrated": one word of the
+    answer that both match is found once, not "miscalibrated, miscalibrated"."""
+    answer = "Models are miscalibrated"
+    assert keyword_hits(answer, ["calibration", "calibrated", "distribution"]) == ["miscalibrated"]

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drillbreak import cli
-from drillbreak.plain import plain_text
+from drillbreak.deck.models import Evidence
+from drillbreak.plain import PlainStudy, plain_text
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
 WORDS = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
@@ -86,3 +87,69 @@ def test_plain_study_prints_no_markdown(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "Why does retrievability fall?" in out and "See R(t)." in out
     assert "**" not in out and "`" not in out
+
+
+def test_plain_evidence_table_lines_numbers_up_on_the_decimal_point() -> None:
+    """As in the TUI's table: 2.1 over 0.05 puts the points in one column."""
+    evidence = Evidence(
+        title="Training log",
+        x="epoch",
+        columns={"epoch": (1, 50), "train_loss": (2.1, 0.05), "val_loss": (2.05, 1.15)},
+    )
+    title, head, *rows = PlainStudy.evidence_table(evidence).splitlines()
+    assert title == "Training log" and head.split() == ["epoch", "train_loss", "val_loss"]
+    points = {line.index(".", head.index("train_loss")) for line in rows}
+    assert len(points) == 1, rows
+    assert rows[0].split() == ["1", "2.1", "2.05"]
+
+
+def test_plain_enter_alone_on_a_choice_card_shows_the_answer_as_not_answered(
+    tmp_path, capsys, monkeypatch
+):
+    """As space in the TUI: Enter with no letter shows the answer, says it was not
+    answered and suggests Again (Enter again takes it)."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(
+        decks,
+        "c.yaml",
+        """
+        deck: c
+        title: Choice
+        cards:
+          - id: q
+            type: choice
+            question: Which?
+            choices:
+              - {text: right, correct: true, why: it is}
+              - {text: wrong, why: it is not}
+        """,
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n\n"))
+    db = tmp_path / "c.sqlite3"
+    args = ["study", "--plain", "c", "--db", str(db), "--decks", str(decks)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "Not answered." in out and "it is not" in out  # the answer, with its feedback
+    assert "1 Again*" in out  # the suggestion Enter took
+    assert "Type a letter" not in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_plain_on_a_terminal_wraps_long_lines_between_words(monkeypatch):
+    """A choice's explanation longer than the terminal is broken between words, keeping
+    its indent (not mid-word by the terminal: "confi" / "dence"); piped output is not."""
+    monkeypatch.setenv("COLUMNS", "40")
+    why = "      That would be reassuring, but the softmax rarely signals the attack"
+    terminal, pipe = Terminal(), io.StringIO()
+    for out in (terminal, pipe):
+        PlainStudy(None, io.StringIO(), out).say(why)  # type: ignore[arg-type]
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
+    assert all(line.startswith("      ") and not line[6].isspace() for line in lines)
+    assert " ".join(line.strip() for line in lines) == why.strip()
+    assert pipe.getvalue() == why + "\n"

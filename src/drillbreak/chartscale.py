@@ -3,7 +3,8 @@
 The braille line chart (``tui/widgets/line_chart.py``), the stats screen's bars and
 heatmap (``tui/widgets/bars.py``) and the demo CLI's sparklines
 (``demo_runner/cli.py``) place values with :func:`scaler` and :func:`bucket` and
-label their axes with :func:`format_tick`.  Any finite numbers work: a constant
+label their axes with :func:`format_tick`; the evidence tables of the TUI and of plain
+mode line numbers up on the decimal point with :func:`align_decimals`.  Any finite numbers work: a constant
 1e17 series, ranges of +-1e308 whose width is larger than the largest float.
 
 Standard library only, so that any layer can use it.
@@ -13,9 +14,9 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-__all__ = ["bucket", "format_tick", "middle", "power10", "scaler", "widen"]
+__all__ = ["align_decimals", "bucket", "format_tick", "middle", "power10", "scaler", "widen"]
 
 _MAX = sys.float_info.max
 
@@ -68,3 +69,17 @@ def power10(v: float) -> float:
         return 10.0**v
     except OverflowError:
         return _MAX
+
+
+def align_decimals(values: Sequence[float]) -> list[str]:
+    """Numbers as text of one width, their decimal points in one column (the point is
+    implied after a whole number): right-justified, they line up in a table."""
+    texts = [f"{v:g}" for v in values]
+    if any(not math.isfinite(v) or "e" in t for v, t in zip(values, texts, strict=True)):
+        width = max(map(len, texts), default=0)
+        return [t.rjust(width) for t in texts]
+    parts = [t.split(".", 1) if "." in t else [t, ""] for t in texts]
+    whole = max(len(w) for w, _ in parts)
+    frac = max(len(f) for _, f in parts)
+    tail = frac + 1 if frac else 0  # the point and the decimals
+    return [w.rjust(whole) + ("." + f if f else "").ljust(tail) for w, f in parts]

@@ -2,10 +2,13 @@
 
 Readable without colour and scriptable with piped input: every prompt reads
 one line; end of input ends the session (the ratings given are already saved).
+On a terminal, long lines wrap between words at its width (keeping their indent);
+piped output is left as is.
 """
 
 from __future__ import annotations
 
+import shutil
 import string
 import textwrap
 from collections.abc import Sequence
@@ -15,6 +18,7 @@ from typing import TextIO
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from drillbreak.chartscale import align_decimals
 from drillbreak.clock import from_ms
 from drillbreak.deck.models import DiagnosisCard, Evidence
 from drillbreak.deck.predict import format_param, format_tolerance
@@ -104,8 +108,12 @@ class PlainStudy:
         self.session = session
         self.stdin = stdin
         self.out = stdout
+        # None: not a terminal, print lines as they are
+        self.width = shutil.get_terminal_size().columns if stdout.isatty() else None
 
     def say(self, text: str = "") -> None:
+        if self.width is not None:
+            text = "\n".join(_wrap(line, self.width) for line in text.split("\n"))
         print(text, file=self.out, flush=True)
 
     def ask(self, prompt: str) -> str:
@@ -199,20 +207,23 @@ class PlainStudy:
             self.say(f"  {LETTERS[i]}) {plain_text(choice.text)}")
         what = "letters (select all that apply)" if multi else "a letter"
         while True:
-            raw = self.ask(f"[answer with {what}, then Enter · {CHOICE_KEYS_HELP}] ")
+            raw = self.ask(f"[{what}, then Enter (Enter alone: the answer) · {CHOICE_KEYS_HELP}] ")
             raw = raw.strip().lower()
             if raw.startswith(":"):
                 if self.command(raw[1:], cur):
                     raise _CardGone
                 continue
             valid = LETTERS[: len(choices)]
-            if raw and all(ch in valid for ch in raw.replace(" ", "").replace(",", "")):
+            if not raw:  # as space in the TUI: the answer, as not answered (Again suggested)
+                picked: set[int] = set()
+                break
+            if all(ch in valid for ch in raw.replace(" ", "").replace(",", "")):
                 picked = {valid.index(ch) for ch in raw if ch in valid}
                 break
             self.say(f"Type {what} between a and {valid[-1]} (commands start with ':').")
         fb = self.session.answer_choice(sorted(picked))
         self.say("")
-        self.say("Correct!" if fb.correct else "Not quite.")
+        self.say("Correct!" if fb.correct else "Not quite." if fb.selected else "Not answered.")
         for i, choice in enumerate(choices):
             mark = "✓" if choice.correct else "✗"
             chosen = "→" if i in fb.selected else " "
@@ -359,11 +370,15 @@ class PlainStudy:
 
     @staticmethod
     def evidence_table(evidence: Evidence) -> str:
+        """The evidence as a table, each column's numbers lined up on the decimal point."""
         names = list(evidence.columns)
-        rows = list(zip(*(evidence.columns[n] for n in names), strict=False))
-        widths = [max(len(n), *(len(_num(r[i])) for r in rows)) for i, n in enumerate(names)]
+        cells = [align_decimals(evidence.columns[n]) for n in names]
+        widths = [max(len(n), *(len(t) for t in col)) for n, col in zip(names, cells, strict=True)]
         head = "  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))
-        body = ["  ".join(_num(v).rjust(w) for v, w in zip(r, widths, strict=True)) for r in rows]
+        body = [
+            "  ".join(t.rjust(w) for t, w in zip(row, widths, strict=True)).rstrip()
+            for row in zip(*cells, strict=False)
+        ]
         title = f"{evidence.title}\n" if evidence.title else ""
         return title + "\n".join([head, *body])
 
@@ -386,5 +401,8 @@ class _CardGone(Exception):
     pass
 
 
-def _num(v: float) -> str:
-    return f"{v:g}"
+def _wrap(line: str, width: int) -> str:
+    """``line`` broken between words to lines of at most ``width``, each as indented as
+    ``line`` is (a word longer than the width is broken)."""
+    indent = line[: len(line) - len(line.lstrip())]
+    return textwrap.fill(line, width, subsequent_indent=indent, drop_whitespace=True) or line

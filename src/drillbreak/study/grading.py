@@ -37,7 +37,7 @@ _WORD = re.compile(r"\w+")
 def keyword_hits(answer: str, keywords: Iterable[str]) -> list[str]:
     """For each keyword found in the typed answer, the answer's words that matched it
     (case-insensitive, word by word on stems: "calibration" is found in "the model
-    was miscalibrated")."""
+    was miscalibrated"); words that two keywords matched are listed once."""
     words = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(answer)]
     hits = []
     for kw in keywords:
@@ -45,7 +45,9 @@ def keyword_hits(answer: str, keywords: Iterable[str]) -> list[str]:
         for i in range(len(words) - len(parts) + 1) if parts else ():
             window = words[i : i + len(parts)]
             if all(_same_stem(w, p) for (w, _, _), p in zip(window, parts, strict=True)):
-                hits.append(answer[window[0][1] : window[-1][2]])
+                hit = answer[window[0][1] : window[-1][2]]
+                if hit not in hits:
+                    hits.append(hit)
                 break
     return hits
 

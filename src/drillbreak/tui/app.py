@@ -223,6 +223,11 @@ class DrillbreakApp(App):
 
 def binding_ids() -> set[str]:
     """Every binding id of the app, its screens and its widgets: what [keys] can remap."""
+    return set(bindings_by_id())
+
+
+def bindings_by_id() -> dict[str, Binding]:
+    """The bindings of the app, its screens and its widgets that have an id, by id."""
     import importlib
     import pkgutil
 
@@ -233,13 +238,15 @@ def binding_ids() -> set[str]:
     for package in (screens, widgets):
         for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             importlib.import_module(module.name)
-    ids: set[str] = set()
+    found: dict[str, Binding] = {}
     classes: list[type] = [DOMNode]
     while classes:
         cls = classes.pop()
         classes.extend(cls.__subclasses__())
-        ids.update(b.id for b in getattr(cls, "BINDINGS", ()) if isinstance(b, Binding) and b.id)
-    return ids
+        found.update(
+            (b.id, b) for b in getattr(cls, "BINDINGS", ()) if isinstance(b, Binding) and b.id
+        )
+    return found
 
 
 def run_app(args: argparse.Namespace) -> int:

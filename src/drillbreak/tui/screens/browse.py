@@ -7,6 +7,8 @@ The cards are read, and (un)suspended, in a thread.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,8 +20,10 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Markdown, Static
 
 from drillbreak.deck.models import ChoiceCard, DiagnosisCard
+from drillbreak.plain import plain_text
 from drillbreak.study import browse, content
 from drillbreak.tui.screens.base import DrillbreakScreen
+from drillbreak.tui.screens.help import HELP_KEY
 
 if TYPE_CHECKING:
     from drillbreak.context import Context
@@ -41,14 +45,21 @@ QUESTION_MIN = 16
 # the table's margin and scrollbar, then one cell of padding either side of each column
 FRAME = 4
 PADDING = 2
+# a character Markdown may give a meaning to: only such questions are parsed
+MARKUP = re.compile(r"[*_`\[\\<&]")
 
 
 class BrowseScreen(DrillbreakScreen):
     BINDINGS = [
+        HELP_KEY,
         Binding("slash", "focus_search", "Search", id="browse.search"),
         Binding("s", "toggle_suspend", "(Un)suspend", id="browse.suspend"),
         Binding("escape", "back", "Back", id="browse.back"),
     ]
+    HELP_GROUPS = {
+        "Cards": ("focus_search", "toggle_suspend"),
+        "Leave": ("back",),
+    }
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -164,7 +175,7 @@ def _cells(row: browse.BrowseRow) -> dict[str, Text]:
     ret = f"{row.retrievability:.0%}" if row.retrievability is not None else "—"
     style = "dim" if row.suspended else ""
     return {
-        "Question": Text(row.question, style=style),
+        "Question": Text(_plain(row.question), style=style),
         "Deck": Text(row.deck, style=style),
         "Type": Text(row.item.type),
         "State": Text(row.state, style="yellow" if row.suspended else ""),
@@ -176,13 +187,23 @@ def _cells(row: browse.BrowseRow) -> dict[str, Text]:
     }
 
 
+@lru_cache(maxsize=4096)
+def _plain(question: str) -> str:
+    """A question's Markdown as the table shows it: plain text on one line, without the
+    emphasis marks and code ticks (``**overfitting**`` is "overfitting")."""
+    if MARKUP.search(question) is None:
+        return question
+    return " ".join(plain_text(question).split())
+
+
 def _fit(text: Text, width: int) -> Text:
     text.truncate(width, overflow="ellipsis")
     return text
 
 
 class PreviewScreen(ModalScreen):
-    BINDINGS = [Binding("escape,enter,space", "dismiss", "Close", id="preview.close")]
+    BINDINGS = [HELP_KEY, Binding("escape,enter,space", "dismiss", "Close", id="preview.close")]
+    HELP_GROUPS = {"Preview": ("dismiss",)}
 
     def __init__(self, row: browse.BrowseRow) -> None:
         super().__init__()

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Static
 
 from drillbreak.tui.screens.base import DrillbreakScreen
+from drillbreak.tui.screens.help import HELP_KEY
 
 if TYPE_CHECKING:
     from drillbreak.context import Context
@@ -31,13 +32,21 @@ HINT = "enter: study the deck · c: cram it · ctrl+p: commands"
 
 class DecksScreen(DrillbreakScreen):
     BINDINGS = [
-        Binding("enter", "study", "Study", id="decks.study", show=True),
+        HELP_KEY,
+        # priority: over the table's own enter ("Select"), so that the help says it; not in
+        # the footer, which keeps q Quit at 60 columns (the hint line says it)
+        Binding("enter", "study", "Study", id="decks.study", priority=True, show=False),
         Binding("c", "cram", "Cram", id="decks.cram"),
         Binding("b", "browse", "Browse", id="decks.browse"),
         Binding("t", "stats", "Stats", id="decks.stats"),
         Binding("o", "settings", "Settings", id="decks.settings"),
         Binding("q", "app.quit", "Quit", id="decks.quit"),
     ]
+    HELP_GROUPS = {
+        "Study": ("study", "cram"),
+        "Look and change": ("browse", "stats", "settings"),
+        "Leave": ("app.quit",),
+    }
 
     def compose(self) -> ComposeResult:
         yield Static(id="decks-title")

@@ -2,9 +2,11 @@
 screen's own keys first, grouped by purpose, then the app's keys.
 
 A screen names its groups in ``HELP_GROUPS`` (title -> action names, without their
-arguments); its keys in no group are listed under "Other keys", a focused Textual
-widget's own keys (scrolling) after them.  Keys of one action
+arguments); its keys in no group are listed under "Other keys", the focused
+widget's own keys (scrolling, editing) after them.  Keys of one action
 and one description share a line ("space enter  Show answer", "a b c  Pick that choice").
+The app's keys, and a screen's bindings whose id starts with ``app.`` (the help key,
+bound on each screen to keep it in the footer), are listed last, as working everywhere.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ FOCUSED = "In the focused box"
 APP = "Everywhere"
 # Textual's own screen keys (focus, copy) work on every screen: listed with the app's.
 _TEXTUAL = frozenset(b.action for b in Screen.BINDINGS if isinstance(b, Binding))
+# The help key, first in a screen's BINDINGS so that a narrow footer keeps it (modal
+# screens, which do not get the app's keys, need it to open the help at all).
+HELP_KEY = Binding("question_mark", "app.toggle_help", "Help", id="app.help")
 
 
 @dataclass
@@ -35,7 +40,7 @@ class KeyLine:
 
 def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
     """The active keys of ``screen``, grouped: its ``HELP_GROUPS`` in order, then its
-    other keys, then those of the focused Textual widget, then the app's (Textual's
+    other keys, then those of the focused widget, then the app's (Textual's
     focus and copy keys with them); empty groups left out."""
     app = screen.app
     titles: dict[str, tuple[str, ...]] = getattr(screen, "HELP_GROUPS", {})
@@ -47,13 +52,15 @@ def key_groups(screen: Screen) -> list[tuple[str, list[KeyLine]]]:
         if binding.system or not binding.description:
             continue
         action = binding.action.split("(", 1)[0]
-        everywhere = active.node is app or action.startswith("app.") or action in _TEXTUAL
+        everywhere = (
+            active.node is app or action in _TEXTUAL or (binding.id or "").startswith("app.")
+        )
         if everywhere:
             title = APP
         elif action in group_of:
             title = group_of[action]
-        elif type(active.node).__module__.startswith("textual."):
-            title = FOCUSED  # a Textual widget's own keys (scrolling a list, a text box)
+        elif active.node is not screen:
+            title = FOCUSED  # the focused widget's own keys (scrolling a list, a text box)
         else:
             title = OTHER
         where = (title, action, binding.description)

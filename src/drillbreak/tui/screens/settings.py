@@ -8,6 +8,8 @@ unsaved edits asks first.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +21,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings, field_problems, format_steps
 from drillbreak.tui.screens.base import DrillbreakScreen
+from drillbreak.tui.screens.help import HELP_KEY
 
 
 def _shown(value: object) -> str:
@@ -32,13 +35,22 @@ def _shown(value: object) -> str:
     return str(value)
 
 
+class SettingField(Input):
+    """A setting's text box.  No setting is typed with a ``?``: it opens the key help."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # Textual drops every binding of a key the focused box consumes, priority or not
+        return key != "question_mark" and super().check_consume_key(key, character)
+
+
 class SettingsScreen(DrillbreakScreen):
     BINDINGS = [
+        # priority: before the focused field sees the key (see SettingField)
+        replace(HELP_KEY, priority=True),
         Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
         Binding("escape", "back", "Back", id="settings.back"),
-        # ? types into the focused field here, so help is on f1 too
-        Binding("f1", "app.toggle_help", "Help", id="settings.help"),
     ]
+    HELP_GROUPS = {"Settings": ("save", "back")}
 
     def compose(self) -> ComposeResult:
         settings = self.ctx.settings
@@ -50,7 +62,7 @@ class SettingsScreen(DrillbreakScreen):
                 for name in Settings.form_fields():
                     info = Settings.model_fields[name]
                     yield Label(info.title or name)
-                    field = Input(_shown(getattr(settings, name)), id=name)
+                    field = SettingField(_shown(getattr(settings, name)), id=name)
                     field.tooltip = info.description
                     yield field
                     if name == "desired_retention":  # what each retention would cost
@@ -170,10 +182,12 @@ class UnsavedScreen(ModalScreen[str]):
     """Esc with unsaved edits: save them, discard them, or keep editing."""
 
     BINDINGS = [
+        HELP_KEY,
         Binding("s", "answer('save')", "Save", id="unsaved.save"),
         Binding("d", "answer('discard')", "Discard", id="unsaved.discard"),
         Binding("escape,k", "answer('keep')", "Keep editing", id="unsaved.keep"),
     ]
+    HELP_GROUPS = {"Unsaved changes": ("answer",)}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="unsaved"):

@@ -21,6 +21,7 @@ from drillbreak.context import Context
 from drillbreak.settings import Settings
 from drillbreak.study.stats import Stats
 from drillbreak.tui.screens.base import DrillbreakScreen
+from drillbreak.tui.screens.help import HELP_KEY
 from drillbreak.tui.widgets.bars import BarChart, heatmap
 
 HEATMAP_WEEKS = 12
@@ -37,7 +38,8 @@ class StatsView:
 
 
 class StatsScreen(DrillbreakScreen):
-    BINDINGS = [Binding("escape,q", "back", "Back", id="stats.back")]
+    BINDINGS = [HELP_KEY, Binding("escape,q", "back", "Back", id="stats.back")]
+    HELP_GROUPS = {"Leave": ("back",)}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="stats"):

@@ -10,12 +10,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from drillbreak.study.session import Summary
+from drillbreak.tui.screens.help import HELP_KEY
 
 
 class SummaryScreen(Screen):
     BINDINGS = [
+        HELP_KEY,
         Binding("enter,escape,space", "close", "Back to decks", id="summary.close"),
     ]
+    HELP_GROUPS = {"Leave": ("close",)}
 
     def __init__(self, summary: Summary, messages: list[str]) -> None:
         super().__init__()

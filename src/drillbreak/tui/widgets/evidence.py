@@ -21,6 +21,7 @@ from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Static
 
+from drillbreak.chartscale import align_decimals
 from drillbreak.deck.models import Evidence
 from drillbreak.tui.widgets.line_chart import COLOURS, Series, draw_legend, render_chart
 
@@ -130,20 +131,6 @@ def render_panels(evidence: Evidence, width: int, panel_height: int) -> Text:
         if i < len(legend) - 1:
             out.append("\n")
     return out
-
-
-def align_decimals(values: Sequence[float]) -> list[str]:
-    """Numbers as text of one width, their decimal points in one column (the point is
-    implied after a whole number): right-justified, they line up in a table."""
-    texts = [f"{v:g}" for v in values]
-    if any(not math.isfinite(v) or "e" in t for v, t in zip(values, texts, strict=True)):
-        width = max(map(len, texts), default=0)
-        return [t.rjust(width) for t in texts]
-    parts = [t.split(".", 1) if "." in t else [t, ""] for t in texts]
-    whole = max(len(w) for w, _ in parts)
-    frac = max(len(f) for _, f in parts)
-    tail = frac + 1 if frac else 0  # the point and the decimals
-    return [w.rjust(whole) + ("." + f if f else "").ljust(tail) for w, f in parts]
 
 
 class EvidenceChart(Widget):
