@@ -279,3 +279,21 @@ def test_markdownish(text, plain, bold):
     assert rich.plain == plain
     spans = [rich.plain[s.start : s.end] for s in rich.spans if "bold" in str(s.style)]
     assert spans == ([bold] if bold else [])
+
+
+async def test_the_help_lists_the_demo_keys_first_and_the_footer_starts_with_help():
+    from textual.widgets import Footer
+
+    from drillbreak.tui.screens.help import key_groups
+
+    screen = DemoScreen(DemoRequest("fgsm", device="cpu", command=fake(FAST)))
+    app = DemoTestApp(screen)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_until(pilot, lambda: not screen.running, "the demo finished")
+        groups = key_groups(screen)
+        assert groups[0][0] == "Demo"
+        assert {line.description for line in groups[0][1]} == {"Close", "Run again"}
+        footer = app.screen.query_one(Footer)
+        await wait_until(pilot, lambda: footer.region.height > 0, "the footer drawn")
+        first_row = screen_text(app).splitlines()[-1].split()
+        assert first_row[:2] == ["?", "Help"], first_row

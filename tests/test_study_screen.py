@@ -16,11 +16,13 @@ from helpers.pilot import shown, wait_shown, wait_until
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
-from textual.widgets import Footer
+from rich.cells import cell_len
+from textual.widgets import Footer, Static
 from textual.widgets._toast import Toast
 
 from drillbreak.clock import FakeClock
 from drillbreak.deck.models import Evidence
+from drillbreak.domain import Rating
 from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
 from drillbreak.tui.screens.help import HelpScreen
 from drillbreak.tui.screens.study import StudyScreen, status_line
@@ -32,6 +34,7 @@ from drillbreak.tui.widgets.evidence import (
     unit_of,
 )
 from drillbreak.tui.widgets.line_chart import format_ticks
+from drillbreak.tui.widgets.rating_bar import RatingBar
 
 TITLE = "A deck whose title is far too long for any study header"
 DECK = f"""
@@ -499,3 +502,59 @@ def test_narrow_panels_stack():
     narrow = render_panels(evidence, PANEL_MIN_WIDTH, 6).plain.split("\n")
     assert sum("└" in line for line in wide) == 1  # three panels side by side
     assert sum("└" in line for line in narrow) == 3  # stacked
+
+
+# QA follow-ups --------------------------------------------------------------------------------
+async def test_every_rating_button_shows_its_interval_at_60_columns(tmp_path):
+    """The widest labels a button gets ("<1m", "10m", "12h", "2.5mo") fit on one line."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_card(pilot, "basic")
+        await pilot.press("space")
+        await wait_shown(pilot, "Paris", "#answer")
+        bar = app.screen.query_one(RatingBar)
+        widest = dict(zip(Rating, ["<1m", "10m", "12h", "2.5mo"], strict=True))
+        bar.show(widest, None)
+        await pilot.pause()
+        for rating in Rating:
+            cell = app.screen.query_one(f"#rate-{rating.value}", Static)
+            plain = cell.render().plain
+            assert plain.endswith(widest[rating])
+            assert cell_len(plain) <= cell.content_region.width, (plain, cell.content_region)
+
+
+async def test_the_header_names_a_reversed_card_reversed(tmp_path):
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(
+        decks,
+        "rev.yaml",
+        "deck: rev\ntitle: Rev\ncards:\n"
+        "  - {id: both, front: The front side, back: The back side, reverse: true}\n",
+    )
+    options = AppOptions(
+        db_path=tmp_path / "rev.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(("rev",), cram=True),
+        seed=1,
+    )
+    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    kinds = set()
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(2):
+            await wait_until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, StudyScreen)
+                    and app.screen.shown is not None
+                    and not app.screen.drawing
+                    and app.screen.shown.item.key not in {k for k, _ in kinds}
+                    and (app.screen.shown.item.kind in shown(app, "#study-status"))
+                ),
+                "the next side with its header",
+            )
+            item = app.screen.shown.item
+            kinds.add((item.key, shown(app, "#study-status").split()[-1]))
+            await pilot.press("space", "4")
+    assert sorted(k for _, k in kinds) == ["basic", "reversed"]

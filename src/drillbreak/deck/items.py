@@ -41,6 +41,12 @@ class StudyItem:
     def is_reverse(self) -> bool:
         return self.variant == "r"
 
+    @property
+    def kind(self) -> str:
+        """What the learner is shown: the card type, or "reversed" for a basic card's
+        back-to-front side."""
+        return "reversed" if self.is_reverse else self.card.type
+
 
 def expand(deck: Deck, card: Card) -> list[StudyItem]:
     return [StudyItem(deck, card, item_key(card.id, v), v) for v in variants(card)]

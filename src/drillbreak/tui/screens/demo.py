@@ -45,6 +45,7 @@ from drillbreak.demo_runner.formatting import format_number
 from drillbreak.demo_runner.pace import format_duration, seconds_left
 from drillbreak.demo_runner.request import DemoRequest
 from drillbreak.demo_runner.runner import DemoFailed, DemoRun, DemoTimeout
+from drillbreak.tui.screens.help import HELP_KEY
 from drillbreak.tui.widgets.halfblock_image import HalfBlockImage
 from drillbreak.tui.widgets.line_chart import LineChart
 
@@ -99,9 +100,11 @@ class DemoScreen(Screen):
     """Run a demo and show it live; escape closes (and stops it)."""
 
     BINDINGS = [
+        HELP_KEY,
         Binding("escape", "close", "Close", id="demo.close"),
         Binding("r", "rerun", "Run again", id="demo.rerun"),
     ]
+    HELP_GROUPS = {"Demo": ("close", "rerun")}
 
     CSS_PATH = "demo.tcss"
 

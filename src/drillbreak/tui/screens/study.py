@@ -305,7 +305,7 @@ class StudyScreen(DrillbreakScreen):
             many = "letters" if card.multi else "a letter"
             msg = f"Press {many}, then enter (space: show the answer)."
         elif isinstance(card, OpenCard):
-            msg = "Type your answer, then ctrl+s to submit. (esc leaves the text box)"
+            msg = "Type your answer; ctrl+s submits, esc leaves the box."
         elif isinstance(card, PredictCard):
             msg = (
                 "Predict (a range's letter, or type a number) and press enter; then the demo runs."
@@ -373,7 +373,7 @@ class StudyScreen(DrillbreakScreen):
             status_line(
                 self.deck_title,
                 cram=s.cram,
-                kind=cur.item.type if cur is not None else "",
+                kind=cur.item.kind if cur is not None else "",
                 numbers=self._numbers,
                 elapsed_s=int((s.clock() - s.started_at).total_seconds()),
                 saving=self.saving,

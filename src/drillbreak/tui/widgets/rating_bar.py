@@ -24,6 +24,6 @@ class RatingBar(Horizontal):
             text.append(f"{rating.value} ", style="bold")
             text.append(rating.label)
             if labels.get(rating):
-                text.append(f"  {labels[rating]}", style="dim")
+                text.append(f" {labels[rating]}", style="dim")  # fits 4 across at 60 columns
             cell.update(text)
             cell.set_class(rating == suggested, "suggested")
