@@ -23,7 +23,10 @@ from drillbreak.tui.commands import DrillbreakCommands
 from drillbreak.tui.theme import DRILLBREAK_THEME
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from drillbreak.context import Context
+    from drillbreak.study.cases import Refiller
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class AppOptions:
     study: StudyRequest | None = None
     keys: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
+    # Makes the refiller of generated cases' pool from the database path (tests).
+    refiller: Callable[[Path], Refiller] | None = None
 
 
 class Loaded(Message):
@@ -70,6 +75,8 @@ class DrillbreakApp(App):
         self.options = options or AppOptions()
         self.clock = clock
         self.ctx: Context | None = None
+        # Makes generated diagnosis cases in the background (when the decks have any).
+        self.refiller: Refiller | None = None
         # Held by a worker thread while it uses the database; closing waits for it.
         self.db_lock = threading.Lock()
         self.register_theme(DRILLBREAK_THEME)
@@ -113,9 +120,20 @@ class DrillbreakApp(App):
 
         self.ctx = message.ctx
         self.apply_theme_setting(self.ctx.settings.theme)
+        self._start_refiller()
         self.push_screen(DecksScreen())
         if self.options.study is not None:
             self.start_study(self.options.study)
+
+    def _start_refiller(self) -> None:
+        """Fill the pool of every generated card's generator in the background."""
+        from drillbreak.study.cases import Refiller, generator_specs
+
+        assert self.ctx is not None
+        specs = generator_specs(c for deck in self.ctx.collection.decks for c in deck.cards)
+        if specs:
+            self.refiller = (self.options.refiller or Refiller)(self.ctx.db.path)
+            self.refiller.request(specs)
 
     def apply_theme_setting(self, name: str) -> None:
         if name in self.available_themes:
@@ -199,6 +217,8 @@ class DrillbreakApp(App):
             self.action_show_help_panel()
 
     def on_unmount(self) -> None:
+        if self.refiller is not None:
+            self.refiller.close()  # its case child ends with the app
         if self.ctx is not None:
             with self.db_lock:  # an answer being written commits (or fails) before the close
                 self.ctx.close()
