@@ -77,22 +77,27 @@ def snapshot(
     """``card`` with one case, for a static copy (the Anki export), which its scenario
     says: a pooled case, else one made now (``making()`` is called first: it blocks for
     a training run).  Raises :class:`~drillbreak.demo_runner.cases.CaseError`."""
-    shown = take(db, card)
-    if shown is None:
+    case = _take_case(db, card.generate)
+    if case is None:
         if making is not None:
             making()
         refill(db, [card.generate], size=1)
-        shown = take(db, card)
-        assert shown is not None  # refill made one
-    return replace(shown, scenario=f"*{SNAPSHOT_NOTE}*\n\n{shown.scenario}")
+        case = _take_case(db, card.generate)
+        assert case is not None  # refill made one
+    return case_card(card, replace(case, scenario=f"*{SNAPSHOT_NOTE}*\n\n{case.scenario}"))
 
 
 def take(db: Database, card: GeneratedDiagnosisCard) -> GeneratedDiagnosisCard | None:
     """The card with the oldest pooled case of its generator, which leaves the pool;
     None when the pool has none (the caller shows the card without a case, or waits)."""
+    case = _take_case(db, card.generate)
+    return None if case is None else case_card(card, case)
+
+
+def _take_case(db: Database, spec: Generate) -> Case | None:
     with db.write() as conn:
-        text = case_pool.take(conn, pool_key(card.generate))
-    return None if text is None else case_card(card, parse_case(text))
+        text = case_pool.take(conn, pool_key(spec))
+    return None if text is None else parse_case(text)
 
 
 def generator_specs(cards: Iterable[Card]) -> list[Generate]:
@@ -129,7 +134,8 @@ class SessionCases:
 
     def needs_case(self, cur: Current) -> bool:
         """True for a generated card that is not showing a case yet."""
-        return self.spec(cur) is not None and cur.item.card.evidence is None
+        card = cur.item.card
+        return isinstance(card, GeneratedDiagnosisCard) and card.evidence is None
 
     def prepare(self, cur: Current) -> bool:
         """Give ``cur`` its case if it is a generated card: the one it already has, or
@@ -201,7 +207,7 @@ def refill(
     trains: call it from a worker thread.  ``started`` gets the child's pid;
     ``command`` replaces the child's command line and ``make`` the whole child (tests).
     Raises :class:`~drillbreak.demo_runner.cases.CaseError`."""
-    by_family = {s.family: pool_key(s) for s in specs}
+    by_family: dict[str, str] = {s.family: pool_key(s) for s in specs}
     with db.read() as conn:
         have = case_pool.counts(conn, by_family.values())
     wants = {f: size - have[key] for f, key in by_family.items() if have[key] < size}

@@ -30,6 +30,7 @@ from drillbreak.store.db import StoreError
 from drillbreak.study import content
 from drillbreak.study.cases import SessionCases, next_ready, pool_key
 from drillbreak.study.session import Current, RatingResult, StudySession, Summary
+from drillbreak.study.undo import Action
 from drillbreak.tui.screens.base import DrillbreakScreen
 from drillbreak.tui.widgets.choice_list import ChoiceList
 from drillbreak.tui.widgets.evidence import EvidenceView
@@ -380,7 +381,7 @@ class StudyScreen(DrillbreakScreen):
     def action_undo(self) -> None:
         self._in_thread(self.session.undo, self._undone)
 
-    def _undone(self, action: object) -> None:
+    def _undone(self, action: Action | None) -> None:
         if action is not None:
             self.notify("Undone.", timeout=2)
             if self.cases is not None:
