@@ -54,6 +54,19 @@ cards:
     shuffle: false
     takeaway: Deduplicate before you split.
 """
+# every family offered, the right one last: the ninth choice (letter i / I)
+NINE = """
+deck: gen
+title: Generated
+cards:
+  - id: leak
+    type: diagnosis
+    generate:
+      family: leakage
+      options: [shortcut, lr-too-high, lr-too-low, label-noise, val-distribution,
+                batch-too-large, unnormalised-inputs, dead-units, leakage]
+    shuffle: false
+"""
 BASIC = """
   - id: plain-one
     front: A basic card
@@ -219,6 +232,17 @@ async def test_when_nothing_else_is_due_the_case_is_made_while_the_learner_waits
         await wait_shown(pilot, "Training log", "#evidence")
 
 
+async def test_a_generated_card_offers_all_nine_families(decks, tmp_path):
+    write_deck(decks, "gen.yaml", NINE)
+    db = tmp_path / "gen.sqlite3"
+    fill_pool(db)
+    app = make_app(decks, db, StandIn())
+    async with app.run_test(size=(100, 60)) as pilot:
+        await wait_shown(pilot, f"i) {FAMILIES['leakage']}", "#choices")
+        await pilot.press("i", "enter")
+        await wait_shown(pilot, "Correct!", "#prompt")
+
+
 SLEEPER = """
 import pathlib, sys, time
 pathlib.Path(sys.argv[1]).write_text(str(__import__("os").getpid()))
@@ -307,7 +331,7 @@ def test_plain_mode_waits_for_a_case_with_a_progress_line(decks, tmp_path):
 
 
 def test_the_anki_export_holds_one_generated_case_marked_as_such(decks, tmp_path):
-    write_deck(decks, "gen.yaml", GENERATED)
+    write_deck(decks, "gen.yaml", NINE)
     db = tmp_path / "gen.sqlite3"
     fill_pool(db)
     out = tmp_path / "gen.apkg"
@@ -328,4 +352,5 @@ def test_the_anki_export_holds_one_generated_case_marked_as_such(decks, tmp_path
     assert "One generated case; in drillbreak every review shows a new one." in fields
     assert scenario_line(first) in fields and "<table" in fields
     assert f"{first.facts['duplicates']} of the 300" in fields  # the explanation, on the back
+    assert '<span class="label">Answer:</span> I<' in fields  # the ninth choice
     assert pool_count(db) == len(FIXTURE_CASES) - 1  # the case shown in the export was taken

@@ -56,7 +56,7 @@ from drillbreak.domain import CardState
 from drillbreak.store.anki_schedule import CardHistory
 
 ROOT_DECK = "drillbreak"
-LETTERS = "ABCDEFGH"
+LETTERS = "ABCDEFGHI"  # nine choices on a generated diagnosis card (every fault family)
 
 CSS = """\
 .card {

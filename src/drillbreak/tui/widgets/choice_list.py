@@ -13,7 +13,8 @@ from textual.widget import Widget
 
 from drillbreak.deck.models import Choice
 
-LETTERS = string.ascii_lowercase[:8]
+# Eight choices at most, nine on a generated diagnosis card (every fault family).
+LETTERS = string.ascii_lowercase[:9]
 
 
 class ChoiceList(Widget, can_focus=True):
