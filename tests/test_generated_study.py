@@ -74,9 +74,9 @@ BASIC = """
 """
 
 
-def scenario_line(case: Case) -> str:
-    """The case's first line as the screen wraps it (the start is enough to tell)."""
-    return case.scenario.split(",")[0]
+def case_mark(case: Case) -> str:
+    """What tells the case's scenario from the others' (one word: it never wraps)."""
+    return f"{case.facts['lr']:g},"
 
 
 class StandIn:
@@ -167,7 +167,7 @@ async def test_a_generated_card_shows_its_case_then_a_new_one(decks, tmp_path):
     app = make_app(decks, db, make)
     first, second = FIXTURE_CASES[:2]
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_shown(pilot, scenario_line(first), "#question")
+        await wait_shown(pilot, case_mark(first), "#question")
         await wait_shown(pilot, "Training log", "#evidence")
         assert "val_acc" in shown(app, "#evidence")  # the run's own curves
         assert FAMILIES["leakage"] in shown(app, "#choices")
@@ -180,8 +180,8 @@ async def test_a_generated_card_shows_its_case_then_a_new_one(decks, tmp_path):
         await wait_shown(pilot, f"{first.facts['duplicates']} of the 300", "#answer")
         assert "Deduplicate before you split." in shown(app, "#answer")
         await pilot.press("1")  # Again: the card comes back in this session...
-        await wait_shown(pilot, scenario_line(second), "#question")  # ...with another case
-        assert scenario_line(first) not in shown(app, "#question")
+        await wait_shown(pilot, case_mark(second), "#question")  # ...with another case
+        assert case_mark(first) not in shown(app, "#question")
         assert reviews(db) == [("leak", 1)]  # one card, one schedule, whatever the case
         # the pool was full at the start: only using a case asks for a new one
         await wait_until(pilot, lambda: make.calls, "a refill after use")
@@ -195,13 +195,13 @@ async def test_undo_shows_the_same_case_again(decks, tmp_path):
     app = make_app(decks, db, StandIn())
     first = FIXTURE_CASES[0]
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_shown(pilot, scenario_line(first), "#question")
+        await wait_shown(pilot, case_mark(first), "#question")
         await pilot.press("a", "enter")
         await wait_shown(pilot, "Deduplicate", "#answer")
         await pilot.press("1")
-        await wait_shown(pilot, scenario_line(FIXTURE_CASES[1]), "#question")
+        await wait_shown(pilot, case_mark(FIXTURE_CASES[1]), "#question")
         await pilot.press("u")
-        await wait_shown(pilot, scenario_line(first), "#question")
+        await wait_shown(pilot, case_mark(first), "#question")
         assert reviews(db) == []
 
 
@@ -219,17 +219,37 @@ async def test_an_empty_pool_shows_another_card_first(decks, tmp_path):
         assert reviews(db) == [("plain-one", 3)]
 
 
+# A case child that makes its first case once told to (a file appears), then hangs:
+# the case must show as soon as it is made, before the child's round ends.
+ONE_CASE_THEN_HANG = """
+import pathlib, sys, time
+go, case = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text().splitlines()[0]
+while not go.exists():
+    time.sleep(0.01)
+print(case, flush=True)
+time.sleep(600)
+"""
+
+
 async def test_when_nothing_else_is_due_the_case_is_made_while_the_learner_waits(decks, tmp_path):
     write_deck(decks, "gen.yaml", GENERATED)
-    db = tmp_path / "gen.sqlite3"
-    make = StandIn(released=False)
-    app = make_app(decks, db, make)
-    async with app.run_test(size=(80, 24)) as pilot:
+    script, go = tmp_path / "child.py", tmp_path / "go"
+    script.write_text(ONE_CASE_THEN_HANG)
+    command = [sys.executable, str(script), str(go), str(LEAKAGE)]
+    options = AppOptions(
+        db_path=tmp_path / "gen.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(("gen",)),
+        refiller=lambda path: cases.Refiller(path, command=command),
+    )
+    app = DrillbreakApp(options, clock=FakeClock(NOW))
+    async with app.run_test(size=(100, 40)) as pilot:
         await wait_shown(pilot, "Making a fresh case from a real training run")
-        assert "run" not in shown(app, "#question")  # no stand-in case meanwhile
-        make.release.set()
-        await wait_shown(pilot, "Made later, run", "#question")
-        await wait_shown(pilot, "Training log", "#evidence")
+        assert "What is wrong" not in shown(app)  # no stand-in case meanwhile
+        go.touch()
+        await wait_shown(pilot, case_mark(FIXTURE_CASES[0]), "#question")
+        assert app.refiller is not None and not app.refiller.idle  # before the round ended
 
 
 async def test_a_generated_card_offers_all_nine_families(decks, tmp_path):
@@ -302,11 +322,11 @@ def test_plain_mode_shows_the_case_and_its_explanation(decks, tmp_path):
     finally:
         ctx.close()
     text = out.getvalue()
-    assert scenario_line(first) in text and "train_loss" in text
+    assert case_mark(first) in text and "train_loss" in text
     assert f"{first.evidence['columns']['val_acc'][-1]:g}" in text  # the log, as a table
     assert f"a) {FAMILIES['leakage']}" in text
     assert f"{first.facts['duplicates']} of the 300 validation" in text  # the explanation
-    assert scenario_line(second) in text  # the next review: another case
+    assert case_mark(second) in text  # the next review: another case
     assert reviews(db) == [("leak", 1)]
 
 
@@ -350,7 +370,7 @@ def test_the_anki_export_holds_one_generated_case_marked_as_such(decks, tmp_path
         con.close()
     first = FIXTURE_CASES[0]
     assert "One generated case; in drillbreak every review shows a new one." in fields
-    assert scenario_line(first) in fields and "<table" in fields
+    assert case_mark(first) in fields and "<table" in fields
     assert f"{first.facts['duplicates']} of the 300" in fields  # the explanation, on the back
     assert '<span class="label">Answer:</span> I<' in fields  # the ninth choice
     assert pool_count(db) == len(FIXTURE_CASES) - 1  # the case shown in the export was taken

@@ -128,7 +128,13 @@ def generate(
         )
         if started is not None:
             started(proc.pid)
-        timer = threading.Timer(timeout, stop_group, (proc.pid,))
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()  # before the stop: the reader below wakes up when the child dies
+            stop_group(proc.pid)
+
+        timer = threading.Timer(timeout, expire)
         timer.start()
         try:
             assert proc.stdout is not None
@@ -139,14 +145,13 @@ def generate(
                         if made is not None:
                             made(cases[-1])
         finally:
-            timed_out = timer.finished.is_set()  # the timer ran: it stopped the child
             timer.cancel()
             stop_group(proc.pid)  # anything the child left behind
             proc.wait()
         err.seek(0)
         tail = "\n".join(err.read().strip().splitlines()[-5:])
     if proc.returncode:
-        why = f"timed out after {timeout:g} s" if timed_out else "failed"
+        why = f"timed out after {timeout:g} s" if expired.is_set() else "failed"
         raise CaseError(f"generating cases ({what}) {why}" + (f": {tail}" if tail else ""))
     got = [c.family for c in cases]
     if got != [family for family, n in wants.items() for _ in range(n)]:
