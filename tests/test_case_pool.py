@@ -4,8 +4,10 @@ study side and the case child's protocol (fake generators; the real runs are in
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -248,6 +250,43 @@ def test_generate_reads_one_case_per_line(tmp_path):
     command = _child(tmp_path, f"print({lines!r})\n")
     got = generate({"leakage": 2}, 5, command=command, timeout=SAFETY)
     assert got == [fake_case("leakage", 5), fake_case("leakage", 6)]
+
+
+def test_each_case_reaches_the_caller_as_soon_as_the_child_wrote_it(tmp_path):
+    # the child writes one case, then waits for a file that only the caller's
+    # ``made`` (given that case) creates: reading the cases only at the end would hang
+    go = tmp_path / "go"
+    body = (
+        f"import pathlib, sys, time\nprint({to_json(fake_case('leakage', 1))!r}, flush=True)\n"
+        f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.01)\n"
+        f"print({to_json(fake_case('leakage', 2))!r})\n"
+    )
+    seen: list[int] = []
+
+    def made(case: Case) -> None:
+        seen.append(case.seed)
+        go.touch()
+
+    got = generate({"leakage": 2}, 1, command=_child(tmp_path, body), made=made, timeout=SAFETY)
+    assert seen == [1, 2] and [c.seed for c in got] == [1, 2]
+
+
+def test_closing_the_refiller_stops_its_case_child(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    Database(path).close()
+    pid_file = tmp_path / "pid"
+    body = f"import os, pathlib, time\npathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))\ntime.sleep(600)\n"
+    refiller = cases.Refiller(path, command=_child(tmp_path, body))
+    refiller.request([Generate(family="leakage")])
+    deadline = time.monotonic() + SAFETY
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    refiller.close()
+    assert refiller.wait(SAFETY)  # the round ended: the child is gone (and reaped)
+    assert refiller.errors == []  # a stop on closing is not a failure
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid_file.read_text()), 0)
 
 
 def test_the_child_command_asks_for_every_family_at_once():

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from drillbreak import cli
 from drillbreak.deck.models import Evidence
-from drillbreak.plain import PlainStudy, plain_text
+from drillbreak.plain import PlainStudy, fit, plain_text, terminal_width
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
 WORDS = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
@@ -146,10 +146,9 @@ def test_plain_on_a_terminal_wraps_long_lines_between_words(monkeypatch):
     monkeypatch.setenv("COLUMNS", "40")
     why = "      That would be reassuring, but the softmax rarely signals the attack"
     terminal, pipe = Terminal(), io.StringIO()
-    for out in (terminal, pipe):
-        PlainStudy(None, io.StringIO(), out).say(why)  # type: ignore[arg-type]
-    lines = terminal.getvalue().splitlines()
+    assert terminal_width(terminal) == 40 and terminal_width(pipe) is None
+    lines = fit(why, terminal_width(terminal)).splitlines()
     assert len(lines) > 1 and all(len(line) <= 40 for line in lines)
     assert all(line.startswith("      ") and not line[6].isspace() for line in lines)
     assert " ".join(line.strip() for line in lines) == why.strip()
-    assert pipe.getvalue() == why + "\n"
+    assert fit(why, terminal_width(pipe)) == why

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from drillbreak.deck.faults import FAMILIES
+
 CARDS_DIR = Path(__file__).resolve().parents[1] / "cards"
 EXCLUDED = {"starter.yaml"}
 COURSE_DECKS = (
@@ -120,9 +122,14 @@ def test_no_catch_all_choices():
 
 def test_choices_have_a_correct_answer_and_reasons():
     for stem, card in ALL_CARDS:
-        if _type(card) not in ("choice", "diagnosis"):
-            continue
+        if _type(card) not in ("choice", "diagnosis") or "generate" in card:
+            continue  # a generated card's choices are fault families; its case explains
         choices = card.get("choices") or []
         label = _label(stem, card)
         assert any(choice.get("correct") is True for choice in choices), label
         assert all(str(choice.get("why") or "").strip() for choice in choices), label
+
+
+def test_one_generated_card_per_fault_family():
+    families = Counter(card["generate"]["family"] for _, card in ALL_CARDS if "generate" in card)
+    assert set(families) == set(FAMILIES) and set(families.values()) == {1}, families

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import string
 import textwrap
+import time
 from collections.abc import Sequence
 from functools import cache
 from typing import TextIO
@@ -28,6 +29,7 @@ from drillbreak.domain import Rating
 from drillbreak.errors import UserError
 from drillbreak.study import content
 from drillbreak.study import predict as predicting
+from drillbreak.study.cases import Refiller, SessionCases, generator_specs, next_ready, pool_key
 from drillbreak.study.session import Current, StudySession
 
 LETTERS = string.ascii_lowercase
@@ -104,17 +106,32 @@ def _inline(tokens: Sequence[Token]) -> str:
 
 
 class PlainStudy:
-    def __init__(self, session: StudySession, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        session: StudySession,
+        stdin: TextIO,
+        stdout: TextIO,
+        *,
+        refiller: Refiller | None = None,
+    ) -> None:
+        """``refiller`` makes the cases of generated cards (default: one of our own,
+        started when the session has generated cards); it is closed at the end."""
         self.session = session
         self.stdin = stdin
         self.out = stdout
-        # None: not a terminal, print lines as they are
-        self.width = shutil.get_terminal_size().columns if stdout.isatty() else None
+        self.width = terminal_width(stdout)
+        specs = generator_specs(
+            i.card for by_key in session.items.values() for i in by_key.values()
+        )
+        if refiller is None and specs:
+            refiller = Refiller(session.db.path)
+        self.refiller = refiller
+        if refiller is not None:
+            refiller.request(specs)  # cases for the generated cards ahead, in the background
+        self.cases = SessionCases(session.db, refiller)
 
     def say(self, text: str = "") -> None:
-        if self.width is not None:
-            text = "\n".join(_wrap(line, self.width) for line in text.split("\n"))
-        print(text, file=self.out, flush=True)
+        print(fit(text, self.width), file=self.out, flush=True)
 
     def ask(self, prompt: str) -> str:
         print(prompt, end="", file=self.out, flush=True)
@@ -125,12 +142,40 @@ class PlainStudy:
 
     def run(self) -> int:
         try:
-            while (cur := self.session.next_card()) is not None:
+            while (cur := self.next_card()) is not None:
                 self.show(cur)
         except (_Quit, KeyboardInterrupt):
             self.say()
+        finally:
+            if self.refiller is not None:
+                self.refiller.close()
         self.finish()
         return 0
+
+    def next_card(self) -> Current | None:
+        """The next card; a generated card with its case, made now if none is ready
+        and no other card is left (plain mode is sequential: it waits, saying so)."""
+        cur, ready = next_ready(self.session, self.cases)
+        while cur is not None and not ready:
+            self.wait_for_case(cur)
+            cur, ready = next_ready(self.session, self.cases)
+        return cur
+
+    def wait_for_case(self, cur: Current) -> None:
+        spec = SessionCases.spec(cur)
+        refiller = self.refiller
+        assert spec is not None and refiller is not None  # a generated card: see __init__
+        key, made, errors = pool_key(spec), refiller.made(pool_key(spec)), len(refiller.errors)
+        self.say("Making a fresh case from a real training run…")
+        started, said = time.monotonic(), None
+        while refiller.made(key) == made and not refiller.wait(0.25):
+            if refiller.progress is not None and refiller.progress != said:
+                said = refiller.progress
+                elapsed = time.monotonic() - started
+                self.say(f"  {said[0]} of {said[1]} cases made · {elapsed:.0f} s")
+        if len(refiller.errors) > errors:
+            self.say(f"Could not make a case: {refiller.errors[-1]}")
+            raise _Quit
 
     # one card ------------------------------------------------------------------
     def show(self, cur: Current) -> None:
@@ -180,16 +225,20 @@ class PlainStudy:
             return False
         if cmd == "s":
             s.suspend()
+            self.cases.done(cur.row.id)
             self.say("Suspended.")
             return True
         if cmd == "b":
             s.bury()
+            self.cases.done(cur.row.id)
             self.say("Buried until tomorrow.")
             return True
         if cmd == "u":
             if s.can_undo():
                 s.current = None
-                s.undo()
+                action = s.undo()
+                if action is not None:
+                    self.cases.undone(action.card_id)  # a generated card: the same case
                 self.say("Undone: the previous card again.")
                 return True
             self.say("Nothing to undo.")
@@ -362,6 +411,7 @@ class PlainStudy:
                 raw = str(suggested)
             if raw in ("1", "2", "3", "4"):
                 result = s.rate(int(raw))
+                self.cases.done(cur.row.id)
                 if result.message:
                     self.say(result.message)
                 return
@@ -399,6 +449,19 @@ class PlainStudy:
 
 class _CardGone(Exception):
     pass
+
+
+def terminal_width(out: TextIO) -> int | None:
+    """The columns of the terminal ``out`` writes to; None when it is not a terminal
+    (a pipe or a file gets its lines as they are)."""
+    return shutil.get_terminal_size().columns if out.isatty() else None
+
+
+def fit(text: str, width: int | None) -> str:
+    """``text`` with each line broken between words to ``width`` (as is for None)."""
+    if width is None:
+        return text
+    return "\n".join(_wrap(line, width) for line in text.split("\n"))
 
 
 def _wrap(line: str, width: int) -> str:

@@ -23,8 +23,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,40 +104,55 @@ def generate(
     demos_dir: Path | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     command: Sequence[str] | None = None,
+    started: Callable[[int], None] | None = None,
+    made: Callable[[Case], None] | None = None,
 ) -> list[Case]:
     """Run one child for ``wants[family]`` cases of each family (seeds ``seed``,
     ``seed + 1``...; torch is imported once) and return them in that order.  Blocks:
-    call it from a worker thread, which the child cannot outlive.  ``command``
+    call it from a worker thread, which the child cannot outlive.  ``started`` gets
+    the child's pid (its process group: :func:`~drillbreak.childproc.stop_group`
+    stops it) and ``made`` each case as soon as the child wrote it.  ``command``
     replaces the child's command line (tests).  Raises :class:`CaseError`."""
     what = ", ".join(f"{n} {family!r}" for family, n in wants.items())
     options = popen_options()
     options["env"].update(CHILD_ENV)
-    proc = subprocess.Popen(
-        list(command or child_command(wants, seed, demos_dir)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **options,
-    )
-    fired = threading.Event()
+    cases: list[Case] = []
+    # stderr goes to a file: a pipe read only at the end could fill up and stall the child
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            list(command or child_command(wants, seed, demos_dir)),
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            **options,
+        )
+        if started is not None:
+            started(proc.pid)
+        expired = threading.Event()
 
-    def on_timeout() -> None:
-        fired.set()  # before stopping: communicate() returns as soon as the child dies
-        stop_group(proc.pid)
+        def expire() -> None:
+            expired.set()  # before the stop: the reader below wakes up when the child dies
+            stop_group(proc.pid)
 
-    timer = threading.Timer(timeout, on_timeout)
-    timer.start()
-    try:
-        out, err = proc.communicate()
-    finally:
-        timer.cancel()
-        timed_out = fired.is_set()
-        stop_group(proc.pid)  # anything the child left behind
-    tail = "\n".join(err.strip().splitlines()[-5:])
+        timer = threading.Timer(timeout, expire)
+        timer.start()
+        try:
+            assert proc.stdout is not None
+            with proc.stdout:
+                for line in proc.stdout:
+                    if line.strip():
+                        cases.append(parse_case(line))
+                        if made is not None:
+                            made(cases[-1])
+        finally:
+            timer.cancel()
+            stop_group(proc.pid)  # anything the child left behind
+            proc.wait()
+        err.seek(0)
+        tail = "\n".join(err.read().strip().splitlines()[-5:])
     if proc.returncode:
-        why = f"timed out after {timeout:g} s" if timed_out else "failed"
+        why = f"timed out after {timeout:g} s" if expired.is_set() else "failed"
         raise CaseError(f"generating cases ({what}) {why}" + (f": {tail}" if tail else ""))
-    cases = [parse_case(line) for line in out.splitlines() if line.strip()]
     got = [c.family for c in cases]
     if got != [family for family, n in wants.items() for _ in range(n)]:
         raise CaseError(f"asked for {what} cases, got {len(cases)}")

@@ -70,7 +70,7 @@ from drillbreak.store.anki_schedule import CardHistory
 from drillbreak.store.demo_runs import StoredRun
 
 ROOT_DECK = "drillbreak"
-LETTERS = "ABCDEFGH"
+LETTERS = "ABCDEFGHI"  # nine choices on a generated diagnosis card (every fault family)
 
 CSS = """\
 .card {

@@ -150,7 +150,7 @@ def cmd_export_anki(args: argparse.Namespace) -> int:
             raise UserError(f"unknown deck {deck_id!r}{guess}; 'drillbreak decks' lists them")
     if not wanted:
         raise UserError("no decks to export")
-    decks = [available[d] for d in wanted]
+    decks = _with_cases([available[d] for d in wanted], args)
     output = args.output or default_apkg_path(wanted)
     if output.suffix.lower() != ".apkg":
         raise UserError(f"{output}: Anki packages end in .apkg")
@@ -180,6 +180,44 @@ def default_apkg_path(deck_ids: list[str]) -> Path:
     """Where ``export anki`` writes without ``-o``: DECK.apkg for one deck, else
     drillbreak.apkg, in the current folder (the app's palette writes there too)."""
     return Path(f"{deck_ids[0] if len(deck_ids) == 1 else 'drillbreak'}.apkg")
+
+
+def _with_cases(decks: list[Deck], args: argparse.Namespace) -> list[Deck]:
+    """``decks`` with each generated diagnosis card as one case of it, marked as such:
+    a case from the pool, else one made now (a training run in the case child)."""
+    from dataclasses import replace
+    from functools import partial
+
+    from drillbreak.deck.models import GeneratedDiagnosisCard
+    from drillbreak.demo_runner.cases import CaseError
+    from drillbreak.store.db import Database
+    from drillbreak.study.cases import snapshot
+
+    if not any(isinstance(c, GeneratedDiagnosisCard) for d in decks for c in d.cards):
+        return decks
+    db = Database(_db_path(args))
+    try:
+        copies = []
+        for deck in decks:
+            cards = []
+            for card in deck.cards:
+                if isinstance(card, GeneratedDiagnosisCard):
+                    making = partial(
+                        print,
+                        f"{deck.id}/{card.id}: making a case from a real training run...",
+                        file=sys.stderr,
+                    )
+                    try:
+                        card = snapshot(db, card, making=making)
+                    except CaseError as exc:
+                        raise UserError(
+                            f"{deck.path}: no case for generated card {card.id!r}: {exc}"
+                        ) from None
+                cards.append(card)
+            copies.append(replace(deck, cards=cards))
+        return copies
+    finally:
+        db.close()
 
 
 def _schedule(args: argparse.Namespace, decks: list[str]):

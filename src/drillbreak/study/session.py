@@ -262,6 +262,17 @@ class StudySession:
         predict = PredictRound.start(card, self.rng) if isinstance(card, PredictCard) else None
         return Current(item, row, outcomes, now, order, predict=predict)
 
+    def postpone(self) -> CardRow:
+        """Take the card on screen off it unanswered (a generated card whose case is
+        not made yet); :meth:`put_back` returns it to the queue."""
+        row = self._require().row
+        self.current = None
+        return row
+
+    def put_back(self, rows: Sequence[CardRow]) -> None:
+        """Queue postponed ``rows`` again, in order, ahead of the rest: they come next."""
+        self.main[0:0] = rows
+
     def reveal(self) -> None:
         if self.current is not None:
             self.current.revealed = True

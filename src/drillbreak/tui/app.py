@@ -24,7 +24,10 @@ from drillbreak.tui.commands import DrillbreakCommands
 from drillbreak.tui.theme import DRILLBREAK_THEME
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from drillbreak.context import Context
+    from drillbreak.study.cases import Refiller
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class AppOptions:
     keys: dict[str, str] = field(default_factory=dict)
     config_path: Path | None = None  # where ``keys`` came from, named in warnings
     seed: int | None = None
+    # Makes the refiller of generated cases' pool from the database path (tests).
+    refiller: Callable[[Path], Refiller] | None = None
 
 
 class Loaded(Message):
@@ -72,6 +77,8 @@ class DrillbreakApp(App):
         self.options = options or AppOptions()
         self.clock = clock
         self.ctx: Context | None = None
+        # Makes generated diagnosis cases in the background (when the decks have any).
+        self.refiller: Refiller | None = None
         # Held by a worker thread while it uses the database; closing waits for it.
         self.db_lock = threading.Lock()
         self.register_theme(DRILLBREAK_THEME)
@@ -131,9 +138,20 @@ class DrillbreakApp(App):
         # first card ~1.5 s sooner, bench/FINDINGS.md, "Time to first card at 100k").
         gc.freeze()
         self.apply_theme_setting(self.ctx.settings.theme)
+        self._start_refiller()
         self.push_screen(DecksScreen())
         if self.options.study is not None:
             self.start_study(self.options.study)
+
+    def _start_refiller(self) -> None:
+        """Fill the pool of every generated card's generator in the background."""
+        from drillbreak.study.cases import Refiller, generator_specs
+
+        assert self.ctx is not None
+        specs = generator_specs(c for deck in self.ctx.collection.decks for c in deck.cards)
+        if specs:
+            self.refiller = (self.options.refiller or Refiller)(self.ctx.db.path)
+            self.refiller.request(specs)
 
     def apply_theme_setting(self, name: str) -> None:
         if name in self.available_themes:
@@ -216,6 +234,8 @@ class DrillbreakApp(App):
             self.push_screen(HelpScreen(self.screen))
 
     def on_unmount(self) -> None:
+        if self.refiller is not None:
+            self.refiller.close()  # its case child ends with the app
         if self.ctx is not None:
             with self.db_lock:  # an answer being written commits (or fails) before the close
                 self.ctx.close()

@@ -39,7 +39,9 @@ from textual.widgets import ContentSwitcher, Footer, Static, TextArea
 from drillbreak.deck.models import ChoiceCard, DiagnosisCard, OpenCard, PredictCard
 from drillbreak.store.db import StoreError
 from drillbreak.study import content
+from drillbreak.study.cases import SessionCases, next_ready, pool_key
 from drillbreak.study.session import Current, RatingResult, StudySession, Summary
+from drillbreak.study.undo import Action
 from drillbreak.tui.screens.base import DrillbreakScreen
 from drillbreak.tui.widgets.buffered_markdown import BufferedMarkdown
 from drillbreak.tui.widgets.choice_list import ChoiceList
@@ -170,6 +172,7 @@ class StudyScreen(DrillbreakScreen):
         super().__init__()
         self.session = session
         self.deck_title = title
+        self.cases: SessionCases | None = None  # the cases of generated cards (on mount)
         self.saving = False  # a session call is running in a thread
         self.drawing = False  # a new card is being drawn off screen
         self.shown: Current | None = None  # the card on screen
@@ -196,6 +199,7 @@ class StudyScreen(DrillbreakScreen):
 
     def on_mount(self) -> None:
         self.query_one(RubricList).on_toggle = self._toggle_point
+        self.cases = SessionCases(self.ctx.db, self.drill_app.refiller)
         self.set_interval(1, self._update_status)
         self.show_next()
 
@@ -213,7 +217,31 @@ class StudyScreen(DrillbreakScreen):
         if cur is None:
             self._finish()
             return
+        if self.cases is not None and self.cases.needs_case(cur):
+            # taking a case from the pool writes to the database: in a thread
+            self._in_thread(partial(next_ready, self.session, self.cases), self._case_ready)
+            return
         self._present(cur)
+
+    def _case_ready(self, result: tuple[Current | None, bool]) -> None:
+        from drillbreak.tui.screens.making_case import MakingCaseScreen
+
+        cur, ready = result
+        if cur is None:
+            self._finish()
+        elif ready:
+            self._present(cur)
+        else:  # only generated cards waiting for a case are left: wait for one
+            spec = SessionCases.spec(cur)
+            refiller = self.drill_app.refiller
+            assert spec is not None and refiller is not None  # started for these decks
+            self.app.push_screen(MakingCaseScreen(refiller, pool_key(spec)), self._case_made)
+
+    def _case_made(self, made: bool | None) -> None:
+        if made:
+            self.show_next()
+        else:
+            self._finish()
 
     def _present(self, cur: Current) -> None:
         """Draw ``cur`` from its question (a new card, or one brought back by undo)."""
@@ -493,10 +521,11 @@ class StudyScreen(DrillbreakScreen):
         cur = self.shown
         if cur is None or not cur.revealed:
             return
-        self._in_thread(partial(self.session.rate, rating), self._rated)
+        self._in_thread(partial(self.session.rate, rating), partial(self._rated, cur.row.id))
 
-    def _rated(self, result: RatingResult) -> None:
+    def _rated(self, card_id: int, result: RatingResult) -> None:
         # committed: only now is the next card shown
+        self._review_done(card_id)
         if result.message:
             self.notify(result.message, title="Leech", severity="warning", timeout=10, markup=False)
         self.show_next()
@@ -504,25 +533,33 @@ class StudyScreen(DrillbreakScreen):
     def action_undo(self) -> None:
         self._in_thread(self.session.undo, self._undone)
 
-    def _undone(self, action: object) -> None:
+    def _undone(self, action: Action | None) -> None:
         if action is not None:
             self.notify("Undone.", timeout=2)
-            if self.session.current is not None:
-                self._present(self.session.current)
+            if self.cases is not None:
+                self.cases.undone(action.card_id)  # the same case again
+            self.show_next()
 
     def action_suspend(self) -> None:
         if self.current is not None:
             note = "Card suspended (unsuspend it in Browse)."
-            self._in_thread(self.session.suspend, partial(self._set_aside, note))
+            done = partial(self._set_aside, note, self.current.row.id)
+            self._in_thread(self.session.suspend, done)
 
     def action_bury(self) -> None:
         if self.current is not None:
             note = "Card buried until tomorrow."
-            self._in_thread(self.session.bury, partial(self._set_aside, note))
+            self._in_thread(self.session.bury, partial(self._set_aside, note, self.current.row.id))
 
-    def _set_aside(self, note: str, _result: None) -> None:
+    def _set_aside(self, note: str, card_id: int, _result: None) -> None:
+        self._review_done(card_id)
         self.notify(note, timeout=3)
         self.show_next()
+
+    def _review_done(self, card_id: int) -> None:
+        """A generated card's case is used up: the next review shows a new one."""
+        if self.cases is not None:
+            self.cases.done(card_id)
 
     def action_hint(self) -> None:
         cur = self.shown

@@ -21,7 +21,8 @@ from textual.widgets import Static
 
 from drillbreak.deck.models import Choice
 
-LETTERS = string.ascii_lowercase[:8]
+# Eight choices at most, nine on a generated diagnosis card (every fault family).
+LETTERS = string.ascii_lowercase[:9]
 
 
 def _row(marker: Text, body: Text) -> Table:
