@@ -314,3 +314,55 @@ def test_rating_write_refuses_names_that_are_not_columns(db):
     with db.read() as conn:
         saved = cards.get(conn, row.id)
     assert (saved.due_ms, saved.reps, saved.leech) == (5, 1, True)
+
+
+def test_raw_side_names_agree_with_tables():
+    """The plain-SQL side (store.raw, store.db) names the tables and the schema version
+    as constants; they are the ones declared in tables.py."""
+    from drillbreak.store import db, raw, tables
+
+    assert db.SCHEMA_VERSION == tables.SCHEMA_VERSION
+    assert tables.CardRecord.__tablename__ == raw.CARD_TABLE
+    assert tables.ReviewLog.__tablename__ == raw.REVIEW_TABLE
+    assert tables.Setting.__tablename__ == raw.SETTING_TABLE
+    setting_columns = [c.name for c in tables.core_table(tables.Setting).columns]
+    assert setting_columns == ["key", "value"]  # settings_store's INSERT names them
+
+
+FIRST_CARD = """
+import sys
+from pathlib import Path
+from drillbreak.context import open_context
+from drillbreak.study.scope import select_items
+from drillbreak.study.session import StudySession
+
+ctx = open_context(Path(sys.argv[1]), [Path(sys.argv[2])], include_shipped=False)
+session = StudySession(
+    ctx.db, select_items(ctx.collection), settings=ctx.settings, rows_synced=True
+)
+card = session.next_card()
+print("CARD", card.item.key if card else None)
+print("SQLALCHEMY", sorted(m for m in ("sqlalchemy", "sqlmodel") if m in sys.modules))
+session.rate(3)
+print("RATED", "sqlalchemy" in sys.modules)
+ctx.close()
+"""
+
+
+def test_first_card_is_drawn_without_sqlalchemy(tmp_path):
+    """Opening a current database, syncing the decks, building the queue and showing the
+    first card run on plain sqlite3; SQLAlchemy loads on the first rating."""
+    folder = deck_folder(tmp_path, 3)
+    path = tmp_path / "first.sqlite3"
+    Database(path).close()  # a current schema (making it runs the migrations)
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_CARD, str(path), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "CARD c0" in out, out
+    assert "SQLALCHEMY []" in out, out
+    assert "RATED True" in out, out
+    assert count_reviews(path) == 1

@@ -58,11 +58,11 @@ class Context:
 
     @property
     def settings(self) -> Settings:
-        with self.db.read() as conn:
+        with self.db.raw_read() as conn:
             return settings_store.load(conn)
 
     def save_settings(self, settings: Settings) -> None:
-        with self.db.write() as conn:
+        with self.db.raw_write() as conn:
             settings_store.save(conn, settings)
 
     def close(self) -> None:
@@ -91,6 +91,6 @@ def open_context(
     path = paths.database_path(db_path)
     backup.daily_backup(path, clock())
     db = Database(path)
-    with db.write() as conn, gc_paused():
+    with db.raw_write() as conn, gc_paused():
         cards.sync(conn, ((d.id, deck_keys(d)) for d in collection.decks))
     return Context(collection, db, clock)

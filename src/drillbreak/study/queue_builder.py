@@ -43,7 +43,7 @@ def today(
     """Due cards and today's share of new ones, within each deck's daily limits and the
     caps over all decks (``new_limit``: this many new cards, whatever the limits left)."""
     now_ms = to_ms(now)
-    with db.read() as conn:
+    with db.raw_read() as conn:
         end_ms = to_ms(day_end(now, settings.rollover_hour, tz))
         due = hot.due_rows(conn, decks, end_ms, now_ms)
         if in_scope is not None:
@@ -74,7 +74,7 @@ def today(
 
 def cram(db: Database, decks: list[str], in_scope: InScope, rng: random.Random) -> Queues:
     """Every unsuspended card in scope, due or not, shuffled."""
-    with db.read() as conn:
+    with db.raw_read() as conn:
         rows = [r for r in cards.rows_for_decks(conn, decks) if in_scope(r) and not r.suspended]
     rng.shuffle(rows)
     return Queues([], rows)

@@ -18,9 +18,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Literal
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Literal
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
 from drillbreak.deck.items import StudyItem
@@ -31,14 +29,16 @@ from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end
 from drillbreak.schedule.fsrs_adapter import Outcome
 from drillbreak.settings import Settings
-from drillbreak.store import cards, hot, reviews, settings_store
+from drillbreak.store import cards, hot, settings_store
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database
-from drillbreak.store.tables import ReviewLog
 from drillbreak.study import cram as cram_policy
 from drillbreak.study import grading, overview, queue_builder
 from drillbreak.study.leech import is_leech, leech_message
 from drillbreak.study.undo import Action, Snapshot, UndoStack
+
+if TYPE_CHECKING:
+    from drillbreak.store.raw import Conn
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
 
@@ -143,10 +143,10 @@ class StudySession:
         # open_context() has already synced every loaded card; other callers (tests,
         # scripts) get their rows created here.
         if not rows_synced:
-            with db.write() as conn:
+            with db.raw_write() as conn:
                 cards.add_missing(conn, ((d, k) for d, keys in self.items.items() for k in keys))
         if settings is None:
-            with db.read() as conn:
+            with db.raw_read() as conn:
                 settings = settings_store.load(conn)
         self.settings = settings
         self.scheduler = fsrs_adapter.make_scheduler(self.settings)
@@ -318,6 +318,11 @@ class StudySession:
         extra = {"reps": row.reps + 1, "lapses": lapses}
         if leech:
             extra.update(leech=True, suspended=True)
+        # The review log is a SQLModel table: SQLAlchemy loads on the first rating, not
+        # before the first card (store/raw.py).
+        from drillbreak.store import reviews
+        from drillbreak.store.tables import ReviewLog
+
         with self.db.write() as conn:
             buried = self._bury_siblings(conn, cur.item, now)
             hot.save_sched(conn, row.id, after, **extra)
@@ -365,9 +370,7 @@ class StudySession:
             self.learning.sort(key=lambda r: (r.due_ms or 0, r.id))
         return RatingResult(rating, outcome, leech, message)
 
-    def _bury_siblings(
-        self, conn: Connection, item: StudyItem, now: datetime
-    ) -> tuple[CardRow, ...]:
+    def _bury_siblings(self, conn: Conn, item: StudyItem, now: datetime) -> tuple[CardRow, ...]:
         """Bury the other cards of ``item``'s note (its reverse, the other cloze gaps) until
         the next study day when the settings say so (as Anki: new and review siblings;
         learning ones stay); return their rows as they were."""
@@ -394,6 +397,8 @@ class StudySession:
         self, cur: Current, rating: int, now: datetime, duration: int, snapshot: Snapshot
     ) -> RatingResult:
         row = cur.row
+        from drillbreak.store import reviews  # SQLModel, as in rate()
+
         with self.db.write() as conn:
             review_id = reviews.add(
                 conn, cram_policy.review_entry(row, rating, to_ms(now), duration)
@@ -437,6 +442,8 @@ class StudySession:
         action = self.history.peek()
         if action is None:
             return None
+        from drillbreak.store import reviews  # SQLModel, as in rate()
+
         with self.db.write() as conn:
             if action.review_id is not None:
                 reviews.remove(conn, action.review_id)
