@@ -22,6 +22,9 @@ as well (as git does for "racily clean" files).  A content hash for every file
 would be as safe but must read and hash every deck at every start, which is the
 work this cache exists to skip; here only just-edited files are read.
 
+An entry keeps each card as a pickle of its own (``loader.StoredCards``), with the item
+keys the cards expand into: a start unpickles the cards it shows, not every card.
+
 Entries are pickles, and unpickling runs code, so the cache trusts only itself:
 the folder is created 0700, and it is not used at all when it is not owned by
 the current user or is group- or world-writable; an entry is read only when the
@@ -40,12 +43,13 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from drillbreak.deck import loader
 from drillbreak.paths import make_private_dirs
 
-FORMAT = 2  # bump when a cached class changes shape
+FORMAT = 3  # bump when a cached class changes shape
 # File timestamps are coarse (a kernel tick; seconds on some file systems): a file whose
 # ctime is this recent is also keyed by its content.
 RACY_NS = 2_000_000_000
@@ -165,7 +169,13 @@ class DeckCache:
         return result if isinstance(result, loader.FileResult) else None
 
     def _write(self, entry: Path, prefix: str, result: loader.FileResult) -> None:
+        """Store ``result``, its cards each pickled on its own (``loader.StoredCards``):
+        a start reads back only the cards it shows."""
         try:
+            deck = result.deck
+            if deck is not None and not isinstance(deck.cards, loader.StoredCards):
+                cards = loader.StoredCards.of(deck.cards)
+                result = replace(result, deck=replace(deck, cards=cards))
             fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as f:

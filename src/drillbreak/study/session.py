@@ -15,13 +15,13 @@ the session composes them.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Literal
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
-from drillbreak.deck.items import StudyItem
+from drillbreak.deck.items import StudyItem, whole_deck
 from drillbreak.deck.models import Choice, ChoiceCard, DiagnosisCard, OpenCard, RubricPoint
 from drillbreak.deck.variants import item_key, variants
 from drillbreak.domain import CardState, Rating
@@ -110,7 +110,7 @@ class StudySession:
     def __init__(
         self,
         db: Database,
-        items: Sequence[StudyItem],
+        items: Sequence[StudyItem] | Mapping[str, Mapping[str, StudyItem]],
         *,
         clock: Clock = utc_now,
         settings: Settings | None = None,
@@ -125,21 +125,23 @@ class StudySession:
         self.cram = cram
         self.tz = tz
         self.rng = random.Random(seed)
-        # deck id -> item key -> item: no (deck, key) tuple per item (100k cards: ~6 MB)
-        self.items: dict[str, dict[str, StudyItem]] = {}
-        item_counts: dict[str, int] = {}
-        for i in items:
-            by_key = self.items.get(i.deck.id)
-            if by_key is None:
-                by_key = self.items[i.deck.id] = {}
-                item_counts[i.deck.id] = i.deck.item_count
-            by_key[i.key] = i
+        # deck id -> item key -> item: no (deck, key) tuple per item (100k cards: ~6 MB).
+        # Given as a mapping (study.scope.select_by_deck), whole decks' items are made
+        # only when shown.
+        if isinstance(items, Mapping):
+            self.items: dict[str, Mapping[str, StudyItem]] = dict(items)
+        else:
+            by_deck: dict[str, dict[str, StudyItem]] = {}
+            for i in items:
+                by_key = by_deck.get(i.deck.id)
+                if by_key is None:
+                    by_key = by_deck[i.deck.id] = {}
+                by_key[i.key] = i
+            self.items = dict(by_deck)
         self.decks = sorted(self.items)
         # Every item of every deck, and the rows synced from this same load: then the
         # queue's rows are exactly these items and need no filtering (3 ms at 100k).
-        self._whole_decks = rows_synced and all(
-            len(self.items[d]) == n for d, n in item_counts.items()
-        )
+        self._whole_decks = rows_synced and all(map(whole_deck, self.items.values()))
         # open_context() has already synced every loaded card; other callers (tests,
         # scripts) get their rows created here.
         if not rows_synced:

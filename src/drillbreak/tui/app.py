@@ -142,7 +142,7 @@ class DrillbreakApp(App):
     # navigation used by screens and the command palette ----------------------------
     def start_study(self, request: StudyRequest) -> None:
         from drillbreak.errors import UserError
-        from drillbreak.study.scope import select_items
+        from drillbreak.study.scope import select_by_deck
         from drillbreak.study.session import StudySession
         from drillbreak.tui.screens.study import StudyScreen
 
@@ -150,7 +150,7 @@ class DrillbreakApp(App):
         if self._still_saving():
             return
         try:
-            items = select_items(self.ctx.collection, request.decks, request.tag)
+            items = select_by_deck(self.ctx.collection, request.decks, request.tag)
             session = StudySession(
                 self.ctx.db,
                 items,
