@@ -210,3 +210,72 @@ def test_cache_folder_is_private_or_not_used(tmp_path, calls):
         assert cache.load(path).ok and cache.load(path).ok
         assert not marker.exists() and cache.hits == 0
     assert len(calls) == 5
+
+
+LAZY_DECK = """
+deck: lazy
+title: Lazy
+cards:
+  - id: a
+    front: First?
+    back: One.
+    reverse: true
+  - id: b
+    type: cloze
+    text: A {{c1::pickle}} per {{c2::card}}.
+  - id: c
+    front: Third?
+    back: Three.
+"""
+
+
+def test_cached_cards_are_read_when_asked_for(tmp_path, monkeypatch):
+    """A deck served by the cache gives its item keys without reading any card, and a
+    session's items read the one card they show."""
+    import pickle
+
+    from drillbreak.deck import loader
+    from drillbreak.deck.items import DeckItems, deck_items, deck_keys
+
+    path = write_deck(tmp_path, "d.yaml", LAZY_DECK)
+    fresh = DeckCache(tmp_path / "c").load(path).deck
+    read: list[bytes] = []
+    real_loads = pickle.loads
+
+    def counting_loads(data, *args, **kwargs):
+        read.append(data)
+        return real_loads(data, *args, **kwargs)
+
+    monkeypatch.setattr(loader.pickle, "loads", counting_loads)
+    cached = DeckCache(tmp_path / "c").load(path).deck
+    assert deck_keys(cached) == deck_keys(fresh) == ["a", "a~r", "b~c1", "b~c2", "c"]
+    items = DeckItems(cached)
+    assert len(items) == 5 and "b~c2" in items and read == []
+    item = items["b~c2"]
+    expected = next(i for i in deck_items(fresh) if i.key == "b~c2")
+    assert (item.card, item.key, item.variant) == (expected.card, "b~c2", "c2")
+    assert len(read) == 1
+    assert list(cached.cards) == list(fresh.cards) and len(read) == 3
+
+
+def test_session_over_whole_cached_decks_matches_one_over_items(tmp_path):
+    """select_by_deck (items made when shown) and select_items (every item made) give a
+    session the same cards in the same order."""
+    from drillbreak.store.db import Database
+    from drillbreak.study.scope import select_by_deck, select_items
+    from drillbreak.study.session import StudySession
+
+    write_deck(tmp_path, "d.yaml", LAZY_DECK)
+    DeckCache(tmp_path / "c").load(tmp_path / "d.yaml")
+    collection = load_collection([tmp_path / "d.yaml"], cache=DeckCache(tmp_path / "c"))
+    shown = []
+    for items in (select_by_deck(collection), select_items(collection)):
+        db = Database(tmp_path / f"{len(shown)}.sqlite3")
+        session = StudySession(db, items, seed=3)
+        keys = []
+        while (cur := session.next_card()) is not None:
+            keys.append((cur.item.key, cur.item.card.id))
+            session.rate(4)
+        shown.append(keys)
+        db.close()
+    assert shown[0] == shown[1] and len(shown[0]) == 3  # siblings buried
