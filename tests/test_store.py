@@ -366,3 +366,42 @@ def test_first_card_is_drawn_without_sqlalchemy(tmp_path):
     assert "SQLALCHEMY []" in out, out
     assert "RATED True" in out, out
     assert count_reviews(path) == 1
+
+
+def test_unchanged_deck_files_skip_the_row_sync(tmp_path, monkeypatch):
+    """A deck served by the parse cache with the fingerprint its rows were synced with is
+    not read back from the database; an edited file, and rows added outside a sync, are
+    synced at the next start."""
+    from drillbreak.context import open_context
+    from drillbreak.store import cards, hot
+
+    synced: list[str] = []
+    real = hot.stored_keys
+
+    def counting(conn, deck):
+        synced.append(deck)
+        return real(conn, deck)
+
+    monkeypatch.setattr(hot, "stored_keys", counting)
+    folder = deck_folder(tmp_path, 3)
+    path = tmp_path / "sync.sqlite3"
+
+    def start() -> dict[str, bool]:
+        ctx = open_context(path, [folder], include_shipped=False)
+        try:
+            with ctx.db.raw_read() as conn:
+                rows = conn.execute("SELECT key, active FROM card_state").fetchall()
+        finally:
+            ctx.close()
+        return {key: bool(active) for key, active in rows}
+
+    assert start() == {"c0": True, "c1": True, "c2": True} and synced == ["d"]
+    assert start() == {"c0": True, "c1": True, "c2": True} and synced == ["d"]
+    deck_folder(tmp_path, 4)  # the file edited: a card added
+    assert start() == {"c0": True, "c1": True, "c2": True, "c3": True}
+    assert synced == ["d", "d"]
+    db = Database(path)
+    with db.raw_write() as conn:
+        cards.add_missing(conn, [("d", "stray")])
+    db.close()
+    assert start()["stray"] is False and synced == ["d", "d", "d"]  # retired by the sync

@@ -92,5 +92,14 @@ def open_context(
     backup.daily_backup(path, clock())
     db = Database(path)
     with db.raw_write() as conn, gc_paused():
-        cards.sync(conn, ((d.id, deck_keys(d)) for d in collection.decks))
+        # A deck file whose parse came from the cache with the fingerprint its rows were
+        # last synced with has the same cards: no rows to read (100k cards: ~0.2 s).
+        synced = cards.synced_decks(conn)
+        changed = [
+            d
+            for d in collection.decks
+            if d.fingerprint is None or synced.get(d.id) != d.fingerprint
+        ]
+        cards.sync(conn, ((d.id, deck_keys(d)) for d in changed))
+        cards.mark_synced(conn, {d.id: d.fingerprint for d in changed if d.fingerprint})
     return Context(collection, db, clock)

@@ -138,10 +138,12 @@ class DeckCache:
         result = self._read(entry)
         if result is not None:
             self.hits += 1
-            return result
-        self.misses += 1
-        result = loader.load_file(path, self.demo_names)
-        self._write(entry, prefix, result)
+        else:
+            self.misses += 1
+            result = loader.load_file(path, self.demo_names)
+            self._write(entry, prefix, result)
+        if result.deck is not None:
+            result.deck.fingerprint = key
         return result
 
     def _usable(self) -> bool:

@@ -119,6 +119,9 @@ class Deck:
     cards: Sequence[Card] = field(default_factory=list)  # a list, or StoredCards from the cache
     deck_at: tuple[int, int] = (1, 1)  # line, col of the deck id's value
     item_count: int = 0  # study items the cards expand into (see deck.variants)
+    # The parse cache's key of the file this deck was read from (None: parsed without
+    # the cache): the same key means the same cards, so the store can skip its sync.
+    fingerprint: str | None = None
 
 
 @dataclass

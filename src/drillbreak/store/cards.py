@@ -8,11 +8,13 @@ SQLAlchemy.  The queue reads and the rating write, measured hot paths, are in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
 from drillbreak.domain import CardState, SchedState
 from drillbreak.store.raw import CARD_TABLE, Conn, cursor
+from drillbreak.store.settings_store import get_value, put_value
 
 
 class CardRow(NamedTuple):
@@ -81,7 +83,10 @@ def add_missing(conn: Conn, keys: Iterable[tuple[str, str]]) -> int:
             stored.update(cur.execute(sql, tuple(chunk)))
     finally:
         cur.close()
-    return _insert_new(conn, [k for k in wanted if k not in stored])
+    added = _insert_new(conn, [k for k in wanted if k not in stored])
+    if added:  # rows no deck sync made: the next start syncs every deck again
+        put_value(conn, _SYNCED_KEY, None)
+    return added
 
 
 def _insert_new(conn: Conn, missing: list[tuple[str, str]]) -> int:
@@ -124,6 +129,27 @@ def sync(conn: Conn, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
     set_flags(conn, revive, active=True)
     set_flags(conn, retire, active=False)
     return _insert_new(conn, missing)
+
+
+_SYNCED_KEY = "synced_decks"
+
+
+def synced_decks(conn: Conn) -> dict[str, str]:
+    """deck id -> the fingerprint (``Deck.fingerprint``) of the deck file its rows were
+    last synced with; ``sync`` of an unchanged file can be skipped."""
+    text = get_value(conn, _SYNCED_KEY)
+    try:
+        stored = json.loads(text) if text is not None else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+
+
+def mark_synced(conn: Conn, fingerprints: Mapping[str, str]) -> None:
+    """Record that these decks' rows now match the files with these fingerprints."""
+    if fingerprints:
+        stored = synced_decks(conn) | dict(fingerprints)
+        put_value(conn, _SYNCED_KEY, json.dumps(stored, sort_keys=True))
 
 
 def next_due_ms(conn: Conn, decks: list[str], after_ms: int) -> int | None:
