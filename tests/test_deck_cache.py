@@ -279,3 +279,21 @@ def test_session_over_whole_cached_decks_matches_one_over_items(tmp_path):
         shown.append(keys)
         db.close()
     assert shown[0] == shown[1] and len(shown[0]) == 3  # siblings buried
+
+
+def test_demo_names_are_read_only_to_parse(tmp_path, calls):
+    """Given as a source (a stamp and a reader), the demo names are read when a file must
+    be parsed, not when every file comes from the cache; a new stamp is a new key."""
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    reads: list[int] = []
+
+    def names() -> set[str]:
+        reads.append(1)
+        return {"fgsm"}
+
+    DeckCache(tmp_path / "c", demo_source=("v1", names)).load(path)
+    assert (calls, len(reads)) == (["d.yaml"], 1)
+    assert DeckCache(tmp_path / "c", demo_source=("v1", names)).load(path).ok
+    assert (calls, len(reads)) == (["d.yaml"], 1)  # served from the cache, names unread
+    DeckCache(tmp_path / "c", demo_source=("v2", names)).load(path)
+    assert (calls, len(reads)) == (["d.yaml", "d.yaml"], 2)

@@ -14,6 +14,7 @@ from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
 from drillbreak.deck.loader import Collection, gc_paused, load_collection
+from drillbreak.demo_runner import catalog
 from drillbreak.demo_runner.catalog import demo_names, list_demos
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings
@@ -38,6 +39,20 @@ def known_demo_names() -> set[str] | None:
     except Exception:  # a broken demos folder must not break loading or linting decks
         return None
     return names or None
+
+
+def demo_sources_stamp() -> tuple[object, ...]:
+    """What :func:`known_demo_names` reads, as change stamps: each shipped demo file's
+    name, size and times, and the catalog's own code.  The parse cache keys on this
+    instead of the names, which it reads only to parse a file."""
+    stamps: list[object] = []
+    for path in (Path(catalog.__file__), *sorted(paths.shipped_demos_dir().glob("*.py"))):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        stamps.append((path.name, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(stamps)
 
 
 def known_demo_results() -> dict[str, frozenset[str] | None] | None:
@@ -73,9 +88,12 @@ def load_decks(
     extra: Sequence[Path] = (), *, include_shipped: bool = True, cached: bool = True
 ) -> Collection:
     """The decks to study; unchanged files come from the parse cache unless ``cached=False``."""
-    names = known_demo_names()
-    cache = DeckCache.default(names) if cached else None
-    return load_collection(deck_paths(extra, include_shipped=include_shipped), names, cache=cache)
+    found = deck_paths(extra, include_shipped=include_shipped)
+    if cached and (
+        cache := DeckCache.default(demo_source=(demo_sources_stamp(), known_demo_names))
+    ):
+        return load_collection(found, cache=cache)
+    return load_collection(found, known_demo_names())
 
 
 def open_context(

@@ -98,11 +98,26 @@ def _trusted(st: os.stat_result, kind: Callable[[int], bool]) -> bool:
     return kind(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
+# What the known demo names are read from, and how: (a stamp that changes whenever the
+# names may, a function reading them).  The key then holds the stamp, and the names are
+# read only when a file must be parsed (reading them parses every demo: ~100 ms a start).
+DemoSource = tuple[object, Callable[[], Iterable[str] | None]]
+
+
 class DeckCache:
-    def __init__(self, root: Path, demo_names: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        demo_names: Iterable[str] | None = None,
+        *,
+        demo_source: DemoSource | None = None,
+    ) -> None:
         self.root = Path(root)
-        self.demo_names = set(demo_names) if demo_names is not None else None
-        names = sorted(self.demo_names) if self.demo_names is not None else None
+        self._demo_names = set(demo_names) if demo_names is not None else None
+        self._read_names: Callable[[], Iterable[str] | None] | None = None
+        names: object = sorted(self._demo_names) if self._demo_names is not None else None
+        if demo_source is not None:
+            names, self._read_names = ("source", demo_source[0]), demo_source[1]
         self._salt = (FORMAT, _code_stamp(), names)
         self._private: bool | None = None  # checked on first use
         self._cwd = os.getcwd()
@@ -110,9 +125,20 @@ class DeckCache:
         self.misses = 0
 
     @classmethod
-    def default(cls, demo_names: Iterable[str] | None = None) -> DeckCache | None:
+    def default(
+        cls, demo_names: Iterable[str] | None = None, *, demo_source: DemoSource | None = None
+    ) -> DeckCache | None:
         root = default_dir()
-        return cls(root, demo_names) if root is not None else None
+        return cls(root, demo_names, demo_source=demo_source) if root is not None else None
+
+    @property
+    def demo_names(self) -> set[str] | None:
+        """The demo names cards are checked against (read now if given as a source)."""
+        if self._read_names is not None:
+            names = self._read_names()
+            self._demo_names = set(names) if names is not None else None
+            self._read_names = None
+        return self._demo_names
 
     def load(self, path: Path) -> loader.FileResult:
         """The parse of ``path``: from the cache when its key matches, else parsed and stored."""

@@ -41,10 +41,12 @@ from drillbreak.deck.models import (
 )
 from drillbreak.deck.problems import Problem, display_path
 from drillbreak.deck.variants import item_key, variants
-from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, YamlError, read_yaml
 
+# deck.yamlsource (and PyYAML under it) is imported by the functions that parse: a start
+# whose decks all come from the parse cache never loads it.
 if TYPE_CHECKING:
     from drillbreak.deck.cache import DeckCache
+    from drillbreak.deck.yamlsource import Positions
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -141,6 +143,8 @@ class FileResult:
 
 class _Reporter:
     def __init__(self, path: Path, positions: Positions | None = None) -> None:
+        from drillbreak.deck.yamlsource import Positions
+
         self.shown = display_path(path)
         self.positions = positions or Positions()
         self.problems: list[Problem] = []
@@ -154,6 +158,8 @@ class _Reporter:
 
 
 def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
+    from drillbreak.deck.yamlsource import MAX_FILE_BYTES
+
     path = Path(path)
     rep = _Reporter(path)
     try:
@@ -177,6 +183,8 @@ def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult
 def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
     """A deck from its text: read quickly without positions, and read again with
     them when the file has a problem to point at (``yamlsource.read_yaml``)."""
+    from drillbreak.deck.yamlsource import YamlError, read_yaml
+
     try:
         data, positions = read_yaml(text, where=False)
     except YamlError as exc:
