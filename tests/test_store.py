@@ -207,6 +207,7 @@ def test_queue_reads_merge_decks_in_introduction_order(db):
         hot.save_sched(conn, rows["a-deck", "c4"].id, sched)
     with db.read() as conn:
         fresh = list(hot.new_rows(conn, ["a-deck", "b-deck"], now_ms=1_000))
+        firsts = list(hot.new_rows(conn, ["a-deck", "b-deck"], 1_000, {"a-deck": 2, "b-deck": 1}))
         due = hot.due_rows(conn, ["a-deck", "b-deck", "c-deck"], until_ms=600, now_ms=1_000)
         later = hot.due_rows(conn, ["a-deck"], until_ms=400, now_ms=1_000)
     orders = [r.new_order for r in fresh]
@@ -214,6 +215,11 @@ def test_queue_reads_merge_decks_in_introduction_order(db):
     gone = {("a-deck", "c1"), ("b-deck", "c2"), ("b-deck", "c3"), ("a-deck", "c4")}
     assert [(r.deck, r.key) for r in fresh] == [
         (d, f"c{i}") for i in range(6) for d in ("b-deck", "a-deck") if (d, f"c{i}") not in gone
+    ]
+    assert [(r.deck, r.key) for r in firsts] == [
+        ("b-deck", "c0"),
+        ("a-deck", "c0"),
+        ("a-deck", "c2"),
     ]
     assert [(r.deck, r.key, r.due_ms) for r in due] == [("a-deck", "c4", 500)]
     assert later == []

@@ -9,7 +9,7 @@ rating, and are kept as plain DBAPI queries because the benchmark showed the dif
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import fields
 from operator import attrgetter
 
@@ -28,7 +28,7 @@ _DUE_SQL = (
 )
 _NEW_SQL = (
     f"{_SELECT_ROWS} WHERE deck = ? AND state = {int(CardState.NEW)} AND {_AVAILABLE}"
-    " ORDER BY new_order"
+    " ORDER BY new_order LIMIT ?"
 )
 _SCHED_FIELDS = tuple(f.name for f in fields(SchedState))
 _COUNTS_SQL = (
@@ -52,16 +52,24 @@ def due_rows(conn: Conn, decks: list[str], until_ms: int, now_ms: int) -> list[C
     return out
 
 
-def new_rows(conn: Conn, decks: list[str], now_ms: int) -> Iterator[CardRow]:
-    """Active, available NEW cards in introduction order (a lazy iterator).
+def new_rows(
+    conn: Conn, decks: list[str], now_ms: int, most: Mapping[str, int] | None = None
+) -> Iterator[CardRow]:
+    """Active, available NEW cards in introduction order (a lazy iterator); from each
+    deck in ``most``, its first ``most[deck]`` only.
 
     One index walk per deck, merged: ``deck IN (...) ORDER BY new_order`` would
-    make SQLite sort every new card of every deck before returning the first.
+    make SQLite sort every new card of every deck before returning the first.  The
+    limits matter when a deck's new cards come after another's: taking 20 from each of
+    ten decks merged by ``new_order`` walked 22k rows at 100k cards.
     """
     cursors = [_cursor(conn) for _ in decks]
     try:
         per_deck = [
-            map(CardRow._make, cur.execute(_NEW_SQL, (deck, now_ms)))
+            map(
+                CardRow._make,
+                cur.execute(_NEW_SQL, (deck, now_ms, -1 if most is None else most[deck])),
+            )
             for cur, deck in zip(cursors, decks, strict=True)
         ]
         yield from heapq.merge(*per_deck, key=attrgetter("new_order"))

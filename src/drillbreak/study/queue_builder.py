@@ -55,9 +55,11 @@ def today(
         else:
             new_left, new_cap = dict.fromkeys(decks, new_limit), new_limit
         # only the decks with new cards left are read (each is an index walk)
-        new_iter = hot.new_rows(conn, [d for d in decks if new_left[d] > 0], now_ms)
-        if in_scope is not None:
-            new_iter = (r for r in new_iter if in_scope(r))
+        open_decks = [d for d in decks if new_left[d] > 0]
+        if in_scope is None:  # a deck gives no more new cards than its share
+            new_iter = hot.new_rows(conn, open_decks, now_ms, new_left)
+        else:
+            new_iter = (r for r in hot.new_rows(conn, open_decks, now_ms) if in_scope(r))
         reviews_left = {d: left.reviews_left(d) for d in decks}
         plan = queue.plan(
             due,
