@@ -140,13 +140,12 @@ class Database:
         self._conn = None
         if self._engine is not None:
             self._engine.dispose()
-        if hasattr(self, "_raw"):
-            self._raw.close()
+        self._raw.close()
 
     def _raw_in_transaction(self) -> bool:
         try:
             return self._raw.in_transaction
-        except (AttributeError, sqlite3.ProgrammingError):  # never opened, or closed
+        except sqlite3.ProgrammingError:  # closed already
             return True
 
     def _checkpoint(self) -> None:
