@@ -69,7 +69,8 @@ def run_app(decks: str, db: str, shipped: bool) -> int:
         screen = app.screen
         if not isinstance(screen, StudyScreen) or not screen.is_mounted:
             return False
-        return any(q.source for q in screen.query("#question").results(Markdown))
+        # the question's document on screen (BufferedMarkdown draws into a hidden one first)
+        return any(q.source for q in screen.query("#question .front").results(Markdown))
 
     def done() -> None:
         _report()

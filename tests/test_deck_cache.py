@@ -210,3 +210,132 @@ def test_cache_folder_is_private_or_not_used(tmp_path, calls):
         assert cache.load(path).ok and cache.load(path).ok
         assert not marker.exists() and cache.hits == 0
     assert len(calls) == 5
+
+
+LAZY_DECK = """
+deck: lazy
+title: Lazy
+cards:
+  - id: a
+    front: First?
+    back: One.
+    reverse: true
+  - id: b
+    type: cloze
+    text: A {{c1::pickle}} per {{c2::card}}.
+  - id: c
+    front: Third?
+    back: Three.
+"""
+
+
+def test_cached_cards_are_read_when_asked_for(tmp_path, monkeypatch):
+    """A deck served by the cache gives its item keys without reading any card, and a
+    session's items read the one card they show."""
+    import pickle
+
+    from drillbreak.deck import loader
+    from drillbreak.deck.items import DeckItems, deck_items, deck_keys
+
+    path = write_deck(tmp_path, "d.yaml", LAZY_DECK)
+    fresh = DeckCache(tmp_path / "c").load(path).deck
+    read: list[bytes] = []
+    real_loads = pickle.loads
+
+    def counting_loads(data, *args, **kwargs):
+        read.append(data)
+        return real_loads(data, *args, **kwargs)
+
+    monkeypatch.setattr(loader.pickle, "loads", counting_loads)
+    cached = DeckCache(tmp_path / "c").load(path).deck
+    assert deck_keys(cached) == deck_keys(fresh) == ["a", "a~r", "b~c1", "b~c2", "c"]
+    items = DeckItems(cached)
+    assert len(items) == 5 and "b~c2" in items and read == []
+    item = items["b~c2"]
+    expected = next(i for i in deck_items(fresh) if i.key == "b~c2")
+    assert (item.card, item.key, item.variant) == (expected.card, "b~c2", "c2")
+    assert len(read) == 1
+    assert list(cached.cards) == list(fresh.cards) and len(read) == 3
+
+
+def test_session_over_whole_cached_decks_matches_one_over_items(tmp_path):
+    """select_by_deck (items made when shown) and select_items (every item made) give a
+    session the same cards in the same order."""
+    from drillbreak.store.db import Database
+    from drillbreak.study.scope import select_by_deck, select_items
+    from drillbreak.study.session import StudySession
+
+    write_deck(tmp_path, "d.yaml", LAZY_DECK)
+    DeckCache(tmp_path / "c").load(tmp_path / "d.yaml")
+    collection = load_collection([tmp_path / "d.yaml"], cache=DeckCache(tmp_path / "c"))
+    shown = []
+    for items in (select_by_deck(collection), select_items(collection)):
+        db = Database(tmp_path / f"{len(shown)}.sqlite3")
+        session = StudySession(db, items, seed=3)
+        keys = []
+        while (cur := session.next_card()) is not None:
+            keys.append((cur.item.key, cur.item.card.id))
+            session.rate(4)
+        shown.append(keys)
+        db.close()
+    assert shown[0] == shown[1] and len(shown[0]) == 3  # siblings buried
+
+
+def test_demo_names_are_read_only_to_parse(tmp_path, calls):
+    """Given as a source (a stamp and a reader), the demo names are read when a file must
+    be parsed, not when every file comes from the cache; a new stamp is a new key."""
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    reads: list[int] = []
+
+    def names() -> set[str]:
+        reads.append(1)
+        return {"fgsm"}
+
+    DeckCache(tmp_path / "c", demo_source=("v1", names)).load(path)
+    assert (calls, len(reads)) == (["d.yaml"], 1)
+    assert DeckCache(tmp_path / "c", demo_source=("v1", names)).load(path).ok
+    assert (calls, len(reads)) == (["d.yaml"], 1)  # served from the cache, names unread
+    DeckCache(tmp_path / "c", demo_source=("v2", names)).load(path)
+    assert (calls, len(reads)) == (["d.yaml", "d.yaml"], 2)
+
+
+GENERATED_DECK = """
+deck: gen
+cards:
+  - {id: plain, front: F, back: B}
+  - id: case-a
+    type: diagnosis
+    question: What broke?
+    generate: {family: leakage}
+  - id: case-b
+    type: diagnosis
+    question: What broke this time?
+    generate: {family: lr-too-high}
+  - id: case-c
+    type: diagnosis
+    question: And here?
+    generate: {family: leakage}
+"""
+
+
+def test_the_generators_of_a_cached_deck_are_known_without_reading_a_card(tmp_path, monkeypatch):
+    """The app starts filling the case pools at start: from each deck's list of
+    generators, not by reading every card of an unchanged (cached) file."""
+    import pickle
+
+    from drillbreak.deck import loader
+    from drillbreak.study.cases import generator_specs, pool_key
+
+    path = write_deck(tmp_path, "g.yaml", GENERATED_DECK)
+    fresh = DeckCache(tmp_path / "c").load(path).deck
+    read: list[bytes] = []
+    real_loads = pickle.loads
+    monkeypatch.setattr(
+        loader.pickle, "loads", lambda data, *a, **k: read.append(data) or real_loads(data, *a, **k)
+    )
+    cached = DeckCache(tmp_path / "c").load(path).deck
+    assert isinstance(cached.cards, loader.StoredCards)
+    specs = generator_specs([cached])
+    assert [s.family for s in specs] == ["leakage", "lr-too-high"]  # one per pool
+    assert [pool_key(s) for s in specs] == [pool_key(s) for s in generator_specs([fresh])]
+    assert read == []

@@ -207,6 +207,7 @@ def test_queue_reads_merge_decks_in_introduction_order(db):
         hot.save_sched(conn, rows["a-deck", "c4"].id, sched)
     with db.read() as conn:
         fresh = list(hot.new_rows(conn, ["a-deck", "b-deck"], now_ms=1_000))
+        firsts = list(hot.new_rows(conn, ["a-deck", "b-deck"], 1_000, {"a-deck": 2, "b-deck": 1}))
         due = hot.due_rows(conn, ["a-deck", "b-deck", "c-deck"], until_ms=600, now_ms=1_000)
         later = hot.due_rows(conn, ["a-deck"], until_ms=400, now_ms=1_000)
     orders = [r.new_order for r in fresh]
@@ -214,6 +215,11 @@ def test_queue_reads_merge_decks_in_introduction_order(db):
     gone = {("a-deck", "c1"), ("b-deck", "c2"), ("b-deck", "c3"), ("a-deck", "c4")}
     assert [(r.deck, r.key) for r in fresh] == [
         (d, f"c{i}") for i in range(6) for d in ("b-deck", "a-deck") if (d, f"c{i}") not in gone
+    ]
+    assert [(r.deck, r.key) for r in firsts] == [
+        ("b-deck", "c0"),
+        ("a-deck", "c0"),
+        ("a-deck", "c2"),
     ]
     assert [(r.deck, r.key, r.due_ms) for r in due] == [("a-deck", "c4", 500)]
     assert later == []
@@ -314,3 +320,94 @@ def test_rating_write_refuses_names_that_are_not_columns(db):
     with db.read() as conn:
         saved = cards.get(conn, row.id)
     assert (saved.due_ms, saved.reps, saved.leech) == (5, 1, True)
+
+
+def test_raw_side_names_agree_with_tables():
+    """The plain-SQL side (store.raw, store.db) names the tables and the schema version
+    as constants; they are the ones declared in tables.py."""
+    from drillbreak.store import db, raw, tables
+
+    assert db.SCHEMA_VERSION == tables.SCHEMA_VERSION
+    assert tables.CardRecord.__tablename__ == raw.CARD_TABLE
+    assert tables.ReviewLog.__tablename__ == raw.REVIEW_TABLE
+    assert tables.Setting.__tablename__ == raw.SETTING_TABLE
+    setting_columns = [c.name for c in tables.core_table(tables.Setting).columns]
+    assert setting_columns == ["key", "value"]  # settings_store's INSERT names them
+
+
+FIRST_CARD = """
+import sys
+from pathlib import Path
+from drillbreak.context import open_context
+from drillbreak.study.scope import select_items
+from drillbreak.study.session import StudySession
+
+ctx = open_context(Path(sys.argv[1]), [Path(sys.argv[2])], include_shipped=False)
+session = StudySession(
+    ctx.db, select_items(ctx.collection), settings=ctx.settings, rows_synced=True
+)
+card = session.next_card()
+print("CARD", card.item.key if card else None)
+print("SQLALCHEMY", sorted(m for m in ("sqlalchemy", "sqlmodel") if m in sys.modules))
+session.rate(3)
+print("RATED", "sqlalchemy" in sys.modules)
+ctx.close()
+"""
+
+
+def test_first_card_is_drawn_without_sqlalchemy(tmp_path):
+    """Opening a current database, syncing the decks, building the queue and showing the
+    first card run on plain sqlite3; SQLAlchemy loads on the first rating."""
+    folder = deck_folder(tmp_path, 3)
+    path = tmp_path / "first.sqlite3"
+    Database(path).close()  # a current schema (making it runs the migrations)
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_CARD, str(path), str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "CARD c0" in out, out
+    assert "SQLALCHEMY []" in out, out
+    assert "RATED True" in out, out
+    assert count_reviews(path) == 1
+
+
+def test_unchanged_deck_files_skip_the_row_sync(tmp_path, monkeypatch):
+    """A deck served by the parse cache with the fingerprint its rows were synced with is
+    not read back from the database; an edited file, and rows added outside a sync, are
+    synced at the next start."""
+    from drillbreak.context import open_context
+    from drillbreak.store import cards, hot
+
+    synced: list[str] = []
+    real = hot.stored_keys
+
+    def counting(conn, deck):
+        synced.append(deck)
+        return real(conn, deck)
+
+    monkeypatch.setattr(hot, "stored_keys", counting)
+    folder = deck_folder(tmp_path, 3)
+    path = tmp_path / "sync.sqlite3"
+
+    def start() -> dict[str, bool]:
+        ctx = open_context(path, [folder], include_shipped=False)
+        try:
+            with ctx.db.raw_read() as conn:
+                rows = conn.execute("SELECT key, active FROM card_state").fetchall()
+        finally:
+            ctx.close()
+        return {key: bool(active) for key, active in rows}
+
+    assert start() == {"c0": True, "c1": True, "c2": True} and synced == ["d"]
+    assert start() == {"c0": True, "c1": True, "c2": True} and synced == ["d"]
+    deck_folder(tmp_path, 4)  # the file edited: a card added
+    assert start() == {"c0": True, "c1": True, "c2": True, "c3": True}
+    assert synced == ["d", "d"]
+    db = Database(path)
+    with db.raw_write() as conn:
+        cards.add_missing(conn, [("d", "stray")])
+    db.close()
+    assert start()["stray"] is False and synced == ["d", "d", "d"]  # retired by the sync

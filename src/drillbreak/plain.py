@@ -29,7 +29,7 @@ from drillbreak.domain import Rating
 from drillbreak.errors import UserError
 from drillbreak.study import content
 from drillbreak.study import predict as predicting
-from drillbreak.study.cases import Refiller, SessionCases, generator_specs, next_ready, pool_key
+from drillbreak.study.cases import Refiller, SessionCases, next_ready, pool_key, session_generators
 from drillbreak.study.session import Current, StudySession
 
 LETTERS = string.ascii_lowercase
@@ -120,9 +120,7 @@ class PlainStudy:
         self.stdin = stdin
         self.out = stdout
         self.width = terminal_width(stdout)
-        specs = generator_specs(
-            i.card for by_key in session.items.values() for i in by_key.values()
-        )
+        specs = session_generators(session.items)
         if refiller is None and specs:
             refiller = Refiller(session.db.path)
         self.refiller = refiller

@@ -22,6 +22,9 @@ as well (as git does for "racily clean" files).  A content hash for every file
 would be as safe but must read and hash every deck at every start, which is the
 work this cache exists to skip; here only just-edited files are read.
 
+An entry keeps each card as a pickle of its own (``loader.StoredCards``), with the item
+keys the cards expand into: a start unpickles the cards it shows, not every card.
+
 Entries are pickles, and unpickling runs code, so the cache trusts only itself:
 the folder is created 0700, and it is not used at all when it is not owned by
 the current user or is group- or world-writable; an entry is read only when the
@@ -40,12 +43,13 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from drillbreak.deck import loader
 from drillbreak.paths import make_private_dirs
 
-FORMAT = 2  # bump when a cached class changes shape
+FORMAT = 4  # bump when a cached class changes shape
 # File timestamps are coarse (a kernel tick; seconds on some file systems): a file whose
 # ctime is this recent is also keyed by its content.
 RACY_NS = 2_000_000_000
@@ -94,11 +98,26 @@ def _trusted(st: os.stat_result, kind: Callable[[int], bool]) -> bool:
     return kind(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
+# What the known demo names are read from, and how: (a stamp that changes whenever the
+# names may, a function reading them).  The key then holds the stamp, and the names are
+# read only when a file must be parsed (reading them parses every demo: ~100 ms a start).
+DemoSource = tuple[object, Callable[[], Iterable[str] | None]]
+
+
 class DeckCache:
-    def __init__(self, root: Path, demo_names: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        demo_names: Iterable[str] | None = None,
+        *,
+        demo_source: DemoSource | None = None,
+    ) -> None:
         self.root = Path(root)
-        self.demo_names = set(demo_names) if demo_names is not None else None
-        names = sorted(self.demo_names) if self.demo_names is not None else None
+        self._demo_names = set(demo_names) if demo_names is not None else None
+        self._read_names: Callable[[], Iterable[str] | None] | None = None
+        names: object = sorted(self._demo_names) if self._demo_names is not None else None
+        if demo_source is not None:
+            names, self._read_names = ("source", demo_source[0]), demo_source[1]
         self._salt = (FORMAT, _code_stamp(), names)
         self._private: bool | None = None  # checked on first use
         self._cwd = os.getcwd()
@@ -106,9 +125,20 @@ class DeckCache:
         self.misses = 0
 
     @classmethod
-    def default(cls, demo_names: Iterable[str] | None = None) -> DeckCache | None:
+    def default(
+        cls, demo_names: Iterable[str] | None = None, *, demo_source: DemoSource | None = None
+    ) -> DeckCache | None:
         root = default_dir()
-        return cls(root, demo_names) if root is not None else None
+        return cls(root, demo_names, demo_source=demo_source) if root is not None else None
+
+    @property
+    def demo_names(self) -> set[str] | None:
+        """The demo names cards are checked against (read now if given as a source)."""
+        if self._read_names is not None:
+            names = self._read_names()
+            self._demo_names = set(names) if names is not None else None
+            self._read_names = None
+        return self._demo_names
 
     def load(self, path: Path) -> loader.FileResult:
         """The parse of ``path``: from the cache when its key matches, else parsed and stored."""
@@ -134,10 +164,12 @@ class DeckCache:
         result = self._read(entry)
         if result is not None:
             self.hits += 1
-            return result
-        self.misses += 1
-        result = loader.load_file(path, self.demo_names)
-        self._write(entry, prefix, result)
+        else:
+            self.misses += 1
+            result = loader.load_file(path, self.demo_names)
+            self._write(entry, prefix, result)
+        if result.deck is not None:
+            result.deck.fingerprint = key
         return result
 
     def _usable(self) -> bool:
@@ -165,7 +197,13 @@ class DeckCache:
         return result if isinstance(result, loader.FileResult) else None
 
     def _write(self, entry: Path, prefix: str, result: loader.FileResult) -> None:
+        """Store ``result``, its cards each pickled on its own (``loader.StoredCards``):
+        a start reads back only the cards it shows."""
         try:
+            deck = result.deck
+            if deck is not None and not isinstance(deck.cards, loader.StoredCards):
+                cards = loader.StoredCards.of(deck.cards)
+                result = replace(result, deck=replace(deck, cards=cards))
             fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as f:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import pickle
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,13 +43,75 @@ from drillbreak.deck.models import (
     validate,
 )
 from drillbreak.deck.problems import Problem, display_path
-from drillbreak.deck.variants import variants
-from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, YamlError, read_yaml
+from drillbreak.deck.variants import item_key, variants
 
+# deck.yamlsource (and PyYAML under it) is imported by the functions that parse: a start
+# whose decks all come from the parse cache never loads it.
 if TYPE_CHECKING:
     from drillbreak.deck.cache import DeckCache
+    from drillbreak.deck.yamlsource import Positions
 
 DECK_SUFFIXES = (".yaml", ".yml")
+
+
+class StoredCards(Sequence[Card]):
+    """A deck's cards as the parse cache stores them: each card pickled on its own,
+    unpickled when first asked for, and the item keys they expand into (in file order,
+    with the index of the card each belongs to), readable without any card.
+
+    The first card of a 100k-card collection needs the queued cards only: unpickling
+    every card of an unchanged file was most of a warm start (bench/FINDINGS.md,
+    "Only the queued cards")."""
+
+    __slots__ = ("_blobs", "_cards", "keys", "owners")
+
+    def __init__(self, blobs: list[bytes], keys: list[str], owners: list[int]) -> None:
+        self._blobs = blobs
+        self._cards: list[Card | None] = [None] * len(blobs)
+        self.keys = keys  # item keys, file order
+        self.owners = owners  # the index of each key's card
+
+    @classmethod
+    def of(cls, cards: Sequence[Card]) -> StoredCards:
+        keys: list[str] = []
+        owners: list[int] = []
+        for index, card in enumerate(cards):
+            for v in variants(card):
+                keys.append(item_key(card.id, v))
+                owners.append(index)
+        dump = pickle.dumps
+        return cls([dump(c, pickle.HIGHEST_PROTOCOL) for c in cards], keys, owners)
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def _card(self, index: int) -> Card:
+        card = self._cards[index]
+        if card is None:
+            card = self._cards[index] = pickle.loads(self._blobs[index])
+        return card
+
+    def __getitem__(self, index):  # int and slice, as a list
+        if isinstance(index, slice):
+            return [self._card(i) for i in range(*index.indices(len(self)))]
+        return self._card(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[Card]:
+        return (self._card(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-like, as a list
+
+    def __getstate__(self) -> tuple[list[bytes], list[str], list[int]]:
+        return self._blobs, self.keys, self.owners
+
+    def __setstate__(self, state: tuple[list[bytes], list[str], list[int]]) -> None:
+        self._blobs, self.keys, self.owners = state
+        self._cards = [None] * len(self._blobs)
 
 
 @dataclass
@@ -58,9 +121,15 @@ class Deck:
     path: Path
     description: str | None = None
     tags: tuple[str, ...] = ()
-    cards: list[Card] = field(default_factory=list)
+    cards: Sequence[Card] = field(default_factory=list)  # a list, or StoredCards from the cache
     deck_at: tuple[int, int] = (1, 1)  # line, col of the deck id's value
     item_count: int = 0  # study items the cards expand into (see deck.variants)
+    # The parse cache's key of the file this deck was read from (None: parsed without
+    # the cache): the same key means the same cards, so the store can skip its sync.
+    fingerprint: str | None = None
+    # The generators its generated diagnosis cards draw cases from, in file order, so
+    # the app can start filling their pools without reading every (cached) card.
+    generators: tuple[Generate, ...] = ()
 
 
 @dataclass
@@ -80,6 +149,8 @@ class FileResult:
 
 class _Reporter:
     def __init__(self, path: Path, positions: Positions | None = None) -> None:
+        from drillbreak.deck.yamlsource import Positions
+
         self.shown = display_path(path)
         self.positions = positions or Positions()
         self.problems: list[Problem] = []
@@ -93,6 +164,8 @@ class _Reporter:
 
 
 def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
+    from drillbreak.deck.yamlsource import MAX_FILE_BYTES
+
     path = Path(path)
     rep = _Reporter(path)
     try:
@@ -116,6 +189,8 @@ def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult
 def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
     """A deck from its text: read quickly without positions, and read again with
     them when the file has a problem to point at (``yamlsource.read_yaml``)."""
+    from drillbreak.deck.yamlsource import YamlError, read_yaml
+
     try:
         data, positions = read_yaml(text, where=False)
     except YamlError as exc:
@@ -175,6 +250,8 @@ def _load_data(
         rep.path(("cards",), "the deck has no cards", severity="warning")
 
     demos = set(demo_names) if demo_names is not None else None
+    cards: list[Card] = []
+    deck.cards = cards
     seen: dict[str, tuple[int, int]] = {}
     for index, raw in enumerate(raw_cards or []):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
@@ -188,8 +265,10 @@ def _load_data(
         card = _load_card(rep, raw, ("cards", index), demos)
         if card is None or seen_at is not None:
             continue
-        deck.cards.append(card)
+        cards.append(card)
         deck.item_count += len(variants(card))
+        if isinstance(card, GeneratedDiagnosisCard):
+            deck.generators += (card.generate,)
     rep.problems.sort(key=lambda p: (p.line, p.col))
     return FileResult(path, deck, rep.problems)
 

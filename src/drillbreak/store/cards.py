@@ -1,26 +1,20 @@
 """Card rows: the ``CardRow`` record, syncing rows with loaded decks, flags and undo.
 
-The queue reads and the rating write, measured hot paths, are raw queries in
-``store.hot``; everything here goes through the ``CardRecord`` model.
+Plain SQL (``store.raw``): the deck-key sync runs at every start and the session's
+reads and writes of card rows run beside the queue's, so none of them loads
+SQLAlchemy.  The queue reads and the rating write, measured hot paths, are in
+``store.hot``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, func
-from sqlmodel import col, select, update
-
 from drillbreak.domain import CardState, SchedState
-from drillbreak.store.db import orm
-from drillbreak.store.tables import CardRecord, core_table
-
-# The columns of a CardRow, in table order: every card_state column but ``active``
-# (rows are read for active cards only).  tests/test_store.py checks CardRow against it.
-ROW_FIELDS: tuple[str, ...] = tuple(
-    c.name for c in core_table(CardRecord).columns if c.name != "active"
-)
+from drillbreak.store.raw import CARD_TABLE, Conn, cursor
+from drillbreak.store.settings_store import get_value, put_value
 
 
 class CardRow(NamedTuple):
@@ -55,48 +49,65 @@ class CardRow(NamedTuple):
         )
 
 
-_ROW_COLUMNS = tuple(col(getattr(CardRecord, name)) for name in ROW_FIELDS)
-_DECK, _KEY, _ID = col(CardRecord.deck), col(CardRecord.key), col(CardRecord.id)
+# The columns of a CardRow, in table order: every card_state column but ``active``
+# (rows are read for active cards only).  tests/test_store.py checks them against tables.py.
+ROW_FIELDS: tuple[str, ...] = CardRow._fields
+_SELECT_ROWS = f"SELECT {', '.join(ROW_FIELDS)} FROM {CARD_TABLE}"
+_SCHEDULED = (CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING)
+_LEARNING = (CardState.LEARNING, CardState.RELEARNING)
+_CHUNK = 500  # bound parameters per statement, well under SQLite's limit
 _T = TypeVar("_T")
 
 
-def _chunks(seq: Sequence[_T], n: int) -> Iterator[Sequence[_T]]:
+def _chunks(seq: Sequence[_T], n: int = _CHUNK) -> Iterator[Sequence[_T]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
 
 
-def _stored(conn: Connection, decks: list[str]) -> dict[tuple[str, str], tuple[int, bool]]:
-    stored: dict[tuple[str, str], tuple[int, bool]] = {}
-    with orm(conn) as session:
-        for chunk in _chunks(decks, 500):
-            query = select(_ID, _DECK, _KEY, CardRecord.active).where(_DECK.in_(chunk))
-            for card_id, deck, key, active in session.exec(query):
-                assert card_id is not None  # a stored row's primary key
-                stored[(deck, key)] = (card_id, bool(active))
-    return stored
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
 
 
-def add_missing(conn: Connection, keys: Iterable[tuple[str, str]]) -> int:
+def _ints(values: Iterable[int]) -> str:
+    return ", ".join(str(int(v)) for v in values)
+
+
+def add_missing(conn: Conn, keys: Iterable[tuple[str, str]]) -> int:
     """Give every (deck, key) not yet stored a NEW row; return how many were added."""
     wanted = list(dict.fromkeys(keys))
-    stored = _stored(conn, sorted({d for d, _ in wanted}))
-    return _insert_new(conn, [k for k in wanted if k not in stored])
+    stored: set[tuple[str, str]] = set()
+    cur = cursor(conn)
+    try:
+        for chunk in _chunks(sorted({d for d, _ in wanted})):
+            sql = f"SELECT deck, key FROM {CARD_TABLE} WHERE deck IN ({_marks(len(chunk))})"
+            stored.update(cur.execute(sql, tuple(chunk)))
+    finally:
+        cur.close()
+    added = _insert_new(conn, [k for k in wanted if k not in stored])
+    if added:  # rows no deck sync made: the next start syncs every deck again
+        put_value(conn, _SYNCED_KEY, None)
+    return added
 
 
-def _insert_new(conn: Connection, missing: list[tuple[str, str]]) -> int:
+def _insert_new(conn: Conn, missing: list[tuple[str, str]]) -> int:
     """New cards are introduced in deck-file order: ``new_order`` continues from the largest."""
     if missing:
-        with orm(conn) as session:
-            start = session.exec(select(func.coalesce(func.max(CardRecord.new_order), 0))).one()
-            session.add_all(
-                CardRecord(deck=d, key=k, state=CardState.NEW, new_order=start + i + 1)
-                for i, (d, k) in enumerate(missing)
+        cur = cursor(conn)
+        try:
+            (start,) = cur.execute(
+                f"SELECT coalesce(max(new_order), 0) FROM {CARD_TABLE}"
+            ).fetchone()
+            cur.executemany(
+                f"INSERT INTO {CARD_TABLE} (deck, key, state, step, reps, lapses, suspended,"
+                " leech, new_order, active) VALUES (?, ?, ?, NULL, 0, 0, 0, 0, ?, 1)",
+                ((d, k, int(CardState.NEW), start + i + 1) for i, (d, k) in enumerate(missing)),
             )
-            session.flush()
+        finally:
+            cur.close()
     return len(missing)
 
 
-def sync(conn: Connection, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
+def sync(conn: Conn, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
     """Make the rows of these decks match the loaded cards: ``(deck id, all its keys)``.
 
     Adds missing rows; rows whose card is gone from its file are marked
@@ -120,73 +131,116 @@ def sync(conn: Connection, decks: Iterable[tuple[str, Iterable[str]]]) -> int:
     return _insert_new(conn, missing)
 
 
-def next_due_ms(conn: Connection, decks: list[str], after_ms: int) -> int | None:
+_SYNCED_KEY = "synced_decks"
+
+
+def synced_decks(conn: Conn) -> dict[str, str]:
+    """deck id -> the fingerprint (``Deck.fingerprint``) of the deck file its rows were
+    last synced with; ``sync`` of an unchanged file can be skipped."""
+    text = get_value(conn, _SYNCED_KEY)
+    try:
+        stored = json.loads(text) if text is not None else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+
+
+def mark_synced(conn: Conn, fingerprints: Mapping[str, str]) -> None:
+    """Record that these decks' rows now match the files with these fingerprints."""
+    if fingerprints:
+        stored = synced_decks(conn) | dict(fingerprints)
+        put_value(conn, _SYNCED_KEY, json.dumps(stored, sort_keys=True))
+
+
+def next_due_ms(conn: Conn, decks: list[str], after_ms: int) -> int | None:
     """When the next card of these decks falls due after ``after_ms`` (new cards excluded)."""
-    scheduled = (CardState.LEARNING, CardState.REVIEW, CardState.RELEARNING)
-    return _earliest_due(conn, decks, col(CardRecord.state).in_(scheduled), after_ms)
+    return _earliest_due(conn, decks, f"state IN ({_ints(_SCHEDULED)}) AND due_ms > ?", (after_ms,))
 
 
-def learning_due_ms(conn: Connection, decks: list[str], now_ms: int) -> int | None:
+def learning_due_ms(conn: Conn, decks: list[str], now_ms: int) -> int | None:
     """When the first learning/relearning card of these decks falls due, overdue or not
     (buried cards left out)."""
-    learning = col(CardRecord.state).in_((CardState.LEARNING, CardState.RELEARNING))
-    buried = col(CardRecord.buried_until_ms)
-    return _earliest_due(conn, decks, learning & (buried.is_(None) | (buried <= now_ms)), None)
+    where = f"state IN ({_ints(_LEARNING)}) AND (buried_until_ms IS NULL OR buried_until_ms <= ?)"
+    return _earliest_due(conn, decks, where, (now_ms,))
 
 
-def _earliest_due(
-    conn: Connection, decks: list[str], where: ColumnElement[bool], after_ms: int | None
-) -> int | None:
-    query = select(func.min(CardRecord.due_ms)).where(
-        _DECK.in_(decks),
-        where,  # the state test uses the queue index
-        col(CardRecord.active).is_(True),
-        col(CardRecord.suspended).is_(False),
+def _earliest_due(conn: Conn, decks: list[str], where: str, params: tuple[int, ...]) -> int | None:
+    # the state test uses the queue index
+    sql = (
+        f"SELECT min(due_ms) FROM {CARD_TABLE} WHERE deck IN ({_marks(len(decks))})"
+        f" AND {where} AND active = 1 AND suspended = 0"
     )
-    if after_ms is not None:
-        query = query.where(col(CardRecord.due_ms) > after_ms)
-    with orm(conn) as session:
-        return session.exec(query).one()
+    cur = cursor(conn)
+    try:
+        (earliest,) = cur.execute(sql, (*decks, *params)).fetchone()
+    finally:
+        cur.close()
+    return None if earliest is None else int(earliest)
 
 
-def _rows(conn: Connection, *where: ColumnElement[bool]) -> list[CardRow]:
-    with orm(conn) as session:
-        return [CardRow._make(r) for r in session.exec(select(*_ROW_COLUMNS).where(*where))]
+def _rows(conn: Conn, where: str, params: Sequence[object]) -> list[CardRow]:
+    cur = cursor(conn)
+    try:
+        rows = cur.execute(f"{_SELECT_ROWS} WHERE {where}", tuple(params)).fetchall()
+    finally:
+        cur.close()
+    return [_row(r) for r in rows]
 
 
-def rows_for_decks(conn: Connection, decks: Iterable[str]) -> list[CardRow]:
+def _row(values: Sequence[object]) -> CardRow:
+    row = CardRow._make(values)
+    return row._replace(suspended=bool(row.suspended), leech=bool(row.leech))
+
+
+def rows_for_decks(conn: Conn, decks: Iterable[str]) -> list[CardRow]:
     decks = list(decks)
-    return [row for chunk in _chunks(decks, 500) for row in _rows(conn, _DECK.in_(chunk))]
+    return [
+        row
+        for chunk in _chunks(decks)
+        for row in _rows(conn, f"deck IN ({_marks(len(chunk))})", chunk)
+    ]
 
 
-def rows_by_keys(conn: Connection, deck: str, keys: Sequence[str]) -> list[CardRow]:
+def rows_by_keys(conn: Conn, deck: str, keys: Sequence[str]) -> list[CardRow]:
     """The active rows of these item keys of one deck (a note's siblings: a handful)."""
     if not keys:
         return []
-    return _rows(
-        conn, col(CardRecord.deck) == deck, _KEY.in_(keys), col(CardRecord.active).is_(True)
-    )
+    where = f"deck = ? AND key IN ({_marks(len(keys))}) AND active = 1"
+    return _rows(conn, where, (deck, *keys))
 
 
-def get(conn: Connection, card_id: int) -> CardRow | None:
-    return next(iter(_rows(conn, col(CardRecord.id) == card_id)), None)
+def get(conn: Conn, card_id: int) -> CardRow | None:
+    return next(iter(_rows(conn, "id = ?", (card_id,))), None)
 
 
-def get_by_key(conn: Connection, deck: str, key: str) -> CardRow | None:
-    return next(iter(_rows(conn, col(CardRecord.deck) == deck, col(CardRecord.key) == key)), None)
+def get_by_key(conn: Conn, deck: str, key: str) -> CardRow | None:
+    return next(iter(_rows(conn, "deck = ? AND key = ?", (deck, key))), None)
 
 
-def restore(conn: Connection, row: CardRow) -> None:
+def restore(conn: Conn, row: CardRow) -> None:
     """Put a row back exactly as it was (undo)."""
     values = row._asdict()
     card_id = values.pop("id")
-    with orm(conn) as session:
-        session.exec(update(CardRecord).where(card_id == _ID).values(**values))
+    _update(conn, [card_id], values)
 
 
-def set_flags(conn: Connection, card_ids: Iterable[int], **values: object) -> None:
+def set_flags(conn: Conn, card_ids: Iterable[int], **values: object) -> None:
     ids = list(card_ids)
     if ids:
-        with orm(conn) as session:
-            for chunk in _chunks(ids, 500):
-                session.exec(update(CardRecord).where(_ID.in_(chunk)).values(**values))
+        _update(conn, ids, values)
+
+
+def _update(conn: Conn, ids: Sequence[int], values: dict[str, object]) -> None:
+    """Set these columns (names checked against the table's) on the rows ``ids``."""
+    if unknown := set(values) - {*ROW_FIELDS, "active"}:
+        raise ValueError(f"not card_state columns: {sorted(unknown)}")
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    cur = cursor(conn)
+    try:
+        for chunk in _chunks(ids):
+            cur.execute(
+                f"UPDATE {CARD_TABLE} SET {assignments} WHERE id IN ({_marks(len(chunk))})",
+                (*values.values(), *chunk),
+            )
+    finally:
+        cur.close()

@@ -9,20 +9,24 @@ read them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, delete, func, insert, select
-
-from drillbreak.store.tables import PooledCase, core_table
+if TYPE_CHECKING:  # SQLAlchemy loads when the pool is first used, not with the study code
+    from sqlalchemy import Connection, Table
 
 __all__ = ["add", "counts", "take"]
 
 
-def _table():
+def _table() -> Table:
+    from drillbreak.store.tables import PooledCase, core_table
+
     return core_table(PooledCase)
 
 
 def add(conn: Connection, key: str, cases: Iterable[str], now_ms: int) -> int:
     """Store ``cases`` (JSON texts) under ``key``; returns how many."""
+    from sqlalchemy import insert
+
     rows = [{"key": key, "made_ms": now_ms, "case": case} for case in cases]
     if rows:
         conn.execute(insert(_table()), rows)
@@ -31,6 +35,8 @@ def add(conn: Connection, key: str, cases: Iterable[str], now_ms: int) -> int:
 
 def counts(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     """How many unused cases each of ``keys`` has (0 for none)."""
+    from sqlalchemy import func, select
+
     wanted = list(dict.fromkeys(keys))
     c = _table().c
     stmt = select(c.key, func.count()).where(c.key.in_(wanted)).group_by(c.key)
@@ -41,6 +47,8 @@ def counts(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
 def take(conn: Connection, key: str) -> str | None:
     """Remove and return the oldest case of ``key`` (None if the pool has none).
     Call it in a write transaction, so two readers never get the same case."""
+    from sqlalchemy import delete, select
+
     c = _table().c
     row = conn.execute(select(c.id, c.case).where(c.key == key).order_by(c.id).limit(1)).first()
     if row is None:

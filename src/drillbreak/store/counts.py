@@ -1,15 +1,12 @@
-"""Per-deck card counts for the deck list, one aggregate over the card table."""
+"""Per-deck card counts for the deck list, one aggregate over the card table
+(plain SQL: the deck list is the first screen, ``store.raw``)."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, case, func
-from sqlmodel import col, select
-
 from drillbreak.domain import CardState
-from drillbreak.store.db import orm
-from drillbreak.store.tables import CardRecord
+from drillbreak.store.raw import CARD_TABLE, Conn, cursor
 
 
 class StoredCounts(NamedTuple):
@@ -23,31 +20,27 @@ class StoredCounts(NamedTuple):
     suspended: int
 
 
-def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
-    """SQL: how many rows of the group satisfy ``cond`` (0, never NULL)."""
-    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+_AVAILABLE = "suspended = 0 AND (buried_until_ms IS NULL OR buried_until_ms <= :now)"
+_DUE_TODAY = f"{_AVAILABLE} AND due_ms <= :day_end"
+_COUNTS_SQL = (
+    "SELECT deck,"
+    f" count(CASE WHEN {_AVAILABLE} AND state = {int(CardState.NEW)} THEN 1 END),"
+    f" count(CASE WHEN {_DUE_TODAY} AND state IN"
+    f" ({int(CardState.LEARNING)}, {int(CardState.RELEARNING)}) THEN 1 END),"
+    f" count(CASE WHEN {_DUE_TODAY} AND state = {int(CardState.REVIEW)} THEN 1 END),"
+    " count(*),"
+    " count(CASE WHEN suspended = 1 THEN 1 END)"
+    f" FROM {CARD_TABLE} WHERE deck IN ({{decks}}) AND active = 1 GROUP BY deck"
+)
 
 
-def deck_counts(
-    conn: Connection, decks: list[str], now_ms: int, day_end_ms: int
-) -> list[StoredCounts]:
+def deck_counts(conn: Conn, decks: list[str], now_ms: int, day_end_ms: int) -> list[StoredCounts]:
     """The counts of each of ``decks`` that has active cards."""
-    state = col(CardRecord.state)
-    suspended = col(CardRecord.suspended)
-    buried = col(CardRecord.buried_until_ms)
-    available = suspended.is_(False) & (buried.is_(None) | (buried <= now_ms))
-    due_today = available & (col(CardRecord.due_ms) <= day_end_ms)
-    query = (
-        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
-            CardRecord.deck,
-            count_if(available & (state == CardState.NEW)),
-            count_if(due_today & state.in_((CardState.LEARNING, CardState.RELEARNING))),
-            count_if(due_today & (state == CardState.REVIEW)),
-            func.count(),
-            count_if(suspended.is_(True)),
-        )
-        .where(col(CardRecord.deck).in_(decks), col(CardRecord.active).is_(True))
-        .group_by(CardRecord.deck)
-    )
-    with orm(conn) as session:
-        return [StoredCounts(deck, *map(int, rest)) for deck, *rest in session.exec(query)]
+    names = {f"d{i}": deck for i, deck in enumerate(decks)}
+    sql = _COUNTS_SQL.format(decks=", ".join(f":{name}" for name in names))
+    cur = cursor(conn)
+    try:
+        rows = cur.execute(sql, {"now": now_ms, "day_end": day_end_ms, **names}).fetchall()
+    finally:
+        cur.close()
+    return [StoredCounts(*row) for row in rows]

@@ -12,13 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects.sqlite import insert
-from sqlmodel import col, select
-
-from drillbreak.store.db import orm
-from drillbreak.store.tables import DemoRunRecord, core_table
+if TYPE_CHECKING:  # SQLAlchemy and SQLModel load with the first cached run, not before
+    from sqlalchemy import Connection
 
 ParamValue = int | float | str
 
@@ -58,6 +55,10 @@ def save(
     summary: str,
     events: Sequence[str],
 ) -> None:
+    from sqlalchemy.dialects.sqlite import insert
+
+    from drillbreak.store.tables import DemoRunRecord, core_table
+
     values = {
         "demo": key.demo,
         "params": key.params,
@@ -91,6 +92,11 @@ def find(
 ) -> StoredRun | None:
     """The newest stored run of ``demo`` with these parameters and seed; ``scale``,
     ``torch`` and ``device`` narrow it down when given (None: any)."""
+    from sqlmodel import col, select
+
+    from drillbreak.store.db import orm
+    from drillbreak.store.tables import DemoRunRecord
+
     query = select(DemoRunRecord).where(
         DemoRunRecord.demo == demo,
         DemoRunRecord.params == params_key(params),

@@ -1,8 +1,7 @@
 """The measured hot paths, as raw SQL: the queue build's reads and the rating write.
 
-Everything else in ``store`` goes through the SQLModel models; these run when the
-queue is built (thousands of rows at start-up) and on every rating, and are kept as
-plain DBAPI queries because the benchmark showed the difference: see bench/FINDINGS.md
+These run when the queue is built (thousands of rows at start-up) and on every
+rating, and are kept as plain DBAPI queries because the benchmark showed the difference: see bench/FINDINGS.md
 ("Due queue at 100k cards").  The SQL is built from the table's column names
 (``cards.ROW_FIELDS``), so the schema is still declared once, in ``store/tables.py``.
 """
@@ -10,19 +9,17 @@ plain DBAPI queries because the benchmark showed the difference: see bench/FINDI
 from __future__ import annotations
 
 import heapq
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import fields
 from operator import attrgetter
-from typing import cast
-
-from sqlalchemy import Connection
 
 from drillbreak.domain import CardState, SchedState
-from drillbreak.store.cards import ROW_FIELDS, CardRow
+from drillbreak.store.cards import ROW_FIELDS, CardRow, set_flags
+from drillbreak.store.raw import CARD_TABLE, REVIEW_TABLE, Conn
+from drillbreak.store.raw import cursor as _cursor
 
 _SCHEDULED = ", ".join(str(int(s)) for s in CardState if s != CardState.NEW)
-_SELECT_ROWS = f"SELECT {', '.join(ROW_FIELDS)} FROM card_state"
+_SELECT_ROWS = f"SELECT {', '.join(ROW_FIELDS)} FROM {CARD_TABLE}"
 _AVAILABLE = "active = 1 AND suspended = 0 AND (buried_until_ms IS NULL OR buried_until_ms <= ?)"
 # Both use an index range per deck: ix_card_queue (deck, state, due_ms) for due cards,
 # ix_card_new_order (deck, state, new_order) for new ones, already in order.
@@ -31,24 +28,18 @@ _DUE_SQL = (
 )
 _NEW_SQL = (
     f"{_SELECT_ROWS} WHERE deck = ? AND state = {int(CardState.NEW)} AND {_AVAILABLE}"
-    " ORDER BY new_order"
+    " ORDER BY new_order LIMIT ?"
 )
 _SCHED_FIELDS = tuple(f.name for f in fields(SchedState))
 _COUNTS_SQL = (
     f"SELECT c.deck, sum(r.state_before = {int(CardState.NEW)}),"
     f" sum(r.state_before = {int(CardState.REVIEW)})"
-    " FROM review_log r JOIN card_state c ON c.id = r.card_id"
+    f" FROM {REVIEW_TABLE} r JOIN {CARD_TABLE} c ON c.id = r.card_id"
     " WHERE r.reviewed_at_ms >= ? AND r.cram = 0 GROUP BY c.deck"
 )
 
 
-def _cursor(conn: Connection) -> sqlite3.Cursor:
-    """A plain DBAPI cursor inside the connection's current transaction: the queue
-    reads skip SQLAlchemy's per-row processing (booleans come back as 0/1)."""
-    return cast(sqlite3.Cursor, conn.connection.cursor())  # the engine is SQLite
-
-
-def due_rows(conn: Connection, decks: list[str], until_ms: int, now_ms: int) -> list[CardRow]:
+def due_rows(conn: Conn, decks: list[str], until_ms: int, now_ms: int) -> list[CardRow]:
     """Active, unsuspended, unburied learning/review cards due by ``until_ms``."""
     cur = _cursor(conn)
     make = CardRow._make
@@ -61,16 +52,24 @@ def due_rows(conn: Connection, decks: list[str], until_ms: int, now_ms: int) -> 
     return out
 
 
-def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRow]:
-    """Active, available NEW cards in introduction order (a lazy iterator).
+def new_rows(
+    conn: Conn, decks: list[str], now_ms: int, most: Mapping[str, int] | None = None
+) -> Iterator[CardRow]:
+    """Active, available NEW cards in introduction order (a lazy iterator); from each
+    deck in ``most``, its first ``most[deck]`` only.
 
     One index walk per deck, merged: ``deck IN (...) ORDER BY new_order`` would
-    make SQLite sort every new card of every deck before returning the first.
+    make SQLite sort every new card of every deck before returning the first.  The
+    limits matter when a deck's new cards come after another's: taking 20 from each of
+    ten decks merged by ``new_order`` walked 22k rows at 100k cards.
     """
     cursors = [_cursor(conn) for _ in decks]
     try:
         per_deck = [
-            map(CardRow._make, cur.execute(_NEW_SQL, (deck, now_ms)))
+            map(
+                CardRow._make,
+                cur.execute(_NEW_SQL, (deck, now_ms, -1 if most is None else most[deck])),
+            )
             for cur, deck in zip(cursors, decks, strict=True)
         ]
         yield from heapq.merge(*per_deck, key=attrgetter("new_order"))
@@ -79,10 +78,10 @@ def new_rows(conn: Connection, decks: list[str], now_ms: int) -> Iterator[CardRo
             cur.close()
 
 
-_STORED_SQL = "SELECT key, id, active FROM card_state WHERE deck = ?"
+_STORED_SQL = f"SELECT key, id, active FROM {CARD_TABLE} WHERE deck = ?"
 
 
-def stored_keys(conn: Connection, deck: str) -> tuple[dict[str, int], dict[str, int]]:
+def stored_keys(conn: Conn, deck: str) -> tuple[dict[str, int], dict[str, int]]:
     """Every stored row of ``deck``: (active key -> id, inactive key -> id).  Read at every
     start by ``cards.sync``, a deck at a time.  Dicts of text and numbers only: the cyclic
     GC does not track them, while 100k (id, active) tuples made it re-scan the whole
@@ -98,7 +97,7 @@ def stored_keys(conn: Connection, deck: str) -> tuple[dict[str, int], dict[str, 
     return active, inactive
 
 
-def counts_since(conn: Connection, since_ms: int) -> dict[str, tuple[int, int]]:
+def counts_since(conn: Conn, since_ms: int) -> dict[str, tuple[int, int]]:
     """Per deck: (new cards introduced, reviews of review-state cards) since ``since_ms``,
     no cram: what the daily limits have used up.  Decks with neither are left out."""
     cur = _cursor(conn)
@@ -109,16 +108,6 @@ def counts_since(conn: Connection, since_ms: int) -> dict[str, tuple[int, int]]:
     return {deck: (int(new), int(reviewed)) for deck, new, reviewed in rows}
 
 
-def save_sched(conn: Connection, card_id: int, s: SchedState, **extra: object) -> None:
+def save_sched(conn: Conn, card_id: int, s: SchedState, **extra: object) -> None:
     """The card's part of a rating: its new schedule and ``extra`` columns (reps, lapses...)."""
-    values = {name: getattr(s, name) for name in _SCHED_FIELDS} | extra
-    if unknown := set(values) - set(ROW_FIELDS):
-        raise ValueError(f"not card_state columns: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = ?" for name in values)
-    cur = _cursor(conn)
-    try:
-        cur.execute(
-            f"UPDATE card_state SET {assignments} WHERE id = ?", (*values.values(), card_id)
-        )
-    finally:
-        cur.close()
+    set_flags(conn, [card_id], **{name: getattr(s, name) for name in _SCHED_FIELDS}, **extra)

@@ -1,26 +1,44 @@
-"""Settings persisted in the ``setting`` table as the model's JSON."""
+"""Settings persisted in the ``setting`` table as the model's JSON (plain SQL: read at
+every start, ``store.raw``)."""
 
 from __future__ import annotations
 
 import json
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
-from sqlalchemy.dialects.sqlite import insert
 
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings, field_problems
-from drillbreak.store.tables import Setting, core_table
+from drillbreak.store.raw import SETTING_TABLE, Conn, dbapi
 
-T = core_table(Setting)
 KEY = "settings"
+_GET = f"SELECT value FROM {SETTING_TABLE} WHERE key = ?"
+_PUT = (
+    f"INSERT INTO {SETTING_TABLE} (key, value) VALUES (?, ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
+_DROP = f"DELETE FROM {SETTING_TABLE} WHERE key = ?"
 
 
-def load(conn: Connection, *, drop_invalid_parameters: bool = False) -> Settings:
+def get_value(conn: Conn, key: str) -> str | None:
+    """The stored text of one ``setting`` row (None: no such row)."""
+    row = dbapi(conn).execute(_GET, (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def put_value(conn: Conn, key: str, value: str | None) -> None:
+    """Store the text of one ``setting`` row; None removes it."""
+    if value is None:
+        dbapi(conn).execute(_DROP, (key,))
+    else:
+        dbapi(conn).execute(_PUT, (key, value))
+
+
+def load(conn: Conn, *, drop_invalid_parameters: bool = False) -> Settings:
     """The stored settings.  FSRS parameters fsrs would refuse raise a UserError naming the
     database, or are dropped (fsrs's defaults apply) with ``drop_invalid_parameters``; any
     other stored value the model refuses falls back to its default."""
-    text = conn.execute(select(T.c.value).where(T.c.key == KEY)).scalar_one_or_none()
+    text = get_value(conn, KEY)
     if text is None:
         return Settings()
     try:
@@ -36,13 +54,11 @@ def load(conn: Connection, *, drop_invalid_parameters: bool = False) -> Settings
         return Settings()
 
 
-def _database_file(conn: Connection) -> str:
+def _database_file(conn: Conn) -> str:
     """The main database's file, however the engine was opened."""
-    rows = conn.exec_driver_sql("PRAGMA database_list").all()
+    rows = dbapi(conn).execute("PRAGMA database_list").fetchall()
     return next((r[2] for r in rows if r[1] == "main" and r[2]), "the database")
 
 
-def save(conn: Connection, settings: Settings) -> None:
-    text = settings.model_dump_json()
-    stmt = insert(T).values(key=KEY, value=text)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": text}))
+def save(conn: Conn, settings: Settings) -> None:
+    put_value(conn, KEY, settings.model_dump_json())

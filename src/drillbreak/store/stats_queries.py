@@ -13,11 +13,15 @@ from sqlalchemy import ColumnElement, Connection, case, func
 from sqlmodel import col, select
 
 from drillbreak.domain import CardState, Rating
-from drillbreak.store.counts import count_if
 from drillbreak.store.db import orm
 from drillbreak.store.tables import CardRecord, ReviewLog
 
 DAY_MS = 86_400_000
+
+
+def count_if(cond: ColumnElement[bool]) -> ColumnElement[int]:
+    """SQL: how many rows of the group satisfy ``cond`` (0, never NULL)."""
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
 class ReviewTotals(NamedTuple):

@@ -20,7 +20,9 @@ from pathlib import Path
 from drillbreak.childproc import stop_group
 from drillbreak.clock import Clock, to_ms, utc_now
 from drillbreak.deck.faults import GENERATOR_VERSION
-from drillbreak.deck.models import Card, Generate, GeneratedDiagnosisCard, to_dict, validate
+from drillbreak.deck.items import DeckItems, StudyItem
+from drillbreak.deck.loader import Deck
+from drillbreak.deck.models import Generate, GeneratedDiagnosisCard, to_dict, validate
 from drillbreak.demo_runner.cases import Case, generate, parse_case, to_json
 from drillbreak.store import case_pool
 from drillbreak.store.cards import CardRow
@@ -100,13 +102,27 @@ def _take_case(db: Database, spec: Generate) -> Case | None:
     return None if text is None else parse_case(text)
 
 
-def generator_specs(cards: Iterable[Card]) -> list[Generate]:
-    """The generators that the generated cards among ``cards`` draw from, one per pool."""
-    specs = {
-        pool_key(card.generate): card.generate
-        for card in cards
-        if isinstance(card, GeneratedDiagnosisCard)
-    }
+def generator_specs(decks: Iterable[Deck]) -> list[Generate]:
+    """The generators that the generated cards of ``decks`` draw from, one per pool
+    (read from each deck's list of them: no card is read)."""
+    specs = {pool_key(spec): spec for deck in decks for spec in deck.generators}
+    return list(specs.values())
+
+
+def session_generators(items: Mapping[str, Mapping[str, StudyItem]]) -> list[Generate]:
+    """The generators a session's items draw from: a whole deck's from its list (no
+    card read), a selection's (a tag) from the generated cards among its items."""
+    specs: dict[str, Generate] = {}
+    for by_key in items.values():
+        if isinstance(by_key, DeckItems):
+            found: Iterable[Generate] = by_key.deck.generators
+        else:
+            found = (
+                i.card.generate
+                for i in by_key.values()
+                if isinstance(i.card, GeneratedDiagnosisCard)
+            )
+        specs.update((pool_key(spec), spec) for spec in found)
     return list(specs.values())
 
 

@@ -4,11 +4,14 @@ schedule untouched; a card rated Again comes back a few cards later."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from drillbreak.domain import Rating
 from drillbreak.schedule.fsrs_adapter import Outcome
 from drillbreak.store.cards import CardRow
-from drillbreak.store.tables import ReviewLog
+
+if TYPE_CHECKING:
+    from drillbreak.store.tables import ReviewLog
 
 AGAIN_COMES_BACK_AFTER = 3  # cards
 
@@ -21,6 +24,8 @@ def requeue(queue: list[CardRow], row: CardRow, rating: int) -> None:
 
 def review_entry(row: CardRow, rating: int, reviewed_at_ms: int, duration_ms: int) -> ReviewLog:
     """The log record of a cram rating: the card's schedule before and after is the same."""
+    from drillbreak.store.tables import ReviewLog  # SQLModel: loaded on the first rating
+
     return ReviewLog(
         card_id=row.id,
         rating=rating,

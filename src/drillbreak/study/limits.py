@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from pydantic import ValidationError
-from sqlalchemy import Connection
 
 from drillbreak.clock import to_ms
 from drillbreak.errors import UserError
@@ -15,6 +14,7 @@ from drillbreak.schedule.days import day_start
 from drillbreak.settings import DeckLimits, Settings, field_problems
 from drillbreak.store import deck_limits, hot, settings_store
 from drillbreak.store.db import Database
+from drillbreak.store.raw import Conn
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def effective(settings: Settings, own: DeckLimits | None) -> tuple[int, int]:
 
 
 def today(
-    conn: Connection, decks: list[str], settings: Settings, now: datetime, tz: tzinfo | None
+    conn: Conn, decks: list[str], settings: Settings, now: datetime, tz: tzinfo | None
 ) -> Today:
     """Every deck's limits and what today's (non-cram) ratings have used of them."""
     own = deck_limits.load(conn)
@@ -82,7 +82,7 @@ def today(
     )
 
 
-def own_limits(conn: Connection) -> dict[str, DeckLimits]:
+def own_limits(conn: Conn) -> dict[str, DeckLimits]:
     """The decks that have limits of their own, and those limits."""
     return deck_limits.load(conn)
 
@@ -93,7 +93,7 @@ def change(
     """Set one deck's own daily limits (``deck``), or the caps over all decks (None).
     ``reset`` first drops what was set (the deck follows the settings again; no cap);
     a value out of range raises a UserError.  Returns the settings now stored."""
-    with db.write() as conn:
+    with db.raw_write() as conn:
         settings = settings_store.load(conn)
         if deck is None:
             changes: dict[str, int | None] = {

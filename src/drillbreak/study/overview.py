@@ -51,7 +51,7 @@ def deck_counts(
     db: Database, decks: list[str], settings: Settings, now: datetime, tz: tzinfo | None = None
 ) -> Overview:
     """The store's per-deck counts, with each deck's daily limits applied."""
-    with db.read() as conn:
+    with db.raw_read() as conn:
         rows = counts.deck_counts(
             conn, decks, to_ms(now), to_ms(day_end(now, settings.rollover_hour, tz))
         )
@@ -109,7 +109,7 @@ def why_idle(
     overview = deck_counts(db, decks, settings, now, tz)
     t = overview.total
     today = overview.today
-    with db.read() as conn:
+    with db.raw_read() as conn:
         next_ms = cards.next_due_ms(conn, decks, to_ms(now))
     next_due = from_ms(next_ms) if next_ms is not None else None
     if t.total == 0:

@@ -43,7 +43,7 @@ def today(
     """Due cards and today's share of new ones, within each deck's daily limits and the
     caps over all decks (``new_limit``: this many new cards, whatever the limits left)."""
     now_ms = to_ms(now)
-    with db.read() as conn:
+    with db.raw_read() as conn:
         end_ms = to_ms(day_end(now, settings.rollover_hour, tz))
         due = hot.due_rows(conn, decks, end_ms, now_ms)
         if in_scope is not None:
@@ -55,9 +55,11 @@ def today(
         else:
             new_left, new_cap = dict.fromkeys(decks, new_limit), new_limit
         # only the decks with new cards left are read (each is an index walk)
-        new_iter = hot.new_rows(conn, [d for d in decks if new_left[d] > 0], now_ms)
-        if in_scope is not None:
-            new_iter = (r for r in new_iter if in_scope(r))
+        open_decks = [d for d in decks if new_left[d] > 0]
+        if in_scope is None:  # a deck gives no more new cards than its share
+            new_iter = hot.new_rows(conn, open_decks, now_ms, new_left)
+        else:
+            new_iter = (r for r in hot.new_rows(conn, open_decks, now_ms) if in_scope(r))
         reviews_left = {d: left.reviews_left(d) for d in decks}
         plan = queue.plan(
             due,
@@ -74,7 +76,7 @@ def today(
 
 def cram(db: Database, decks: list[str], in_scope: InScope, rng: random.Random) -> Queues:
     """Every unsuspended card in scope, due or not, shuffled."""
-    with db.read() as conn:
+    with db.raw_read() as conn:
         rows = [r for r in cards.rows_for_decks(conn, decks) if in_scope(r) and not r.suspended]
     rng.shuffle(rows)
     return Queues([], rows)

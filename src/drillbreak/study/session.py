@@ -15,15 +15,13 @@ the session composes them.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Literal
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Literal
 
 from drillbreak.clock import Clock, from_ms, to_ms, utc_now
-from drillbreak.deck.items import StudyItem
+from drillbreak.deck.items import StudyItem, whole_deck
 from drillbreak.deck.models import (
     Choice,
     ChoiceCard,
@@ -38,15 +36,17 @@ from drillbreak.schedule import fsrs_adapter
 from drillbreak.schedule.days import day_end
 from drillbreak.schedule.fsrs_adapter import Outcome
 from drillbreak.settings import Settings
-from drillbreak.store import cards, hot, reviews, settings_store
+from drillbreak.store import cards, hot, settings_store
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database
-from drillbreak.store.tables import ReviewLog
 from drillbreak.study import cram as cram_policy
 from drillbreak.study import grading, overview, queue_builder
 from drillbreak.study.leech import is_leech, leech_message
 from drillbreak.study.predict import PredictRound
 from drillbreak.study.undo import Action, Snapshot, UndoStack
+
+if TYPE_CHECKING:
+    from drillbreak.store.raw import Conn
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
 
@@ -121,7 +121,7 @@ class StudySession:
     def __init__(
         self,
         db: Database,
-        items: Sequence[StudyItem],
+        items: Sequence[StudyItem] | Mapping[str, Mapping[str, StudyItem]],
         *,
         clock: Clock = utc_now,
         settings: Settings | None = None,
@@ -136,28 +136,30 @@ class StudySession:
         self.cram = cram
         self.tz = tz
         self.rng = random.Random(seed)
-        # deck id -> item key -> item: no (deck, key) tuple per item (100k cards: ~6 MB)
-        self.items: dict[str, dict[str, StudyItem]] = {}
-        item_counts: dict[str, int] = {}
-        for i in items:
-            by_key = self.items.get(i.deck.id)
-            if by_key is None:
-                by_key = self.items[i.deck.id] = {}
-                item_counts[i.deck.id] = i.deck.item_count
-            by_key[i.key] = i
+        # deck id -> item key -> item: no (deck, key) tuple per item (100k cards: ~6 MB).
+        # Given as a mapping (study.scope.select_by_deck), whole decks' items are made
+        # only when shown.
+        if isinstance(items, Mapping):
+            self.items: dict[str, Mapping[str, StudyItem]] = dict(items)
+        else:
+            by_deck: dict[str, dict[str, StudyItem]] = {}
+            for i in items:
+                by_key = by_deck.get(i.deck.id)
+                if by_key is None:
+                    by_key = by_deck[i.deck.id] = {}
+                by_key[i.key] = i
+            self.items = dict(by_deck)
         self.decks = sorted(self.items)
         # Every item of every deck, and the rows synced from this same load: then the
         # queue's rows are exactly these items and need no filtering (3 ms at 100k).
-        self._whole_decks = rows_synced and all(
-            len(self.items[d]) == n for d, n in item_counts.items()
-        )
+        self._whole_decks = rows_synced and all(map(whole_deck, self.items.values()))
         # open_context() has already synced every loaded card; other callers (tests,
         # scripts) get their rows created here.
         if not rows_synced:
-            with db.write() as conn:
+            with db.raw_write() as conn:
                 cards.add_missing(conn, ((d, k) for d, keys in self.items.items() for k in keys))
         if settings is None:
-            with db.read() as conn:
+            with db.raw_read() as conn:
                 settings = settings_store.load(conn)
         self.settings = settings
         self.scheduler = fsrs_adapter.make_scheduler(self.settings)
@@ -341,6 +343,11 @@ class StudySession:
         extra = {"reps": row.reps + 1, "lapses": lapses}
         if leech:
             extra.update(leech=True, suspended=True)
+        # The review log is a SQLModel table: SQLAlchemy loads on the first rating, not
+        # before the first card (store/raw.py).
+        from drillbreak.store import reviews
+        from drillbreak.store.tables import ReviewLog
+
         with self.db.write() as conn:
             buried = self._bury_siblings(conn, cur.item, now)
             hot.save_sched(conn, row.id, after, **extra)
@@ -388,9 +395,7 @@ class StudySession:
             self.learning.sort(key=lambda r: (r.due_ms or 0, r.id))
         return RatingResult(rating, outcome, leech, message)
 
-    def _bury_siblings(
-        self, conn: Connection, item: StudyItem, now: datetime
-    ) -> tuple[CardRow, ...]:
+    def _bury_siblings(self, conn: Conn, item: StudyItem, now: datetime) -> tuple[CardRow, ...]:
         """Bury the other cards of ``item``'s note (its reverse, the other cloze gaps) until
         the next study day when the settings say so (as Anki: new and review siblings;
         learning ones stay); return their rows as they were."""
@@ -417,6 +422,8 @@ class StudySession:
         self, cur: Current, rating: int, now: datetime, duration: int, snapshot: Snapshot
     ) -> RatingResult:
         row = cur.row
+        from drillbreak.store import reviews  # SQLModel, as in rate()
+
         with self.db.write() as conn:
             review_id = reviews.add(
                 conn, cram_policy.review_entry(row, rating, to_ms(now), duration)
@@ -462,6 +469,8 @@ class StudySession:
         action = self.history.peek()
         if action is None:
             return None
+        from drillbreak.store import reviews  # SQLModel, as in rate()
+
         with self.db.write() as conn:
             if action.review_id is not None:
                 reviews.remove(conn, action.review_id)

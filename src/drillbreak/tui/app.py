@@ -148,7 +148,7 @@ class DrillbreakApp(App):
         from drillbreak.study.cases import Refiller, generator_specs
 
         assert self.ctx is not None
-        specs = generator_specs(c for deck in self.ctx.collection.decks for c in deck.cards)
+        specs = generator_specs(self.ctx.collection.decks)
         if specs:
             self.refiller = (self.options.refiller or Refiller)(self.ctx.db.path)
             self.refiller.request(specs)
@@ -160,7 +160,7 @@ class DrillbreakApp(App):
     # navigation used by screens and the command palette ----------------------------
     def start_study(self, request: StudyRequest) -> None:
         from drillbreak.errors import UserError
-        from drillbreak.study.scope import select_items
+        from drillbreak.study.scope import select_by_deck
         from drillbreak.study.session import StudySession
         from drillbreak.tui.screens.study import StudyScreen
 
@@ -168,7 +168,7 @@ class DrillbreakApp(App):
         if self._still_saving():
             return
         try:
-            items = select_items(self.ctx.collection, request.decks, request.tag)
+            items = select_by_deck(self.ctx.collection, request.decks, request.tag)
             session = StudySession(
                 self.ctx.db,
                 items,

@@ -20,13 +20,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, ProgressBar, Static
 
 from drillbreak.study.cases import Refiller
+from drillbreak.tui.screens.help import HELP_KEY
 
 TITLE = "Making a fresh case from a real training run…"
 
 
 class MakingCaseScreen(Screen[bool]):
     CSS_PATH = "making_case.tcss"
-    BINDINGS = [Binding("escape", "end", "End", id="making.end")]
+    BINDINGS = [HELP_KEY, Binding("escape", "end", "End", id="making.end")]
+    HELP_GROUPS = {"Making a case": ("end",)}
 
     def __init__(self, refiller: Refiller, key: str) -> None:
         super().__init__()
