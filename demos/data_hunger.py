@@ -120,28 +120,31 @@ def run(ctx: Any) -> None:
     ctx.chart(loss_chart, x_label="full-batch Adam step", y_label="cross-entropy", y_min=0)
     chart = "Test error vs training examples (centred digits)"
     ctx.chart(chart, x_label="training examples", y_label="test error", x_log=True, y_log=True)
-    mlps, logregs = [], []
+    mlp_models, logreg_models, xs, ys, mlp_curves = [], [], [], [], {}
     for k in per_class:
         seeds = [ctx.seed + 1000 * r + k for r in range(runs)]
         idx = torch.stack([dk.per_class_sample(y_all, pool, k, s) for s in seeds])
-        x, y = x_all[idx].transpose(1, 2).contiguous().to(dev), y_all[idx].to(dev)
+        xs.append(x_all[idx].transpose(1, 2).contiguous().to(dev))
+        ys.append(y_all[idx].to(dev))
         curve = ctx.training_curve(f"{10 * k} examples", chart=loss_chart)
-        mlp = _Stack([dk.mlp([64, 128, 10], seed=s, device=dev) for s in seeds], x, y)
-        mlp.curve = dk.thinned(curve, dk.every(steps, 30))
-        mlps.append(mlp)
-        logregs.append(_Stack([dk.logistic(64, seed=s, device=dev) for s in seeds], x, y))
+        mlp_curves[len(mlp_models) * runs] = dk.thinned(curve, dk.every(steps, 30))
+        mlp_models.append([dk.mlp([64, 128, 10], seed=s, device=dev) for s in seeds])
+        logreg_models.append([dk.logistic(64, seed=s, device=dev) for s in seeds])
+    mlps = _Stack(mlp_models, xs, ys, mlp_curves)
+    logregs = _Stack(logreg_models, xs, ys)
     _train(
         [(mlps, 3e-3), (logregs, 1e-2)],
         steps,
         progress(0, part1_rows, steps, f"centred digits: {len(per_class)} sizes x {runs} runs"),
     )
-    curves: dict[str, list[list[float]]] = {"mlp": [], "logreg": [], "mlp_train": []}
-    for k, mlp, logreg in zip(per_class, mlps, logregs, strict=True):
-        curves["mlp"].append(mlp.accuracies(x_test, y_test))
-        curves["logreg"].append(logreg.accuracies(x_test, y_test))
-        curves["mlp_train"].append(mlp.accuracies(mlp.x, mlp.y))
-        ctx.metric(chart, "MLP", 10 * k, 1 - _mean(curves["mlp"][-1]))
-        ctx.metric(chart, "logistic regression", 10 * k, 1 - _mean(curves["logreg"][-1]))
+    curves = {
+        "mlp": mlps.accuracies(x_test, y_test),
+        "logreg": logregs.accuracies(x_test, y_test),
+        "mlp_train": mlps.accuracies(),
+    }
+    for k, mlp_accs, logreg_accs in zip(per_class, curves["mlp"], curves["logreg"], strict=True):
+        ctx.metric(chart, "MLP", 10 * k, 1 - _mean(mlp_accs))
+        ctx.metric(chart, "logistic regression", 10 * k, 1 - _mean(logreg_accs))
 
     sizes = [10 * k for k in per_class]
     mean = {key: [_mean(a) for a in runs_] for key, runs_ in curves.items()}
@@ -212,23 +215,23 @@ def run(ctx: Any) -> None:
     )
     # Per size, one stack: the runs from scratch, then the same runs (same examples, same
     # starting weights) with the prior, whose inputs are moved afresh before every step.
-    stacks, originals = [], []
+    models, xs, ys, originals, prior_curves = [], [], [], [], {}
     for k in shifted_per_class:
         seeds = [ctx.seed + 1000 * r + k + 500 for r in range(shifted_runs)]
         idx = torch.stack([dk.per_class_sample(y_all, pool, k, s) for s in seeds])
         x, y = x_off[idx], y_all[idx].to(dev)
-        models = [dk.mlp([64, 128, 10], seed=s, device=dev) for s in seeds + seeds]
-        columns = x.transpose(1, 2).to(dev)
-        stack = _Stack(models, torch.cat([columns, columns]), torch.cat([y, y]))
         if 10 * k == biggest:
-            stack.curve, stack.prior_curve = (
-                dk.thinned(
-                    ctx.training_curve(name, chart=prior_loss_chart), dk.every(prior_steps, 30)
+            for i, name in enumerate(("MLP from scratch", "same MLP + shift prior")):
+                curve = ctx.training_curve(name, chart=prior_loss_chart)
+                prior_curves[len(models) * 2 * shifted_runs + i * shifted_runs] = dk.thinned(
+                    curve, dk.every(prior_steps, 30)
                 )
-                for name in ("MLP from scratch", "same MLP + shift prior")
-            )
-        stacks.append(stack)
+        models.append([dk.mlp([64, 128, 10], seed=s, device=dev) for s in seeds + seeds])
+        columns = x.transpose(1, 2).to(dev)
+        xs.append(torch.cat([columns, columns]))
+        ys.append(torch.cat([y, y]))
         originals.append(x.reshape(-1, 64))
+    pairs = _Stack(models, xs, ys, prior_curves)
     # The prior's random one-pixel moves, drawn as dk.random_shifts draws them, picked each
     # step from the nine moved copies of every image, made once (a row copy per image
     # instead of a gather per pixel).
@@ -245,11 +248,11 @@ def run(ctx: Any) -> None:
         d = torch.randint(-1, 2, (n_prior, 2), generator=g).to(dev)
         copy = (d[:, 1] + 1) * 3 + d[:, 0] + 1
         moved = moved_copies.index_select(0, copy * n_prior + image).split(counts)
-        for stack, m in zip(stacks, moved, strict=True):
-            stack.x[shifted_runs:] = m.view(shifted_runs, -1, 64).transpose(1, 2)
+        for x, m in zip(xs, moved, strict=True):
+            x[shifted_runs:] = m.view(shifted_runs, -1, 64).transpose(1, 2)
 
     _train(
-        [(stacks, 3e-3)],
+        [(pairs, 3e-3)],
         prior_steps,
         progress(
             steps * part1_rows,
@@ -261,8 +264,7 @@ def run(ctx: Any) -> None:
     )
     off: dict[str, list[float]] = {"scratch": [], "prior": []}
     prior_rows = []
-    for k, stack in zip(shifted_per_class, stacks, strict=True):
-        both = stack.accuracies(x_off_test, y_test)
+    for k, both in zip(shifted_per_class, pairs.accuracies(x_off_test, y_test), strict=True):
         accs = {"scratch": both[:shifted_runs], "prior": both[shifted_runs:]}
         for key in off:
             off[key].append(_mean(accs[key]))
@@ -316,47 +318,59 @@ def run(ctx: Any) -> None:
 
 
 class _Stack:
-    """Runs of one architecture on training sets of one size, trained as one batched model.
+    """Every run of one architecture, trained as one batched model.
 
-    Layer ``i`` of run ``r`` is ``weights[i][r]`` (out, in) and ``biases[i][r]`` (out, 1),
-    copied from the run's own ``nn.Sequential`` of Linear and ReLU layers (so each run
-    starts exactly as that model would).  Examples are columns: ``x`` is (runs, inputs,
-    examples) and ``y`` (runs, examples), and run ``r`` trains on ``x[r]`` only (with the
-    classes along dim 1, cross-entropy's softmax runs over contiguous rows of examples,
-    several times faster than over rows of 10 logits).  The stack's loss is the sum of
-    the runs' own mean cross-entropies, so each run's gradient, and its Adam step (which
-    is elementwise), is exactly its own; a step costs a few batched kernels, not a few
-    per run.  ``curve`` (and ``prior_curve``, for the second half of the runs) get the
-    loss of the first run (of that half) after each step.
+    ``models[g]`` are the runs of group ``g`` (one training-set size), each a
+    ``nn.Sequential`` of Linear and ReLU layers whose weights are copied (so each run
+    starts exactly as its model would): layer ``i`` of all runs is ``weights[i]`` (runs,
+    out, in) and ``biases[i]`` (runs, out, 1).  Examples are columns: group ``g`` trains
+    on ``xs[g]`` (its runs, inputs, examples) with labels ``ys[g]`` (its runs, examples),
+    run ``r`` on ``xs[g][r]`` only (with the classes along dim 1, cross-entropy's softmax
+    runs over contiguous rows of examples, several times faster than over rows of 10
+    logits).  The loss to minimise is the sum of the runs' own mean cross-entropies, so
+    each run's gradient, and its Adam step (which is elementwise), is exactly its own: a
+    step costs a few batched kernels per size, not a few per run, and the optimiser sees
+    one tensor per layer.  ``curves`` maps a run's index to the hook that gets its loss
+    after each step.
     """
 
-    def __init__(self, models: list[Any], x: Any, y: Any) -> None:
+    def __init__(
+        self, models: list[list[Any]], xs: list[Any], ys: list[Any], curves: Any = None
+    ) -> None:
         import torch
 
-        linears = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
-        depth = len(linears[0])
+        runs = [[m for m in model if isinstance(m, torch.nn.Linear)] for g in models for model in g]
         self.weights = [
-            torch.stack([layers[i].weight.detach() for layers in linears]).requires_grad_()
-            for i in range(depth)
+            torch.stack([layers[i].weight.detach() for layers in runs]).requires_grad_()
+            for i in range(len(runs[0]))
         ]
         self.biases = [
-            torch.stack([layers[i].bias.detach()[:, None] for layers in linears]).requires_grad_()
-            for i in range(depth)
+            torch.stack([layers[i].bias.detach()[:, None] for layers in runs]).requires_grad_()
+            for i in range(len(runs[0]))
         ]
-        self.x, self.y = x, y
-        self.curve: Any = None
-        self.prior_curve: Any = None
+        self.counts = [len(g) for g in models]
+        self.xs, self.ys = xs, ys
+        self.curves: dict[int, Any] = curves or {}
 
     def params(self) -> list[Any]:
         return [*self.weights, *self.biases]
 
-    def logits(self, x: Any) -> Any:
+    def _groups(self) -> list[list[tuple[Any, Any]]]:
+        """Per group, its (weights, biases) of each layer: views of the stacked ones."""
+        layers = [
+            list(zip(w.split(self.counts), b.split(self.counts), strict=True))
+            for w, b in zip(self.weights, self.biases, strict=True)
+        ]
+        return [list(group) for group in zip(*layers, strict=True)]
+
+    @staticmethod
+    def _logits(layers: list[tuple[Any, Any]], x: Any) -> Any:
         """(runs, classes, examples) for ``x`` (runs, inputs, examples)."""
         import torch
 
-        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+        for i, (w, b) in enumerate(layers):
             x = torch.baddbmm(b, w, x)
-            if i < len(self.weights) - 1:
+            if i < len(layers) - 1:
                 x = x.relu_()
         return x
 
@@ -364,46 +378,54 @@ class _Stack:
         """Each run's mean cross-entropy on its own training set, shape (runs,)."""
         import torch
 
-        each = torch.nn.functional.cross_entropy(self.logits(self.x), self.y, reduction="none")
-        return each.mean(1)
+        return torch.cat(
+            [
+                torch.nn.functional.cross_entropy(
+                    self._logits(layers, x), y, reduction="none"
+                ).mean(1)
+                for layers, x, y in zip(self._groups(), self.xs, self.ys, strict=True)
+            ]
+        )
 
-    def accuracies(self, x: Any, y: Any) -> list[float]:
-        """Each run's accuracy on ``(x, y)``: one set (``x`` (inputs, examples)) for all
-        runs, or each its own (``x`` (runs, inputs, examples))."""
+    def accuracies(self, x: Any = None, y: Any = None) -> list[list[float]]:
+        """Per group, each run's accuracy on ``(x, y)`` (inputs, examples), one set for
+        all; on its own training set when ``x`` is None."""
         import torch
 
         with torch.no_grad():
-            if x.dim() == 2:
-                x, y = x.expand(len(self.x), *x.shape), y.expand(len(self.x), *y.shape)
-            return (self.logits(x).argmax(1) == y).float().mean(1).tolist()
+            out = []
+            for layers, xg, yg in zip(self._groups(), self.xs, self.ys, strict=True):
+                if x is not None:
+                    xg, yg = x.expand(len(xg), *x.shape), y.expand(len(xg), *y.shape)
+                out.append((self._logits(layers, xg).argmax(1) == yg).float().mean(1).tolist())
+            return out
 
 
 def _train(
-    groups: list[tuple[list[_Stack], float]],
+    groups: list[tuple[_Stack, float]],
     steps: int,
     on_step: Callable[[int], None],
     before_step: Callable[[], None] | None = None,
 ) -> None:
     """Full-batch Adam for ``steps`` steps on every stack at once, one learning rate per
-    group of stacks, streaming each stack's training curves."""
+    stack, streaming the stacks' training curves."""
     import demokit as dk
 
-    opts = [dk.Adam([p for s in stacks for p in s.params()], lr=lr) for stacks, lr in groups]
-    every = [s for stacks, _ in groups for s in stacks]
+    opts = [dk.Adam(stack.params(), lr=lr) for stack, lr in groups]
     for step in range(1, steps + 1):
         if before_step is not None:
             before_step()
-        losses = [s.losses() for s in every]
+        losses = [stack.losses() for stack, _ in groups]
         for opt in opts:
             opt.zero_grad()
         sum(each.sum() for each in losses).backward()
         for opt in opts:
             opt.step()
-        for s, each in zip(every, losses, strict=True):
-            if s.curve is not None:
-                s.curve(step, float(each[0].detach()))
-            if s.prior_curve is not None:
-                s.prior_curve(step, float(each[len(each) // 2].detach()))
+        for (stack, _), each in zip(groups, losses, strict=True):
+            if stack.curves:
+                values = each.detach().tolist()
+                for run, curve in stack.curves.items():
+                    curve(step, values[run])
         on_step(step)
 
 
