@@ -120,7 +120,9 @@ def run(ctx: Any) -> None:
     ctx.chart(loss_chart, x_label="full-batch Adam step", y_label="cross-entropy", y_min=0)
     chart = "Test error vs training examples (centred digits)"
     ctx.chart(chart, x_label="training examples", y_label="test error", x_log=True, y_log=True)
-    mlp_models, logreg_models, xs, ys, mlp_curves = [], [], [], [], {}
+    mlp_models: list[list[Any]] = []
+    logreg_models: list[list[Any]] = []
+    xs, ys, mlp_curves = [], [], {}
     for k in per_class:
         seeds = [ctx.seed + 1000 * r + k for r in range(runs)]
         idx = torch.stack([dk.per_class_sample(y_all, pool, k, s) for s in seeds])
@@ -215,7 +217,8 @@ def run(ctx: Any) -> None:
     )
     # Per size, one stack: the runs from scratch, then the same runs (same examples, same
     # starting weights) with the prior, whose inputs are moved afresh before every step.
-    models, xs, ys, originals, prior_curves = [], [], [], [], {}
+    models: list[list[Any]] = []
+    xs, ys, originals, prior_curves = [], [], [], {}
     for k in shifted_per_class:
         seeds = [ctx.seed + 1000 * r + k + 500 for r in range(shifted_runs)]
         idx = torch.stack([dk.per_class_sample(y_all, pool, k, s) for s in seeds])
