@@ -215,7 +215,7 @@ def run(ctx: Any) -> None:
     ctx.chart(
         prior_chart, x_label="training examples", y_label="test error", x_log=True, y_log=True
     )
-    # Per size, one stack: the runs from scratch, then the same runs (same examples, same
+    # One stack; per size, the runs from scratch, then the same runs (same examples, same
     # starting weights) with the prior, whose inputs are moved afresh before every step.
     models: list[list[Any]] = []
     xs, ys, originals, prior_curves = [], [], [], {}
