@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 META = {
@@ -20,7 +21,7 @@ META = {
         "the spread between runs at small sizes, and, on digits that are not centred, how "
         "far apart the network from scratch and the same network with a built-in prior are."
     ),
-    "expected_seconds": 14,
+    "expected_seconds": 5,
     "order": 80,
     "results": {
         "mlp_examples_for_90": (
@@ -81,7 +82,6 @@ HUMAN_ERROR = 0.045  # Lake, Salakhutdinov & Tenenbaum (2015): people, one-shot,
 def run(ctx: Any) -> None:
     import demokit as dk
     import torch
-    from torch import nn
 
     dev = ctx.device
     per_class = ctx.pick([1, 5, 20, 50, 100], [1, 2, 5, 10, 20, 50, 100])
@@ -92,66 +92,61 @@ def run(ctx: Any) -> None:
     x_all, y_all = dk.load_digits()
     order = torch.randperm(len(y_all), generator=dk.gen(ctx.seed))
     test, pool = order[:N_TEST], order[N_TEST:]
-    # Progress in training steps (two models per run in each part), so that the estimate
-    # of the time left allows for part 2's longer runs.
-    part1_run, part2_run = 2 * steps, 2 * prior_steps
-    total = len(per_class) * runs * part1_run + len(shifted_per_class) * shifted_runs * part2_run
-    done = 0
+    x_test, y_test = x_all[test].T.contiguous().to(dev), y_all[test].to(dev)
+    # All the runs of a part train at once (see _Stack).  Progress counts the examples
+    # the MLPs see, the bulk of a step's cost, so that the estimate of the time left
+    # allows for part 2's longer runs on more examples.
+    part1_rows = runs * 10 * sum(per_class)
+    part2_rows = 2 * shifted_runs * 10 * sum(shifted_per_class)
+    total = steps * part1_rows + prior_steps * part2_rows
 
-    def fit(model: Any, x: Any, y: Any, lr: float, seed: int, on_epoch: Any = None) -> Any:
-        dk.train(model, x.to(dev), y.to(dev), epochs=steps, lr=lr, seed=seed, on_epoch=on_epoch)
-        return model
+    def progress(done: int, rows: int, n_steps: int, label: str) -> Callable[[int], None]:
+        stride = max(1, n_steps // 30)
 
-    def fit_with_shifts(model: Any, x: Any, y: Any, seed: int) -> Any:
-        """Full-batch Adam where every step sees each image moved by a random pixel."""
-        opt, g = dk.Adam(model.parameters(), lr=3e-3), dk.gen(seed)
-        x, y = x.to(dev), y.to(dev)
-        model.train()
-        for _ in range(prior_steps):
-            loss = nn.functional.cross_entropy(model(dk.random_shifts(x, 1, g)), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        model.eval()
-        return model
+        def on_step(step: int) -> None:
+            if step % stride == 0 or step == n_steps:
+                ctx.progress(done + step * rows, total, f"{label}, step {step}/{n_steps}")
 
-    def accuracy(model: Any, x: Any, y: Any) -> float:
-        return dk.evaluate(model, x.to(dev), y.to(dev)).accuracy
+        return on_step
 
     # ---- part 1: centred digits, logistic regression vs MLP, several runs per size
     ctx.text(
         f"Part 1. Centred 8x8 digits. For each size, {runs} runs draw a fresh balanced "
         "training set (the same number of examples of each digit) and train logistic "
         f"regression and a 64-128-10 MLP for {steps} full-batch Adam steps; every model "
-        f"is tested on the same {N_TEST} held-out digits."
+        f"is tested on the same {N_TEST} held-out digits. All the runs train side by side."
     )
     loss_chart = "Training loss of the first MLP at each size"
     ctx.chart(loss_chart, x_label="full-batch Adam step", y_label="cross-entropy", y_min=0)
     chart = "Test error vs training examples (centred digits)"
     ctx.chart(chart, x_label="training examples", y_label="test error", x_log=True, y_log=True)
-    x_test, y_test = x_all[test], y_all[test]
-    curves: dict[str, list[list[float]]] = {"mlp": [], "logreg": [], "mlp_train": []}
+    mlp_models: list[list[Any]] = []
+    logreg_models: list[list[Any]] = []
+    xs, ys, mlp_curves = [], [], {}
     for k in per_class:
-        accs: dict[str, list[float]] = {key: [] for key in curves}
-        for r in range(runs):
-            seed = ctx.seed + 1000 * r + k
-            idx = dk.per_class_sample(y_all, pool, k, seed)
-            x, y = x_all[idx], y_all[idx]
-            curve = None
-            if r == 0:
-                curve = ctx.training_curve(f"{10 * k} examples", chart=loss_chart)
-                curve = dk.thinned(curve, dk.every(steps, 30))
-            mlp = fit(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, 3e-3, seed, curve)
-            logreg = fit(dk.logistic(64, seed=seed, device=dev), x, y, 1e-2, seed)
-            accs["mlp"].append(accuracy(mlp, x_test, y_test))
-            accs["logreg"].append(accuracy(logreg, x_test, y_test))
-            accs["mlp_train"].append(accuracy(mlp, x, y))
-            done += part1_run
-            ctx.progress(done, total, f"centred digits: {k} per class, run {r + 1}/{runs}")
-        for key in curves:
-            curves[key].append(accs[key])
-        ctx.metric(chart, "MLP", 10 * k, 1 - _mean(accs["mlp"]))
-        ctx.metric(chart, "logistic regression", 10 * k, 1 - _mean(accs["logreg"]))
+        seeds = [ctx.seed + 1000 * r + k for r in range(runs)]
+        idx = torch.stack([dk.per_class_sample(y_all, pool, k, s) for s in seeds])
+        xs.append(x_all[idx].transpose(1, 2).contiguous().to(dev))
+        ys.append(y_all[idx].to(dev))
+        curve = ctx.training_curve(f"{10 * k} examples", chart=loss_chart)
+        mlp_curves[len(mlp_models) * runs] = dk.thinned(curve, dk.every(steps, 30))
+        mlp_models.append([dk.mlp([64, 128, 10], seed=s, device=dev) for s in seeds])
+        logreg_models.append([dk.logistic(64, seed=s, device=dev) for s in seeds])
+    mlps = _Stack(mlp_models, xs, ys, mlp_curves)
+    logregs = _Stack(logreg_models, xs, ys)
+    _train(
+        [(mlps, 3e-3), (logregs, 1e-2)],
+        steps,
+        progress(0, part1_rows, steps, f"centred digits: {len(per_class)} sizes x {runs} runs"),
+    )
+    curves = {
+        "mlp": mlps.accuracies(x_test, y_test),
+        "logreg": logregs.accuracies(x_test, y_test),
+        "mlp_train": mlps.accuracies(),
+    }
+    for k, mlp_accs, logreg_accs in zip(per_class, curves["mlp"], curves["logreg"], strict=True):
+        ctx.metric(chart, "MLP", 10 * k, 1 - _mean(mlp_accs))
+        ctx.metric(chart, "logistic regression", 10 * k, 1 - _mean(logreg_accs))
 
     sizes = [10 * k for k in per_class]
     mean = {key: [_mean(a) for a in runs_] for key, runs_ in curves.items()}
@@ -212,26 +207,68 @@ def run(ctx: Any) -> None:
         "steps here; the prior costs computation, not data."
     )
     x_off = dk.random_shifts(x_all, 1, dk.gen(ctx.seed + 7))
-    x_off_test = x_off[test]
+    x_off_test = x_off[test].T.contiguous().to(dev)
+    biggest = 10 * shifted_per_class[-1]
+    prior_loss_chart = f"Training loss on off-centre digits, first run with {biggest} examples"
+    ctx.chart(prior_loss_chart, x_label="full-batch Adam step", y_label="cross-entropy", y_min=0)
     prior_chart = "Test error vs training examples (off-centre digits)"
     ctx.chart(
         prior_chart, x_label="training examples", y_label="test error", x_log=True, y_log=True
     )
+    # One stack; per size, the runs from scratch, then the same runs (same examples, same
+    # starting weights) with the prior, whose inputs are moved afresh before every step.
+    models: list[list[Any]] = []
+    xs, ys, originals, prior_curves = [], [], [], {}
+    for k in shifted_per_class:
+        seeds = [ctx.seed + 1000 * r + k + 500 for r in range(shifted_runs)]
+        idx = torch.stack([dk.per_class_sample(y_all, pool, k, s) for s in seeds])
+        x, y = x_off[idx], y_all[idx].to(dev)
+        if 10 * k == biggest:
+            for i, name in enumerate(("MLP from scratch", "same MLP + shift prior")):
+                curve = ctx.training_curve(name, chart=prior_loss_chart)
+                prior_curves[len(models) * 2 * shifted_runs + i * shifted_runs] = dk.thinned(
+                    curve, dk.every(prior_steps, 30)
+                )
+        models.append([dk.mlp([64, 128, 10], seed=s, device=dev) for s in seeds + seeds])
+        columns = x.transpose(1, 2).to(dev)
+        xs.append(torch.cat([columns, columns]))
+        ys.append(torch.cat([y, y]))
+        originals.append(x.reshape(-1, 64))
+    pairs = _Stack(models, xs, ys, prior_curves)
+    # The prior's random one-pixel moves, drawn as dk.random_shifts draws them, picked each
+    # step from the nine moved copies of every image, made once (a row copy per image
+    # instead of a gather per pixel).
+    unshifted = torch.cat(originals)
+    n_prior, g = len(unshifted), dk.gen(ctx.seed + 11)
+    moved_copies = torch.cat(
+        [dk.shift_images(unshifted, dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    ).to(dev)
+    image = torch.arange(n_prior, device=dev)
+    counts = [len(x) for x in originals]
+
+    def shift_prior_inputs() -> None:
+        """Every prior run's images, each moved by its own random pixel for this step."""
+        d = torch.randint(-1, 2, (n_prior, 2), generator=g).to(dev)
+        copy = (d[:, 1] + 1) * 3 + d[:, 0] + 1
+        moved = moved_copies.index_select(0, copy * n_prior + image).split(counts)
+        for x, m in zip(xs, moved, strict=True):
+            x[shifted_runs:] = m.view(shifted_runs, -1, 64).transpose(1, 2)
+
+    _train(
+        [(pairs, 3e-3)],
+        prior_steps,
+        progress(
+            steps * part1_rows,
+            part2_rows,
+            prior_steps,
+            f"off-centre digits: {len(shifted_per_class)} sizes x {shifted_runs} run(s) x 2",
+        ),
+        before_step=shift_prior_inputs,
+    )
     off: dict[str, list[float]] = {"scratch": [], "prior": []}
     prior_rows = []
-    for k in shifted_per_class:
-        accs = {"scratch": [], "prior": []}
-        for r in range(shifted_runs):
-            seed = ctx.seed + 1000 * r + k + 500
-            idx = dk.per_class_sample(y_all, pool, k, seed)
-            x, y = x_off[idx], y_all[idx]
-            scratch = dk.mlp([64, 128, 10], seed=seed, device=dev)
-            dk.train(scratch, x.to(dev), y.to(dev), epochs=prior_steps, lr=3e-3, seed=seed)
-            prior = fit_with_shifts(dk.mlp([64, 128, 10], seed=seed, device=dev), x, y, seed)
-            accs["scratch"].append(accuracy(scratch, x_off_test, y_test))
-            accs["prior"].append(accuracy(prior, x_off_test, y_test))
-            done += part2_run
-            ctx.progress(done, total, f"off-centre digits: {k} per class, run {r + 1}")
+    for k, both in zip(shifted_per_class, pairs.accuracies(x_off_test, y_test), strict=True):
+        accs = {"scratch": both[:shifted_runs], "prior": both[shifted_runs:]}
         for key in off:
             off[key].append(_mean(accs[key]))
         ctx.metric(prior_chart, "MLP from scratch", 10 * k, 1 - off["scratch"][-1])
@@ -281,6 +318,118 @@ def run(ctx: Any) -> None:
         + "Data hunger is the price of starting with no knowledge of the task; people, who "
         "bring a lifetime of it, learn a new character from one example.",
     )
+
+
+class _Stack:
+    """Every run of one architecture, trained as one batched model.
+
+    ``models[g]`` are the runs of group ``g`` (one training-set size), each a
+    ``nn.Sequential`` of Linear and ReLU layers whose weights are copied (so each run
+    starts exactly as its model would): layer ``i`` of all runs is ``weights[i]`` (runs,
+    out, in) and ``biases[i]`` (runs, out, 1).  Examples are columns: group ``g`` trains
+    on ``xs[g]`` (its runs, inputs, examples) with labels ``ys[g]`` (its runs, examples),
+    run ``r`` on ``xs[g][r]`` only (with the classes along dim 1, cross-entropy's softmax
+    runs over contiguous rows of examples, several times faster than over rows of 10
+    logits).  The loss to minimise is the sum of the runs' own mean cross-entropies, so
+    each run's gradient, and its Adam step (which is elementwise), is exactly its own: a
+    step costs a few batched kernels per size, not a few per run, and the optimiser sees
+    one tensor per layer.  ``curves`` maps a run's index to the hook that gets its loss
+    after each step.
+    """
+
+    def __init__(
+        self, models: list[list[Any]], xs: list[Any], ys: list[Any], curves: Any = None
+    ) -> None:
+        import torch
+
+        runs = [[m for m in model if isinstance(m, torch.nn.Linear)] for g in models for model in g]
+        self.weights = [
+            torch.stack([layers[i].weight.detach() for layers in runs]).requires_grad_()
+            for i in range(len(runs[0]))
+        ]
+        self.biases = [
+            torch.stack([layers[i].bias.detach()[:, None] for layers in runs]).requires_grad_()
+            for i in range(len(runs[0]))
+        ]
+        self.counts = [len(g) for g in models]
+        self.xs, self.ys = xs, ys
+        self.curves: dict[int, Any] = curves or {}
+
+    def params(self) -> list[Any]:
+        return [*self.weights, *self.biases]
+
+    def _groups(self) -> list[list[tuple[Any, Any]]]:
+        """Per group, its (weights, biases) of each layer: views of the stacked ones."""
+        layers = [
+            list(zip(w.split(self.counts), b.split(self.counts), strict=True))
+            for w, b in zip(self.weights, self.biases, strict=True)
+        ]
+        return [list(group) for group in zip(*layers, strict=True)]
+
+    @staticmethod
+    def _logits(layers: list[tuple[Any, Any]], x: Any) -> Any:
+        """(runs, classes, examples) for ``x`` (runs, inputs, examples)."""
+        import torch
+
+        for i, (w, b) in enumerate(layers):
+            x = torch.baddbmm(b, w, x)
+            if i < len(layers) - 1:
+                x = x.relu_()
+        return x
+
+    def losses(self) -> Any:
+        """Each run's mean cross-entropy on its own training set, shape (runs,)."""
+        import torch
+
+        return torch.cat(
+            [
+                torch.nn.functional.cross_entropy(
+                    self._logits(layers, x), y, reduction="none"
+                ).mean(1)
+                for layers, x, y in zip(self._groups(), self.xs, self.ys, strict=True)
+            ]
+        )
+
+    def accuracies(self, x: Any = None, y: Any = None) -> list[list[float]]:
+        """Per group, each run's accuracy on ``(x, y)`` (inputs, examples), one set for
+        all; on its own training set when ``x`` is None."""
+        import torch
+
+        with torch.no_grad():
+            out = []
+            for layers, xg, yg in zip(self._groups(), self.xs, self.ys, strict=True):
+                if x is not None:
+                    xg, yg = x.expand(len(xg), *x.shape), y.expand(len(xg), *y.shape)
+                out.append((self._logits(layers, xg).argmax(1) == yg).float().mean(1).tolist())
+            return out
+
+
+def _train(
+    groups: list[tuple[_Stack, float]],
+    steps: int,
+    on_step: Callable[[int], None],
+    before_step: Callable[[], None] | None = None,
+) -> None:
+    """Full-batch Adam for ``steps`` steps on every stack at once, one learning rate per
+    stack, streaming the stacks' training curves."""
+    import demokit as dk
+
+    opts = [dk.Adam(stack.params(), lr=lr) for stack, lr in groups]
+    for step in range(1, steps + 1):
+        if before_step is not None:
+            before_step()
+        losses = [stack.losses() for stack, _ in groups]
+        for opt in opts:
+            opt.zero_grad()
+        sum(each.sum() for each in losses).backward()
+        for opt in opts:
+            opt.step()
+        for (stack, _), each in zip(groups, losses, strict=True):
+            if stack.curves:
+                values = each.detach().tolist()
+                for run, curve in stack.curves.items():
+                    curve(step, values[run])
+        on_step(step)
 
 
 def _race(sizes: list[int], leads: list[float], spreads: list[float]) -> str:
