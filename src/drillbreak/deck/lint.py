@@ -10,9 +10,8 @@ from typing import TextIO
 from drillbreak.deck.claims import parse_claim
 from drillbreak.deck.loader import FileResult, load_collection
 from drillbreak.deck.models import Card, PredictCard
-from drillbreak.deck.predict import DemoFacts, check_against_demos
-from drillbreak.deck.problems import Problem, display_path
-from drillbreak.deck.yamlsource import YamlError, read_yaml
+from drillbreak.deck.predict import DemoFacts, check_against_demos, locate_card_problems
+from drillbreak.deck.problems import Problem
 
 
 def lint(
@@ -67,13 +66,13 @@ def check_claim_names(
         if result.deck is None:
             continue
         found = [
-            (card, index, message)
+            (card.id, ("claims", index), message)
             for card in result.deck.cards
             if card.demo is not None and card.demo in demo_results
             for index, message in _bad_claims(card, demo_results[card.demo])
         ]
         if found:
-            problems += _locate(result.path, found)
+            problems += locate_card_problems(result.path, found)
     return problems
 
 
@@ -104,22 +103,3 @@ def _bad_claims(card: Card, declared: Collection[str] | None) -> list[tuple[int,
                     )
                 )
     return bad
-
-
-def _locate(path: Path, found: list[tuple[Card, int, str]]) -> list[Problem]:
-    """Problems at each claim string's position (the file is read again: only files
-    with a bad claim, which lint reports)."""
-    try:
-        data, positions = read_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YamlError):  # it loaded a moment ago
-        data, positions = None, None
-    cards = data.get("cards") if isinstance(data, dict) else None
-    index_of = {raw.get("id"): i for i, raw in enumerate(cards or []) if isinstance(raw, dict)}
-    shown = display_path(path)
-    problems = []
-    for card, claim_index, message in found:
-        line, col = 1, 1
-        if positions is not None and card.id in index_of:
-            line, col = positions.of(("cards", index_of[card.id], "claims", claim_index))
-        problems.append(Problem(shown, line, col, "error", message))
-    return problems

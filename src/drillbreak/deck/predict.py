@@ -139,7 +139,7 @@ def check_against_demos(
                         f"allows; use one of {shown}",
                     )
                 )
-    return _locate(path, found) if found else []
+    return locate_card_problems(path, found) if found else []
 
 
 def _hint(name: str, names: Collection[str]) -> str:
@@ -149,7 +149,10 @@ def _hint(name: str, names: Collection[str]) -> str:
     )
 
 
-def _locate(path: Path, found: list[tuple[str, tuple, str]]) -> list[Problem]:
+def locate_card_problems(path: Path, found: list[tuple[str, tuple, str]]) -> list[Problem]:
+    """Errors at the position of a field of a card in ``path``: each of ``found`` is
+    (card id, path inside the card, message).  The file is read again, with
+    positions: only files with such a problem, which lint reports."""
     try:
         data, positions = read_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YamlError):  # it loaded a moment ago
