@@ -47,3 +47,14 @@ class SchedState:
     difficulty: float | None
     due_ms: int | None
     last_review_ms: int | None
+
+
+# A demo parameter's value (a predict card's ``vary:``, a run's ``--param``).
+ParamValue = int | float | str
+
+
+def same_value(a: ParamValue, b: ParamValue) -> bool:
+    """Whether two parameter values are the same: numbers by value (``1`` is ``1.0``)."""
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b)
+    return a == b

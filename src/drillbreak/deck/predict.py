@@ -25,10 +25,9 @@ from pydantic import TypeAdapter
 from drillbreak.deck.models import Choice, PredictCard, PredictRange
 from drillbreak.deck.problems import Problem, display_path
 from drillbreak.deck.yamlsource import YamlError, read_yaml
+from drillbreak.domain import ParamValue, same_value
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-
-ParamValue = int | float | str
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def check_shape(card: PredictCard, report: Report) -> None:
     if card.vary is not None:
         seen: list[ParamValue] = []
         for i, value in enumerate(card.vary.values):
-            if any(_same(value, other) for other in seen):
+            if any(same_value(value, other) for other in seen):
                 report(("vary", "values", i), f"value {format_param(value)} is listed twice")
             seen.append(value)
 
@@ -82,12 +81,6 @@ def _check_ranges(ranges: Sequence[PredictRange], report: Report) -> None:
                     f"(min {nxt.min:g}); ranges must be in order, each starting where "
                     "the one before ends",
                 )
-
-
-def _same(a: ParamValue, b: ParamValue) -> bool:
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return float(a) == float(b)
-    return a == b
 
 
 # -- against the demo catalog (lint) --------------------------------------------------------
@@ -129,7 +122,7 @@ def check_against_demos(
             )
             continue
         for i, value in enumerate(card.vary.values):
-            if not any(_same(value, a) for a in allowed):
+            if not any(same_value(value, a) for a in allowed):
                 shown = ", ".join(str(a) for a in allowed)
                 found.append(
                     (

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from drillbreak.domain import ParamValue, same_value
+
 __all__ = [
     "PARAM_NAME",
     "ParamError",
@@ -24,7 +26,6 @@ __all__ = [
     "show_value",
 ]
 
-ParamValue = int | float | str
 PARAM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
@@ -43,13 +44,6 @@ class ParamSpec:
     def match(self, value: ParamValue) -> ParamValue | None:
         """The declared value equal to ``value`` (``0.10`` is ``0.1``), or None."""
         return next((v for v in self.values if same_value(v, value)), None)
-
-
-def same_value(a: ParamValue, b: ParamValue) -> bool:
-    numbers = (int, float)
-    if isinstance(a, numbers) and isinstance(b, numbers):
-        return float(a) == float(b)
-    return a == b
 
 
 def show_value(value: ParamValue) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # SQLAlchemy and SQLModel load with the first cached run, not before
     from sqlalchemy import Connection
 
-ParamValue = int | float | str
+from drillbreak.domain import ParamValue
 
 
 @dataclass(frozen=True)
