@@ -13,11 +13,9 @@ study card is on screen.  Both print ``READY <time.monotonic()>`` at that moment
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
-
-from textual.app import App
-from textual.widgets import Static
 
 
 def _report() -> None:
@@ -28,25 +26,28 @@ def _finish() -> None:
     print(f"TORCH {int('torch' in sys.modules)}", flush=True)
 
 
-class BareApp(App):
-    def compose(self):
-        yield Static("hello")
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._done)
-
-    def _done(self) -> None:
-        _report()
-        self.exit()
-
-
 def run_bare() -> int:
+    from textual.app import App
+    from textual.widgets import Static
+
+    class BareApp(App):
+        def compose(self):
+            yield Static("hello")
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self._done)
+
+        def _done(self) -> None:
+            _report()
+            self.exit()
+
     BareApp().run(headless=True)
     _finish()
     return 0
 
 
 def run_app(decks: str, db: str, shipped: bool) -> int:
+    gc.disable()  # as drillbreak.main.open_app does before it imports the app
     from textual.widgets import Markdown  # not at the top: the bare app must not load it
 
     from bench.common import NOW

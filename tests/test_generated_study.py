@@ -35,6 +35,7 @@ from drillbreak.study import cases
 from drillbreak.study.scope import select_items
 from drillbreak.study.session import StudySession
 from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
+from drillbreak.tui.screens.study import StudyScreen
 
 SAFETY = 120.0  # only against a hang
 LEAKAGE = Path(__file__).parent / "fixtures" / "cases" / "leakage.jsonl"
@@ -186,6 +187,35 @@ async def test_a_generated_card_shows_its_case_then_a_new_one(decks, tmp_path):
         # the pool was full at the start: only using a case asks for a new one
         await wait_until(pilot, lambda: make.calls, "a refill after use")
         assert all(call.keys() == {"leakage"} for call in make.calls)
+
+
+async def test_the_first_refill_waits_for_the_first_card(decks, tmp_path):
+    """The refiller's first round (its thread, then the case child with torch) starts
+    once the first card is on screen, not while the app starts."""
+    write_deck(decks, "gen.yaml", GENERATED)
+    db = tmp_path / "gen.sqlite3"
+    fill_pool(db)
+    card_on_screen: list[bool] = []
+
+    class Recording(cases.Refiller):
+        def request(self, specs) -> None:
+            screen = app.screen
+            card_on_screen.append(isinstance(screen, StudyScreen) and screen.shown is not None)
+            super().request(specs)
+
+    options = AppOptions(
+        db_path=db,
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(("gen",)),
+        seed=1,
+        refiller=lambda path: Recording(path, make=StandIn()),
+    )
+    app = DrillbreakApp(options, clock=FakeClock(NOW))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_shown(pilot, case_mark(FIXTURE_CASES[0]), "#question")
+        await wait_until(pilot, lambda: card_on_screen, "the first refill")
+        assert card_on_screen == [True]
 
 
 async def test_undo_shows_the_same_case_again(decks, tmp_path):

@@ -331,6 +331,7 @@ def test_raw_side_names_agree_with_tables():
     assert tables.CardRecord.__tablename__ == raw.CARD_TABLE
     assert tables.ReviewLog.__tablename__ == raw.REVIEW_TABLE
     assert tables.Setting.__tablename__ == raw.SETTING_TABLE
+    assert tables.PooledCase.__tablename__ == raw.POOL_TABLE
     setting_columns = [c.name for c in tables.core_table(tables.Setting).columns]
     assert setting_columns == ["key", "value"]  # settings_store's INSERT names them
 
@@ -348,6 +349,14 @@ session = StudySession(
 )
 card = session.next_card()
 print("CARD", card.item.key if card else None)
+# the case refiller's look at the pool runs while the first card is drawn
+from drillbreak.store import case_pool
+with ctx.db.raw_write() as conn:
+    case_pool.add(conn, "k", ["x", "y"], 1)
+with ctx.db.raw_read() as conn:
+    print("POOL", case_pool.counts(conn, ["k", "j"]))
+with ctx.db.raw_write() as conn:
+    print("TAKEN", case_pool.take(conn, "k"))
 print("SQLALCHEMY", sorted(m for m in ("sqlalchemy", "sqlmodel") if m in sys.modules))
 session.rate(3)
 print("RATED", "sqlalchemy" in sys.modules)
@@ -356,8 +365,9 @@ ctx.close()
 
 
 def test_first_card_is_drawn_without_sqlalchemy(tmp_path):
-    """Opening a current database, syncing the decks, building the queue and showing the
-    first card run on plain sqlite3; SQLAlchemy loads on the first rating."""
+    """Opening a current database, syncing the decks, building the queue, showing the
+    first card and the case pool's reads and writes run on plain sqlite3; SQLAlchemy
+    loads on the first rating."""
     folder = deck_folder(tmp_path, 3)
     path = tmp_path / "first.sqlite3"
     Database(path).close()  # a current schema (making it runs the migrations)
@@ -369,6 +379,8 @@ def test_first_card_is_drawn_without_sqlalchemy(tmp_path):
         check=True,
     ).stdout
     assert "CARD c0" in out, out
+    assert "POOL {'k': 2, 'j': 0}" in out, out
+    assert "TAKEN x" in out, out
     assert "SQLALCHEMY []" in out, out
     assert "RATED True" in out, out
     assert count_reviews(path) == 1

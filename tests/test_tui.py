@@ -21,6 +21,7 @@ from drillbreak.clock import FakeClock
 from drillbreak.store import db as store_db
 from drillbreak.store.db import StoreError
 from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
+from drillbreak.tui.screens.decks import DecksScreen
 from drillbreak.tui.screens.study import StudyScreen
 
 DECK = """
@@ -301,10 +302,17 @@ async def test_suspend_and_bury(setup):
         assert reviews(setup[1]) == []
 
 
+def decks_screens(app) -> int:
+    return sum(isinstance(s, DecksScreen) for s in app.screen_stack)
+
+
 async def test_session_summary_and_back_to_decks(setup):
+    """Started straight on a session, the decks screen is made when the session ends
+    (not before its first card)."""
     app = make_app(setup)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_card(pilot, "pick")
+        assert decks_screens(app) == 0
         await pilot.press("escape")
         await wait_shown(pilot, "Session finished")
         assert "Cards studied   1" in shown(app)
@@ -312,6 +320,22 @@ async def test_session_summary_and_back_to_decks(setup):
         await pilot.press("enter")
         await wait_decks(pilot)
         assert deck_row(app) == ["TUI", "deck", "3", "1", "0", "4"]  # new, learn, due, total
+        assert decks_screens(app) == 1
+
+
+async def test_session_from_decks_screen_returns_to_it(setup):
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_decks(pilot)
+        decks = app.screen
+        await pilot.press("enter")
+        await wait_card(pilot, "basic-one")
+        await pilot.press("escape")
+        await wait_shown(pilot, "Session finished")
+        await pilot.press("enter")
+        await wait_decks(pilot)
+        assert app.screen is decks
+        assert decks_screens(app) == 1
 
 
 async def test_decks_screen_enter_studies(setup):
@@ -635,3 +659,18 @@ async def test_settings_show_the_workload_and_focus_the_first_field(setup):
         per_day = [float(r[1]) for r in rows]
         assert per_day == sorted(per_day) and per_day[0] < per_day[-1]  # more retention, more work
         assert app.focused is app.screen.query_one("#desired_retention")
+
+
+async def test_the_gc_paused_for_the_start_runs_again_once_the_decks_are_loaded(setup):
+    """drillbreak.main.open_app pauses the cyclic GC for the imports and the load; the
+    app turns it back on (a long session must not keep every cycle it makes)."""
+    import gc
+
+    app = make_app(setup)
+    gc.disable()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_card(pilot, "basic-one")
+            assert gc.isenabled()
+    finally:
+        gc.enable()

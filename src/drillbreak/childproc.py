@@ -24,7 +24,6 @@ No torch, no textual: the app and the CLI import this.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import os
 import signal
@@ -71,6 +70,8 @@ def _prctl() -> Callable[..., int] | None:
     """libc's ``prctl`` (Linux only), typed so that every argument is passed whole."""
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes  # ~15 ms: loaded when a child is started, not with the study screen
+
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):

@@ -8,6 +8,7 @@ the CLI never imports the Textual app and the app is loaded only when it runs.
 from __future__ import annotations
 
 import argparse
+import gc
 from collections.abc import Sequence
 
 from drillbreak import cli
@@ -15,6 +16,10 @@ from drillbreak import cli
 
 def open_app(args: argparse.Namespace) -> int:
     """Run the Textual app; without textual installed, study in plain mode instead."""
+    # No cyclic GC passes while the app imports and loads the decks: both only add
+    # objects, and each pass rescans them all (the app re-enables it once the decks are
+    # loaded, after moving them out of its reach: DrillbreakApp.on_loaded).
+    gc.disable()
     try:
         from drillbreak.tui.app import run_app
     except ImportError:

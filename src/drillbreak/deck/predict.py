@@ -18,13 +18,13 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from pydantic import TypeAdapter
 
 from drillbreak.deck.models import Choice, PredictCard, PredictRange
 from drillbreak.deck.problems import Problem, display_path
-from drillbreak.deck.yamlsource import YamlError, read_yaml
 from drillbreak.domain import ParamValue, same_value
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
@@ -146,9 +146,11 @@ def locate_card_problems(path: Path, found: list[tuple[str, tuple, str]]) -> lis
     """Errors at the position of a field of a card in ``path``: each of ``found`` is
     (card id, path inside the card, message).  The file is read again, with
     positions: only files with such a problem, which lint reports."""
+    from drillbreak.deck import yamlsource  # PyYAML: loaded only where a file is parsed
+
     try:
-        data, positions = read_yaml(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YamlError):  # it loaded a moment ago
+        data, positions = yamlsource.read_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yamlsource.YamlError):  # it loaded a moment ago
         data, positions = None, None
     raw_cards = data.get("cards") if isinstance(data, dict) else None
     index = {c.get("id"): i for i, c in enumerate(raw_cards or []) if isinstance(c, dict)}
@@ -178,14 +180,17 @@ def range_index(ranges: Sequence[PredictRange], value: float) -> int | None:
     return len(ranges) - 1
 
 
-_CHOICE = TypeAdapter(Choice)
+@cache
+def _choice() -> TypeAdapter[Choice]:
+    # built on first use: a schema at import time slows every start (bench/FINDINGS.md)
+    return TypeAdapter(Choice)
 
 
 def range_choices(card: PredictCard, actual: int | None = None) -> list[Choice]:
     """A card's ranges as lettered choices; ``actual``: the one marked right."""
     ranges = card.ranges or ()
     return [
-        _CHOICE.validate_python({"text": r.label, "correct": i == actual})
+        _choice().validate_python({"text": r.label, "correct": i == actual})
         for i, r in enumerate(ranges)
     ]
 

@@ -27,6 +27,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +69,16 @@ class Case:
     explanation: str
 
 
-_CASE = TypeAdapter(Case)
+@cache
+def _case() -> TypeAdapter[Case]:
+    # built on first use: a schema at import time slows every start (bench/FINDINGS.md)
+    return TypeAdapter(Case)
 
 
 def parse_case(text: str) -> Case:
     """A case from one JSON line; raises :class:`CaseError` if it is not one."""
     try:
-        return _CASE.validate_json(text)
+        return _case().validate_json(text)
     except ValidationError as exc:
         raise CaseError(
             f"not a generated case: {exc.errors(include_url=False)[0]['msg']}"
@@ -82,7 +86,7 @@ def parse_case(text: str) -> Case:
 
 
 def to_json(case: Case) -> str:
-    return _CASE.dump_json(case).decode()
+    return _case().dump_json(case).decode()
 
 
 # ------------------------------------------------------------------------- parent

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
@@ -204,7 +205,13 @@ _TaggedEvent: TypeAlias = Annotated[
     | ErrorEvent,
     Field(discriminator="type"),
 ]
-_EVENTS: TypeAdapter[Event] = TypeAdapter(_TaggedEvent)
+
+
+@cache
+def _events() -> TypeAdapter[Event]:
+    # built on first use: a schema at import time slows every start (bench/FINDINGS.md)
+    return TypeAdapter(_TaggedEvent)
+
 
 # What a strict type error expected, in the protocol's (JSON's) words.
 _EXPECTED = {
@@ -219,7 +226,7 @@ _EXPECTED = {
 
 def to_json(event: Event) -> str:
     """One line of strict JSON (no newline) for ``event``."""
-    return _EVENTS.dump_json(event).decode()
+    return _events().dump_json(event).decode()
 
 
 def parse_line(line: str) -> Event:
@@ -233,7 +240,7 @@ def parse_line(line: str) -> Event:
     if not text:
         raise EventParseError("empty line")
     try:
-        return _EVENTS.validate_json(text)
+        return _events().validate_json(text)
     except ValidationError as exc:
         raise EventParseError(_reason(exc.errors(include_url=False))) from None
 

@@ -27,6 +27,7 @@ Conn: TypeAlias = "sqlite3.Connection | Connection"
 CARD_TABLE = "card_state"
 REVIEW_TABLE = "review_log"
 SETTING_TABLE = "setting"
+POOL_TABLE = "case_pool"
 
 
 def dbapi(conn: Conn) -> sqlite3.Connection:

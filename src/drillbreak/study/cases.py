@@ -97,7 +97,7 @@ def take(db: Database, card: GeneratedDiagnosisCard) -> GeneratedDiagnosisCard |
 
 
 def _take_case(db: Database, spec: Generate) -> Case | None:
-    with db.write() as conn:
+    with db.raw_write() as conn:
         text = case_pool.take(conn, pool_key(spec))
     return None if text is None else parse_case(text)
 
@@ -224,7 +224,7 @@ def refill(
     ``command`` replaces the child's command line and ``make`` the whole child (tests).
     Raises :class:`~drillbreak.demo_runner.cases.CaseError`."""
     by_family: dict[str, str] = {s.family: pool_key(s) for s in specs}
-    with db.read() as conn:
+    with db.raw_read() as conn:
         have = case_pool.counts(conn, by_family.values())
     wants = {f: size - have[key] for f, key in by_family.items() if have[key] < size}
     if not wants:
@@ -234,7 +234,7 @@ def refill(
 
     def keep(case: Case) -> None:
         nonlocal added
-        with db.write() as conn:
+        with db.raw_write() as conn:
             case_pool.add(conn, by_family[case.family], [to_json(case)], to_ms(clock()))
         added += 1
         if progress is not None:

@@ -42,11 +42,11 @@ from drillbreak.store.db import Database
 from drillbreak.study import cram as cram_policy
 from drillbreak.study import grading, overview, queue_builder
 from drillbreak.study.leech import is_leech, leech_message
-from drillbreak.study.predict import PredictRound
 from drillbreak.study.undo import Action, Snapshot, UndoStack
 
 if TYPE_CHECKING:
     from drillbreak.store.raw import Conn
+    from drillbreak.study.predict import PredictRound
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
 
@@ -261,7 +261,12 @@ class StudySession:
             order = list(range(len(card.choices)))
             if card.shuffle:
                 self.rng.shuffle(order)
-        predict = PredictRound.start(card, self.rng) if isinstance(card, PredictCard) else None
+        predict = None
+        if isinstance(card, PredictCard):
+            # loaded with the first predict card: it brings the demo events' models
+            from drillbreak.study.predict import PredictRound
+
+            predict = PredictRound.start(card, self.rng)
         return Current(item, row, outcomes, now, order, predict=predict)
 
     def postpone(self) -> CardRow:

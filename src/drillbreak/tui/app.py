@@ -26,7 +26,10 @@ from drillbreak.tui.theme import DRILLBREAK_THEME
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from textual.screen import Screen
+
     from drillbreak.context import Context
+    from drillbreak.deck.models import Generate
     from drillbreak.study.cases import Refiller
 
 
@@ -79,6 +82,7 @@ class DrillbreakApp(App):
         self.ctx: Context | None = None
         # Makes generated diagnosis cases in the background (when the decks have any).
         self.refiller: Refiller | None = None
+        self._first_refill: list[Generate] = []  # its first round, once a screen is drawn
         # Held by a worker thread while it uses the database; closing waits for it.
         self.db_lock = threading.Lock()
         self.register_theme(DRILLBREAK_THEME)
@@ -137,20 +141,40 @@ class DrillbreakApp(App):
         # that building the queue and every later collection skip them (100k cards: the
         # first card ~1.5 s sooner, bench/FINDINGS.md, "Time to first card at 100k").
         gc.freeze()
+        gc.enable()  # disabled for the imports and the load by drillbreak.main.open_app
         self.apply_theme_setting(self.ctx.settings.theme)
         self._start_refiller()
-        self.push_screen(DecksScreen())
-        if self.options.study is not None:
-            self.start_study(self.options.study)
+        # Started on a study session, the decks screen is made when the session ends
+        # (`back_to_decks`): making it first cost ~100 ms before the first card
+        # (bench/FINDINGS.md, "The decks screen after the first card").
+        if self.options.study is None or not self.start_study(self.options.study):
+            self.push_screen(DecksScreen())
+
+    def back_to_decks(self, screen: Screen) -> None:
+        """Leave ``screen`` for the decks screen: the one below it, or a new one when the
+        app started straight on a study session and none was made yet."""
+        from drillbreak.tui.screens.decks import DecksScreen
+
+        if any(isinstance(s, DecksScreen) for s in self.screen_stack):
+            screen.dismiss()
+        else:
+            self.switch_screen(DecksScreen())
 
     def _start_refiller(self) -> None:
-        """Fill the pool of every generated card's generator in the background."""
+        """The refiller of every generated card's generator; its first round starts when
+        the first screen is drawn (``first_screen_drawn``)."""
         from drillbreak.study.cases import Refiller, generator_specs
 
         assert self.ctx is not None
-        specs = generator_specs(self.ctx.collection.decks)
-        if specs:
+        self._first_refill = generator_specs(self.ctx.collection.decks)
+        if self._first_refill:
             self.refiller = (self.options.refiller or Refiller)(self.ctx.db.path)
+
+    def first_screen_drawn(self) -> None:
+        """The first card or the deck list is on screen: background work starts now, so
+        that its thread and the case child (torch) do not slow the first screen."""
+        specs, self._first_refill = self._first_refill, []
+        if specs and self.refiller is not None:
             self.refiller.request(specs)
 
     def apply_theme_setting(self, name: str) -> None:
@@ -158,7 +182,9 @@ class DrillbreakApp(App):
             self.theme = name
 
     # navigation used by screens and the command palette ----------------------------
-    def start_study(self, request: StudyRequest) -> None:
+    def start_study(self, request: StudyRequest) -> bool:
+        """Open a study session on ``request``; False (with a notice) when it has nothing
+        to study or cannot start."""
         from drillbreak.errors import UserError
         from drillbreak.study.scope import select_by_deck
         from drillbreak.study.session import StudySession
@@ -166,7 +192,7 @@ class DrillbreakApp(App):
 
         assert self.ctx is not None
         if self._still_saving():
-            return
+            return False
         try:
             items = select_by_deck(self.ctx.collection, request.decks, request.tag)
             session = StudySession(
@@ -180,11 +206,12 @@ class DrillbreakApp(App):
             )
         except UserError as exc:
             self.notify(str(exc), severity="error", markup=False)
-            return
+            return False
         if session.remaining == 0:
             self.notify(session.why_idle().sentence, title="Nothing to study", markup=False)
-            return
+            return False
         self.push_screen(StudyScreen(session, self._title_for(request)))
+        return True
 
     def _title_for(self, request: StudyRequest) -> str:
         assert self.ctx is not None

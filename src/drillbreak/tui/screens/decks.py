@@ -87,6 +87,7 @@ class DecksScreen(DrillbreakScreen):
     def _counted(self, overview: Overview) -> None:
         self.overview = overview
         self._draw()
+        self.call_after_refresh(self.drill_app.first_screen_drawn)
 
     def _draw(self) -> None:
         overview = self.overview

@@ -275,6 +275,7 @@ class StudyScreen(DrillbreakScreen):
         async with self._one_frame():
             self._swap_in(cur)
         self.call_after_refresh(self._bring_answer_into_view)
+        self.call_after_refresh(self.drill_app.first_screen_drawn)
 
     def _swap_in(self, cur: Current) -> None:
         """Every part of the screen to ``cur``, synchronously (the Markdown is ready)."""

@@ -10,6 +10,8 @@ posts :class:`PredictPanel.Ran`; the study screen then shows the rating bar.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
@@ -26,10 +28,11 @@ from drillbreak.deck.predict import (
 )
 from drillbreak.errors import UserError
 from drillbreak.store.db import Database, StoreError
-from drillbreak.study import predict as predicting
-from drillbreak.study.predict import PredictRound, RunOutcome
 from drillbreak.tui.widgets import default_css
 from drillbreak.tui.widgets.choice_list import ChoiceList
+
+if TYPE_CHECKING:  # the round's module loads with the first predict card, not the screen
+    from drillbreak.study.predict import PredictRound, RunOutcome
 
 
 class PredictPanel(Vertical, can_focus=True):
@@ -158,6 +161,8 @@ class PredictPanel(Vertical, can_focus=True):
                 return False
             rnd.commit_range(min(picked))
         else:
+            from drillbreak.study import predict as predicting
+
             try:
                 rnd.commit_number(predicting.parse_number(self.query_one(Input).value, rnd.card))
             except UserError as exc:
@@ -174,6 +179,8 @@ class PredictPanel(Vertical, can_focus=True):
 
     @work(thread=True, exclusive=True, group="predict-cache")
     def _look_up(self) -> None:
+        from drillbreak.study import predict as predicting
+
         rnd, db = self.round, self.db
         assert rnd is not None and db is not None
         cached: RunOutcome | None = None
@@ -225,6 +232,8 @@ class PredictPanel(Vertical, can_focus=True):
 
     @work(thread=True, group="predict-cache")
     def _keep(self, outcome: RunOutcome) -> None:
+        from drillbreak.study import predict as predicting
+
         db = self.db
         assert db is not None
         try:
