@@ -16,7 +16,7 @@ from conftest import write_deck
 
 from drillbreak.deck.faults import FAMILIES, GENERATOR_VERSION, QUESTION
 from drillbreak.deck.loader import load_file
-from drillbreak.deck.models import DiagnosisCard, Generate, GeneratedDiagnosisCard
+from drillbreak.deck.models import DiagnosisCard, Generate, GeneratedDiagnosisCard, validate
 from drillbreak.demo_runner.cases import (
     Case,
     CaseError,
@@ -64,9 +64,9 @@ class FakeGenerator:
 
 
 def generated(family: str = "leakage", **extra) -> GeneratedDiagnosisCard:
-    card = GeneratedDiagnosisCard(
-        id="gen", type="diagnosis", generate=Generate(family=family), **extra
-    )
+    raw = {"id": "gen", "type": "diagnosis", "generate": {"family": family}, **extra}
+    card = validate(GeneratedDiagnosisCard, raw)  # as the loader makes it: choices filled in
+    assert isinstance(card, GeneratedDiagnosisCard)
     return card
 
 

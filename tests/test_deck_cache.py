@@ -339,3 +339,43 @@ def test_the_generators_of_a_cached_deck_are_known_without_reading_a_card(tmp_pa
     assert [s.family for s in specs] == ["leakage", "lr-too-high"]  # one per pool
     assert [pool_key(s) for s in specs] == [pool_key(s) for s in generator_specs([fresh])]
     assert read == []
+
+
+WARM_READ = """
+import sys
+from pathlib import Path
+from drillbreak.deck.cache import DeckCache
+from drillbreak.deck.loader import load_collection
+
+collection = load_collection([Path(sys.argv[1])], cache=DeckCache.default(demo_names=()))
+deck = collection.decks[0]
+print("CARDS", [card.id for card in deck.cards])
+print("LOADED", sorted(m for m in ("pydantic", "yaml") if m in sys.modules))
+"""
+
+
+def test_a_cached_deck_is_read_without_pydantic_or_yaml(tmp_path):
+    """Served by the cache, the cards are unpickled plain records: neither the YAML
+    parser nor pydantic (the validation) is imported (bench/FINDINGS.md)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "decks").mkdir()
+    write_deck(tmp_path / "decks", "d.yaml", DECK)
+    env = {**os.environ, "DRILLBREAK_CACHE_DIR": str(tmp_path / "cache")}
+
+    def run() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", WARM_READ, str(tmp_path / "decks")],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=True,
+        ).stdout
+
+    first = run()  # parsed, validated and stored
+    assert "LOADED ['pydantic', 'yaml']" in first, first
+    second = run()
+    assert "CARDS ['a', 'b']" in second, second
+    assert "LOADED []" in second, second

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from drillbreak.deck import cloze, predict
 from drillbreak.deck.faults import FAMILIES
 from drillbreak.deck.models import (
@@ -28,7 +26,6 @@ from drillbreak.deck.models import (
     Choice,
     ChoiceCard,
     ClozeCard,
-    DeckHeader,
     DiagnosisCard,
     Evidence,
     Generate,
@@ -225,9 +222,11 @@ def _load_data(
     raw_cards = header_data.get("cards")
     if raw_cards is None:
         header_data["cards"] = []
+    from drillbreak.deck.validation import DeckHeader  # pydantic: only where a file is parsed
+
     try:
         header = DeckHeader.model_validate(header_data)
-    except ValidationError as exc:
+    except ValueError as exc:  # pydantic's ValidationError
         _report_validation(rep, exc, ())
         header = None
     if header is None and not isinstance(data.get("deck"), str):
@@ -296,7 +295,7 @@ def _load_card(rep: _Reporter, raw: Any, where: tuple, demos: set[str] | None) -
     model = card_model(card_type, raw)
     try:
         card = validate(model, raw)
-    except ValidationError as exc:
+    except ValueError as exc:  # pydantic's ValidationError
         _report_validation(rep, exc, where, model)
         return None
     _check_card(rep, card, raw, where, demos)
@@ -323,7 +322,11 @@ _FRIENDLY = {
 }
 
 
-def _report_validation(rep: _Reporter, exc: ValidationError, where: tuple, model=None) -> None:
+def _report_validation(rep: _Reporter, exc: ValueError, where: tuple, model=None) -> None:
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        raise exc  # not a validation failure: a bug, not the file's problem
     errors = exc.errors(include_url=False)
     for err in errors:
         loc = tuple(err["loc"])
@@ -390,6 +393,8 @@ def _allowed_keys(model, loc: tuple) -> list[str]:
         for part in loc:
             if part in inner:
                 return fields_of(inner[part])
+        from drillbreak.deck.validation import DeckHeader
+
         return fields_of(DeckHeader)
     return fields_of(model)
 

@@ -1,75 +1,44 @@
-"""Typed cards: the deck format v1 as pydantic dataclasses.
+"""Typed cards: the deck format v1 as frozen, slotted dataclasses.
 
-The loader validates each card against the class for its ``type``; the JSON
-Schema printed by ``drillbreak schema`` comes from the same classes.  Cards are
-frozen, slotted dataclasses rather than ``BaseModel``s: 100k cards are about
-six objects each, and a slotted instance takes ~80 bytes against ~600 for a
-model (its ``__dict__`` and ``__pydantic_fields_set__``).
+The loader validates each card against the class for its ``type`` with pydantic
+(:mod:`drillbreak.deck.validation`, imported when a file is parsed); the JSON Schema
+printed by ``drillbreak schema`` comes from the same classes.  The classes are plain
+dataclasses so that a start served by the parse cache, which unpickles them, never
+imports pydantic (~45 ms of every start, bench/FINDINGS.md).  Field annotations name
+the constrained types (``Text``, ``Slug``, ...) that the validation module defines;
+they are strings here (``from __future__ import annotations``) and resolved there.
+
+Slotted records: 100k cards are about six objects each, and a slotted instance
+takes ~80 bytes against ~600 for a pydantic model.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    model_validator,
-)
-from pydantic.dataclasses import dataclass, is_pydantic_dataclass
-from pydantic_core import ArgsKwargs
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, dataclass_transform
 
 from drillbreak.deck import faults
-from drillbreak.deck.claims import CLAIM_PATTERN, parse_claim
+
+if TYPE_CHECKING:  # defined with their pydantic constraints in deck.validation
+    from pydantic import Field
+
+    from drillbreak.deck.validation import ClaimText, ParamValue, Slug, Tag, Text
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 CARD_TYPES = ("basic", "cloze", "choice", "diagnosis", "open", "predict")
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"  # a demo's result or parameter name
 
 
-def _scalar_to_text(value: object) -> object:
-    # `back: 42` or `back: 0.9` is text to an author; booleans stay an error
-    # (YAML turns `yes` into True, which is never what was meant).
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
+_R = TypeVar("_R")
 
 
-Text = Annotated[str, BeforeValidator(_scalar_to_text), Field(min_length=1)]
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=80)]
-Tag = Annotated[str, BeforeValidator(_scalar_to_text), Field(pattern=r"^[^\s]+$", max_length=80)]
-
-
-def _claim_form(text: str) -> str:
-    parse_claim(text)  # a ValueError saying what to write
-    return text
-
-
-# "<result name or number> <op> <result name or number>" (see deck.claims); kept as
-# written, parsed with ``deck.claims.parse_claim``.
-ClaimText = Annotated[
-    str,
-    AfterValidator(_claim_form),
-    WithJsonSchema({"type": "string", "pattern": CLAIM_PATTERN}),
-]
-
-
-_STRICT = ConfigDict(extra="forbid", defer_build=True)
-
-
-def _record(cls):
-    """A validated, frozen, slotted record (keyword-only, so subclasses may add required
-    fields after inherited ones with defaults)."""
-    return dataclass(frozen=True, slots=True, kw_only=True, config=_STRICT)(cls)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def _record(cls: type[_R]) -> type[_R]:
+    """A frozen, slotted record (keyword-only, so subclasses may add required fields
+    after inherited ones with defaults); validation refuses unknown fields."""
+    record = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    record.__pydantic_config__ = {"extra": "forbid"}  # type: ignore[attr-defined]  # pydantic
+    return record
 
 
 @_record
@@ -179,16 +148,10 @@ class GeneratedDiagnosisCard(DiagnosisCard):
         tuple[Choice, ...], Field(min_length=2, max_length=len(faults.FAMILIES))
     ] = ()
 
-    @model_validator(mode="before")
-    @classmethod
-    def _family_choices(cls, data: Any) -> Any:
-        if isinstance(data, ArgsKwargs):  # called as GeneratedDiagnosisCard(...)
-            return ArgsKwargs(data.args, _with_family_choices(dict(data.kwargs or {})))
-        return _with_family_choices(data)
 
-
-def _with_family_choices(data: Any) -> Any:
-    """A generated card's raw fields with its choices: the families it offers."""
+def with_family_choices(data: Any) -> Any:
+    """A generated card's raw fields with its choices: the families it offers (applied
+    before validation, see ``validate``)."""
     if not isinstance(data, dict) or "choices" in data:
         return data  # invalid, or choices written in the file: the loader reports it
     spec = data.get("generate")
@@ -224,9 +187,6 @@ class PredictRange:
     max: float | None = None
 
 
-ParamValue = Annotated[float | str, Field(union_mode="left_to_right")]
-
-
 @_record
 class Vary:
     param: Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -250,11 +210,10 @@ Card = BasicCard | ClozeCard | ChoiceCard | DiagnosisCard | OpenCard | PredictCa
 
 
 def fields_of(cls: type) -> list[str]:
-    """Field names of a record class or a model, in declaration order."""
+    """Field names of a record class or a pydantic model, in declaration order."""
     if dataclasses.is_dataclass(cls):
         return [f.name for f in dataclasses.fields(cls)]
-    assert issubclass(cls, BaseModel)
-    return list(cls.model_fields)
+    return list(cls.model_fields)  # type: ignore[attr-defined]  # a BaseModel
 
 
 def card_model(card_type: str, raw: Any) -> type[CardBase]:
@@ -266,9 +225,13 @@ def card_model(card_type: str, raw: Any) -> type[CardBase]:
 
 
 def validate(cls: type[CardBase], raw: Any) -> Card:
-    """Validate ``raw`` (a mapping from YAML) into an instance of ``cls``."""
-    assert is_pydantic_dataclass(cls)  # every record class (``_record``)
-    card: Card = cls.__pydantic_validator__.validate_python(raw)
+    """Validate ``raw`` (a mapping from YAML) into an instance of ``cls``; raises
+    pydantic's ``ValidationError``."""
+    from drillbreak.deck.validation import validate_record  # pydantic: only to parse
+
+    if cls is GeneratedDiagnosisCard:
+        raw = with_family_choices(raw)
+    card: Card = validate_record(cls, raw)
     return card
 
 
@@ -295,29 +258,3 @@ CARD_MODELS: dict[str, type[CardBase]] = {
     "open": OpenCard,
     "predict": PredictCard,
 }
-
-
-class DeckHeader(_Strict):
-    """The deck-level fields; ``cards`` are validated one by one against CARD_MODELS."""
-
-    deck: Slug
-    title: Text
-    description: Text | None = None
-    tags: tuple[Tag, ...] = ()
-    cards: list[object] = Field(default_factory=list)
-
-
-class DeckSchema(_Strict):
-    """Only for the JSON Schema: the whole file with cards as a tagged union."""
-
-    deck: Slug
-    title: Text
-    description: Text | None = None
-    tags: tuple[Tag, ...] = ()
-    cards: list[
-        Annotated[
-            BasicCard | ClozeCard | ChoiceCard | DiagnosisCard | OpenCard | PredictCard,
-            Field(discriminator="type"),
-        ]
-        | GeneratedDiagnosisCard
-    ]

@@ -18,10 +18,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-
-from pydantic import TypeAdapter
 
 from drillbreak.deck.models import Choice, PredictCard, PredictRange
 from drillbreak.deck.problems import Problem, display_path
@@ -180,19 +177,10 @@ def range_index(ranges: Sequence[PredictRange], value: float) -> int | None:
     return len(ranges) - 1
 
 
-@cache
-def _choice() -> TypeAdapter[Choice]:
-    # built on first use: a schema at import time slows every start (bench/FINDINGS.md)
-    return TypeAdapter(Choice)
-
-
 def range_choices(card: PredictCard, actual: int | None = None) -> list[Choice]:
     """A card's ranges as lettered choices; ``actual``: the one marked right."""
-    ranges = card.ranges or ()
-    return [
-        _choice().validate_python({"text": r.label, "correct": i == actual})
-        for i, r in enumerate(ranges)
-    ]
+    ranges = card.ranges or ()  # labels validated with the card
+    return [Choice(text=r.label, correct=i == actual) for i, r in enumerate(ranges)]
 
 
 def fill_prompt(prompt: str, values: Mapping[str, ParamValue]) -> str:

@@ -29,12 +29,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
+from typing import TYPE_CHECKING, Any
 
 from drillbreak.childproc import popen_options, stop_group, watch_parent
 from drillbreak.paths import shipped_demos_dir
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = ["Case", "CaseError", "generate", "parse_case"]
 
@@ -50,7 +51,6 @@ class CaseError(RuntimeError):
     """Generating cases failed (the message says why, with the child's last words)."""
 
 
-@with_config(ConfigDict(strict=True, extra="forbid"))
 @dataclass(frozen=True, kw_only=True)
 class Case:
     """One generated case, as the child writes it.
@@ -68,15 +68,23 @@ class Case:
     facts: dict[str, Any]
     explanation: str
 
+    # pydantic's config for this class (a plain dict: pydantic loads on first use)
+    __pydantic_config__ = {"strict": True, "extra": "forbid"}
+
 
 @cache
 def _case() -> TypeAdapter[Case]:
-    # built on first use: a schema at import time slows every start (bench/FINDINGS.md)
+    # built on first use: pydantic and a schema at import time slow every start of the
+    # app, which imports this module (bench/FINDINGS.md)
+    from pydantic import TypeAdapter
+
     return TypeAdapter(Case)
 
 
 def parse_case(text: str) -> Case:
     """A case from one JSON line; raises :class:`CaseError` if it is not one."""
+    from pydantic import ValidationError
+
     try:
         return _case().validate_json(text)
     except ValidationError as exc:

@@ -1,6 +1,6 @@
 """``drillbreak schema``: the JSON Schema of deck format v1, for editors.
 
-Built from :class:`drillbreak.deck.models.DeckSchema` (the same models the loader
+Built from :class:`drillbreak.deck.validation.DeckSchema` (the same models the loader
 validates with), with a ``$schema``/``$id`` header and a description on every
 field.  ``docs/deck.schema.json`` is this output, committed; a test keeps them equal.
 Point an editor at it with a first line such as::
@@ -157,7 +157,8 @@ def _describe(name: str, model: dict[str, Any]) -> None:
 
 def deck_schema() -> dict[str, Any]:
     """The deck format's JSON Schema as a dict (deterministic key order)."""
-    from drillbreak.deck.models import GENERATED_FIELDS, DeckSchema
+    from drillbreak.deck.models import GENERATED_FIELDS
+    from drillbreak.deck.validation import DeckSchema
 
     raw = copy.deepcopy(DeckSchema.model_json_schema())
     defs = raw.pop("$defs", {})
