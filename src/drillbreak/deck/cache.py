@@ -49,7 +49,7 @@ from pathlib import Path
 from drillbreak.deck import loader
 from drillbreak.paths import make_private_dirs
 
-FORMAT = 5  # bump when a cached class changes shape
+FORMAT = 6  # bump when a cached class changes shape
 # File timestamps are coarse (a kernel tick; seconds on some file systems): a file whose
 # ctime is this recent is also keyed by its content.
 RACY_NS = 2_000_000_000

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import gc
+import itertools
 import pickle
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,34 +60,51 @@ class StoredCards(Sequence[Card]):
 
     The first card of a 100k-card collection needs the queued cards only: unpickling
     every card of an unchanged file was most of a warm start (bench/FINDINGS.md,
-    "Only the queued cards")."""
+    "Only the queued cards").  The pickles are one ``bytes`` with their end offsets,
+    and the keys one string, split when first read: a cached deck of 10k cards loads
+    as four objects, not 30k (bench/FINDINGS.md, "100k warm: a deck is four objects")."""
 
-    __slots__ = ("_blobs", "_cards", "keys", "owners")
+    __slots__ = ("_blob", "_ends", "_cards", "_keys", "_keys_text", "owners")
 
-    def __init__(self, blobs: list[bytes], keys: list[str], owners: list[int]) -> None:
-        self._blobs = blobs
-        self._cards: list[Card | None] = [None] * len(blobs)
-        self.keys = keys  # item keys, file order
+    def __init__(self, blob: bytes, ends: array[int], keys_text: str, owners: array[int]) -> None:
+        self._blob = blob
+        self._ends = ends  # end offset of each card's pickle in _blob
+        self._cards: list[Card | None] = [None] * len(ends)
+        self._keys_text = keys_text  # item keys, file order, joined by KEY_SEP
+        self._keys: list[str] | None = None
         self.owners = owners  # the index of each key's card
+
+    KEY_SEP = "\0"
 
     @classmethod
     def of(cls, cards: Sequence[Card]) -> StoredCards:
         keys: list[str] = []
-        owners: list[int] = []
+        owners = array("I")
         for index, card in enumerate(cards):
             for v in variants(card):
                 keys.append(item_key(card.id, v))
                 owners.append(index)
         dump = pickle.dumps
-        return cls([dump(c, pickle.HIGHEST_PROTOCOL) for c in cards], keys, owners)
+        blobs = [dump(c, pickle.HIGHEST_PROTOCOL) for c in cards]
+        ends = array("Q", itertools.accumulate(map(len, blobs)))
+        return cls(b"".join(blobs), ends, cls.KEY_SEP.join(keys), owners)
+
+    @property
+    def keys(self) -> list[str]:
+        """The item keys, in file order."""
+        if self._keys is None:
+            self._keys = self._keys_text.split(self.KEY_SEP) if self._keys_text else []
+        return self._keys
 
     def __len__(self) -> int:
-        return len(self._blobs)
+        return len(self._ends)
 
     def _card(self, index: int) -> Card:
         card = self._cards[index]
         if card is None:
-            card = self._cards[index] = pickle.loads(self._blobs[index])
+            start = self._ends[index - 1] if index else 0
+            blob = memoryview(self._blob)[start : self._ends[index]]
+            card = self._cards[index] = pickle.loads(blob)
         return card
 
     def __getitem__(self, index):  # int and slice, as a list
@@ -103,12 +122,13 @@ class StoredCards(Sequence[Card]):
 
     __hash__ = None  # type: ignore[assignment]  # mutable-like, as a list
 
-    def __getstate__(self) -> tuple[list[bytes], list[str], list[int]]:
-        return self._blobs, self.keys, self.owners
+    def __getstate__(self) -> tuple[bytes, array[int], str, array[int]]:
+        return self._blob, self._ends, self._keys_text, self.owners
 
-    def __setstate__(self, state: tuple[list[bytes], list[str], list[int]]) -> None:
-        self._blobs, self.keys, self.owners = state
-        self._cards = [None] * len(self._blobs)
+    def __setstate__(self, state: tuple[bytes, array[int], str, array[int]]) -> None:
+        self._blob, self._ends, self._keys_text, self.owners = state
+        self._cards = [None] * len(self._ends)
+        self._keys = None
 
 
 @dataclass
