@@ -5,6 +5,7 @@ the learner's parameters)."""
 from __future__ import annotations
 
 import io
+import json
 import math
 import subprocess
 import sys
@@ -33,6 +34,13 @@ from drillbreak.study.session import StudySession
 def save_settings(db, settings: Settings) -> None:
     with db.write() as conn:
         settings_store.save(conn, settings)
+
+
+def store_settings_json(db, **values) -> None:
+    """Stored settings with values Settings itself refuses (as an older version or a
+    hand edit could leave them)."""
+    with db.write() as conn:
+        settings_store.put_value(conn, settings_store.KEY, json.dumps(values))
 
 
 def set_flags(db, deck: str, keys, **values) -> None:
@@ -237,7 +245,7 @@ def test_settings_accept_exactly_the_parameters_fsrs_accepts(parameters):
 
 
 def test_invalid_stored_parameters_give_one_line_at_session_start(sample_dir, db, clock):
-    save_settings(db, Settings.model_construct(parameters=tuple(BAD_PARAMETERS[0])))
+    store_settings_json(db, parameters=BAD_PARAMETERS[0])
     items = select_items(load_collection([sample_dir]))
     with pytest.raises(UserError) as info:
         StudySession(db, items, clock=clock)
@@ -251,7 +259,7 @@ def test_invalid_stored_parameters_give_one_line_at_session_start(sample_dir, db
 def test_invalid_stored_parameters_cli_message(sample_dir, tmp_path):
     path = tmp_path / "bad.sqlite3"
     database = Database(path)
-    save_settings(database, Settings.model_construct(parameters=tuple(BAD_PARAMETERS[1])))
+    store_settings_json(database, parameters=BAD_PARAMETERS[1])
     database.close()
     done = subprocess.run(
         [sys.executable, "-m", "drillbreak", "study", "sample", "--plain"]
@@ -274,9 +282,7 @@ def test_optimize_replaces_invalid_stored_parameters(tmp_path, fit_is_better):
     path = tmp_path / "study.sqlite3"
     database = Database(path)
     simulate(database, cards=150, days=150)
-    save_settings(
-        database, Settings.model_construct(parameters=tuple(BAD_PARAMETERS[0]), new_per_day=7)
-    )
+    store_settings_json(database, parameters=BAD_PARAMETERS[0], new_per_day=7)
     database.close()
     worse = [50.0, *FITTED[1:]]
     fit = fit_parameters if fit_is_better else (lambda items: worse)
@@ -295,7 +301,7 @@ def test_optimize_reads_invalid_stored_parameters_as_none(tmp_path):
     path = tmp_path / "study.sqlite3"
     database = Database(path)
     simulate(database, cards=5, days=20)
-    save_settings(database, Settings.model_construct(parameters=tuple(BAD_PARAMETERS[0])))
+    store_settings_json(database, parameters=BAD_PARAMETERS[0])
     database.close()
     with pytest.raises(UserError, match="not enough reviews to optimize yet"):
         optimize(path, out=io.StringIO(), err=io.StringIO())

@@ -617,7 +617,6 @@ def test_star_import_of_the_app_module():
 
 async def test_invalid_stored_parameters_exit_with_one_line(tmp_path, capsys):
     """Stored FSRS parameters that fsrs refuses end the start with a message, not a crash."""
-    from drillbreak.settings import Settings
     from drillbreak.store import settings_store
     from drillbreak.store.db import Database
 
@@ -626,7 +625,7 @@ async def test_invalid_stored_parameters_exit_with_one_line(tmp_path, capsys):
     bad = list(fsrs_default_parameters())
     bad[4] = 20.0  # fsrs allows 1..10 here
     with database.write() as conn:
-        settings_store.save(conn, Settings.model_construct(parameters=tuple(bad)))
+        settings_store.put_value(conn, settings_store.KEY, json.dumps({"parameters": bad}))
     database.close()
     app = DrillbreakApp(AppOptions(db_path=path, include_shipped=False))
     async with app.run_test() as pilot:

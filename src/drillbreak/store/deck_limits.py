@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pydantic import ValidationError
-
-from drillbreak.settings import DeckLimits
+from drillbreak.settings import DeckLimits, SettingsInvalid
 from drillbreak.store.raw import Conn
 from drillbreak.store.settings_store import get_value, put_value
 
@@ -14,7 +12,7 @@ KEY = "deck_limits"
 
 
 def load(conn: Conn) -> dict[str, DeckLimits]:
-    """deck id -> its own limits; a stored entry the model refuses is left out (the deck
+    """deck id -> its own limits; a stored entry that is refused is left out (the deck
     follows the settings)."""
     text = get_value(conn, KEY)
     try:
@@ -23,9 +21,11 @@ def load(conn: Conn) -> dict[str, DeckLimits]:
         return {}
     out: dict[str, DeckLimits] = {}
     for deck, value in stored.items() if isinstance(stored, dict) else ():
+        if not isinstance(value, dict):
+            continue
         try:
-            out[deck] = DeckLimits.model_validate(value)
-        except ValidationError:
+            out[deck] = DeckLimits.validate(value)
+        except SettingsInvalid:
             continue
     return out
 
@@ -37,5 +37,10 @@ def save(conn: Conn, deck: str, limits: DeckLimits) -> None:
         stored.pop(deck, None)
     else:
         stored[deck] = limits
-    text = json.dumps({d: lim.model_dump(exclude_none=True) for d, lim in sorted(stored.items())})
+    text = json.dumps(
+        {
+            d: {k: v for k, v in lim.to_dict().items() if v is not None}
+            for d, lim in sorted(stored.items())
+        }
+    )
     put_value(conn, KEY, text if stored else None)

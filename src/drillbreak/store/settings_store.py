@@ -1,14 +1,12 @@
-"""Settings persisted in the ``setting`` table as the model's JSON (plain SQL: read at
-every start, ``store.raw``)."""
+"""Settings persisted in the ``setting`` table as their JSON (plain SQL: read at every
+start, ``store.raw``)."""
 
 from __future__ import annotations
 
 import json
 
-from pydantic import ValidationError
-
 from drillbreak.errors import UserError
-from drillbreak.settings import Settings, field_problems
+from drillbreak.settings import Settings, SettingsInvalid
 from drillbreak.store.raw import SETTING_TABLE, Conn, dbapi
 
 KEY = "settings"
@@ -37,21 +35,20 @@ def put_value(conn: Conn, key: str, value: str | None) -> None:
 def load(conn: Conn, *, drop_invalid_parameters: bool = False) -> Settings:
     """The stored settings.  FSRS parameters fsrs would refuse raise a UserError naming the
     database, or are dropped (fsrs's defaults apply) with ``drop_invalid_parameters``; any
-    other stored value the model refuses falls back to its default."""
+    other stored value the settings refuse falls back to its default."""
     text = get_value(conn, KEY)
     if text is None:
         return Settings()
     try:
-        return Settings.model_validate_json(text)
-    except ValidationError as exc:
-        problems = field_problems(exc)
+        return Settings.from_json(text)
+    except SettingsInvalid as exc:
+        problems = exc.problems
+    except ValueError:  # not JSON, or not an object
+        return Settings()
     if "parameters" in problems and not drop_invalid_parameters:
         raise UserError(f"{_database_file(conn)}: {problems['parameters']}")
-    try:
-        stored = json.loads(text)
-        return Settings.model_validate({k: v for k, v in stored.items() if k not in problems})
-    except (ValueError, AttributeError):  # not JSON, or not an object
-        return Settings()
+    stored = json.loads(text)
+    return Settings.validate({k: v for k, v in stored.items() if k not in problems})
 
 
 def _database_file(conn: Conn) -> str:
@@ -61,4 +58,4 @@ def _database_file(conn: Conn) -> str:
 
 
 def save(conn: Conn, settings: Settings) -> None:
-    put_value(conn, KEY, settings.model_dump_json())
+    put_value(conn, KEY, settings.to_json())

@@ -6,12 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from pydantic import ValidationError
-
 from drillbreak.clock import to_ms
 from drillbreak.errors import UserError
 from drillbreak.schedule.days import day_start
-from drillbreak.settings import DeckLimits, Settings, field_problems
+from drillbreak.settings import DeckLimits, Settings, SettingsInvalid
 from drillbreak.store import deck_limits, hot, settings_store
 from drillbreak.store.db import Database
 from drillbreak.store.raw import Conn
@@ -106,12 +104,12 @@ def change(
             settings_store.save(conn, settings)
             return settings
         own = DeckLimits() if reset else deck_limits.load(conn).get(deck, DeckLimits())
-        values = own.model_dump() | {
+        values = {
             k: v for k, v in (("new_per_day", new), ("reviews_per_day", reviews)) if v is not None
         }
         try:
-            own = DeckLimits.model_validate(values)
-        except ValidationError as exc:
-            raise UserError("; ".join(field_problems(exc).values())) from None
+            own = own.changed(values)
+        except SettingsInvalid as exc:
+            raise UserError(str(exc)) from None
         deck_limits.save(conn, deck, own)
     return settings

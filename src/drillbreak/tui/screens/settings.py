@@ -1,7 +1,7 @@
 """Settings: retention, daily limits, steps, rollover hour, theme; saved and applied at once.
 
-The form is built from the ``Settings`` model: each field it marks as a form field gets
-its label, tooltip and errors from the model's metadata and validation.  A refused value
+The form is built from ``Settings``: each field its spec marks as a form field gets its
+label, tooltip and errors from that spec and the settings' validation.  A refused value
 is said where the learner looks (a message, the field marked and focused); leaving with
 unsaved edits asks first.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -19,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from drillbreak.errors import UserError
-from drillbreak.settings import Settings, field_problems, format_steps
+from drillbreak.settings import Settings, SettingsInvalid, format_steps
 from drillbreak.tui.screens.base import DrillbreakScreen
 from drillbreak.tui.screens.help import HELP_KEY
 
@@ -60,14 +59,14 @@ class SettingsScreen(DrillbreakScreen):
             yield Static(id="settings-error")
             with Grid(id="settings-grid"):
                 for name in Settings.form_fields():
-                    info = Settings.model_fields[name]
-                    yield Label(info.title or name)
+                    spec = Settings.spec(name)
+                    yield Label(spec.label)
                     field = SettingField(_shown(getattr(settings, name)), id=name)
-                    field.tooltip = info.description
+                    field.tooltip = spec.description
                     yield field
                     if name == "desired_retention":  # what each retention would cost
                         yield Static("Workload: simulating your collection…", id="workload")
-                yield Label(Settings.model_fields["theme"].title or "theme")
+                yield Label(Settings.spec("theme").label)
                 yield Select(
                     [(t, t) for t in themes], value=self.app.theme, allow_blank=False, id="theme"
                 )
@@ -125,9 +124,9 @@ class SettingsScreen(DrillbreakScreen):
         ctx = self.ctx
         typed = self._typed()
         try:
-            settings = Settings.model_validate({**ctx.settings.model_dump(), **typed})
-        except ValidationError as exc:
-            self._show_problems(field_problems(exc))
+            settings = ctx.settings.changed(typed)
+        except SettingsInvalid as exc:
+            self._show_problems(exc.problems)
             return False
         try:
             with self.drill_app.db_lock:
