@@ -134,8 +134,6 @@ class DrillbreakApp(App):
         self.exit(return_code=1, message=f"drillbreak: error: {message.error}")
 
     def on_loaded(self, message: Loaded) -> None:
-        from drillbreak.tui.screens.decks import DecksScreen
-
         self.ctx = message.ctx
         # The loaded decks live as long as the app: moved out of the cyclic GC's reach, so
         # that building the queue and every later collection skip them (100k cards: the
@@ -148,6 +146,8 @@ class DrillbreakApp(App):
         # (`back_to_decks`): making it first cost ~100 ms before the first card
         # (bench/FINDINGS.md, "The decks screen after the first card").
         if self.options.study is None or not self.start_study(self.options.study):
+            from drillbreak.tui.screens.decks import DecksScreen
+
             self.push_screen(DecksScreen())
 
     def back_to_decks(self, screen: Screen) -> None:

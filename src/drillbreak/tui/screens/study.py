@@ -189,7 +189,9 @@ class StudyScreen(DrillbreakScreen):
                 with Vertical(id="open-body"):
                     yield TextArea(id="typed", soft_wrap=True, show_line_numbers=False)
                     yield Static(id="typed-echo")
-                yield PredictPanel(id="predict-body")
+                # the predict panel is mounted here by the first predict card (_draw_card):
+                # ~12 ms of every start otherwise (bench/FINDINGS.md)
+                yield Vertical(id="predict-body")
             yield Static(id="hint")
             yield BufferedMarkdown(id="answer")
             yield RubricList(id="rubric")
@@ -267,6 +269,8 @@ class StudyScreen(DrillbreakScreen):
     async def _draw_card(self, cur: Current) -> None:
         item = cur.item
         question = cur.predict.prompt if cur.predict else content.question(item)
+        if cur.predict is not None and not self.query(PredictPanel):
+            await self.query_one("#predict-body").mount(PredictPanel())
         await self.query_one("#question", BufferedMarkdown).prepare(question)
         answer = content.answer(item)
         if item.type == "open":
