@@ -11,7 +11,7 @@ from conftest import write_deck
 from drillbreak.context import load_decks
 from drillbreak.deck import cache as cache_mod
 from drillbreak.deck.cache import DeckCache
-from drillbreak.deck.loader import load_collection, load_file
+from drillbreak.deck.loader import StoredCards, load_collection, load_file
 
 DECK = """
 deck: cached
@@ -81,6 +81,26 @@ def test_corrupt_entry_is_replaced(tmp_path, calls):
     result = DeckCache(tmp_path / "c").load(path)
     assert result.ok and len(result.deck.cards) == 2 and len(calls) == 2
     assert DeckCache(tmp_path / "c").load(path).ok and len(calls) == 2
+
+
+@pytest.mark.parametrize("mapped", [False, True], ids=["read", "mapped"])
+def test_cards_come_back_whole_read_or_mapped(tmp_path, calls, monkeypatch, mapped):
+    """The cards' pickles sit before the pickled result in an entry; a big deck's are
+    mapped into memory.  Either way the cards read back equal the parsed ones, and a
+    truncated entry is parsed again, not served."""
+    monkeypatch.setattr(cache_mod, "MAP_BYTES", 0 if mapped else 1 << 30)
+    path = write_deck(tmp_path, "d.yaml", DECK)
+    parsed = DeckCache(tmp_path / "c").load(path)
+    cached = DeckCache(tmp_path / "c").load(path)
+    assert len(calls) == 1
+    assert isinstance(cached.deck.cards, StoredCards)
+    assert isinstance(cached.deck.cards._blob, memoryview if mapped else bytes)
+    assert list(cached.deck.cards) == list(parsed.deck.cards)
+    assert cached.deck.cards.keys == ["a", "b~c1"]
+    (entry,) = (tmp_path / "c").glob("*.pickle")
+    entry.write_bytes(entry.read_bytes()[:20])  # cut inside the cards
+    again = DeckCache(tmp_path / "c").load(path)
+    assert len(calls) == 2 and list(again.deck.cards) == list(parsed.deck.cards)
 
 
 def test_unwritable_cache_only_costs_speed(tmp_path, calls):
@@ -172,7 +192,8 @@ class _Payload:
 def _plant(entry, marker) -> None:
     import pickle
 
-    entry.write_bytes(pickle.dumps(_Payload(marker)))
+    # in the entry's layout: the cards' pickles (none here) after their length, then a pickle
+    entry.write_bytes((0).to_bytes(8, "little") + pickle.dumps(_Payload(marker)))
 
 
 def test_an_entry_planted_by_another_user_is_never_unpickled(tmp_path, calls):

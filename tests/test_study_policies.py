@@ -4,10 +4,13 @@ and the queue builder."""
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from drillbreak.domain import CardState, Rating
+from drillbreak.domain import CardState, Rating, SchedState
 from drillbreak.store import cards
 from drillbreak.store.cards import CardRow
 from drillbreak.study import cram, queue_builder
@@ -116,3 +119,58 @@ def test_cram_queue_is_every_unsuspended_card_in_scope(db):
         cards.set_flags(conn, [b.id], suspended=True)
     queues = queue_builder.cram(db, ["d", "other"], lambda r: r.deck == "d", random.Random(1))
     assert queues.learning == [] and sorted(r.key for r in queues.main) == ["a", "c"]
+
+
+# -- the due reviews read up to each deck's limit -----------------------------------------
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 2**32 - 1), limit=st.integers(0, 12))
+def test_reviews_read_to_the_limit_plan_as_every_due_review_does(tmp_path_factory, seed, limit):
+    """The queue of whole decks reads each deck's due reviews lowest retrievability first,
+    up to its review limit, in SQL; the queue of a filtered scope reads every due row
+    and the planner sorts them by fsrs's retrievability.  Both give the same queue,
+    ties (equal stability and last review) included."""
+    from drillbreak.schedule.fsrs_adapter import decay
+    from drillbreak.settings import Settings
+    from drillbreak.store import hot
+    from drillbreak.store.db import Database
+
+    rng = random.Random(seed)
+    db = Database(tmp_path_factory.mktemp("q") / "q.sqlite3")
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    now_ms = int(now.timestamp() * 1000)
+    decks = ["a", "b", "c"]
+    try:
+        with db.raw_write() as conn:
+            cards.add_missing(conn, [(d, f"k{i}") for d in decks for i in range(30)])
+            for r in cards.rows_for_decks(conn, decks):
+                state = rng.choice(
+                    [
+                        CardState.NEW,
+                        CardState.LEARNING,
+                        CardState.REVIEW,
+                        CardState.REVIEW,
+                        CardState.REVIEW,
+                        CardState.RELEARNING,
+                    ]
+                )
+                if state == CardState.NEW:
+                    continue
+                stability = rng.choice([None, 0.0, 1.5, 3.0, 3.0, rng.uniform(0.1, 400)])
+                last = rng.choice(
+                    [None, now_ms + 5_000, now_ms - rng.randrange(1, 90) * 86_400_000]
+                )
+                due = now_ms + rng.randrange(-30, 3) * 86_400_000
+                sched = SchedState(state, None, stability, 5.0, due, last)
+                hot.save_sched(conn, r.id, sched)
+        chosen = Settings(reviews_per_day=limit, new_per_day=3)
+        common = {"tz": UTC, "new_limit": None, "decay": decay(chosen)}
+        limited = queue_builder.today(db, decks, None, chosen, now, **common)
+        everything = queue_builder.today(db, decks, lambda r: True, chosen, now, **common)
+    finally:
+        db.close()
+    assert [r.id for r in limited.learning] == [r.id for r in everything.learning]
+    assert [r.id for r in limited.main] == [r.id for r in everything.main]

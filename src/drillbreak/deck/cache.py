@@ -23,7 +23,11 @@ would be as safe but must read and hash every deck at every start, which is the
 work this cache exists to skip; here only just-edited files are read.
 
 An entry keeps each card as a pickle of its own (``loader.StoredCards``), with the item
-keys the cards expand into: a start unpickles the cards it shows, not every card.
+keys the cards expand into: a start unpickles the cards it shows, not every card.  The
+cards' pickles come first in the entry, as raw bytes after an 8-byte length, and the
+rest of the result is pickled after them: a big deck's cards are mapped into memory
+(``mmap``), not read, so a start reads only the pages of the cards it shows
+(bench/FINDINGS.md, "100k warm").
 
 Entries are pickles, and unpickling runs code, so the cache trusts only itself:
 the folder is created 0700, and it is not used at all when it is not owned by
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import pickle
 import stat
@@ -49,10 +54,13 @@ from pathlib import Path
 from drillbreak.deck import loader
 from drillbreak.paths import make_private_dirs
 
-FORMAT = 6  # bump when a cached class changes shape
+FORMAT = 7  # bump when a cached class changes shape
 # File timestamps are coarse (a kernel tick; seconds on some file systems): a file whose
 # ctime is this recent is also keyed by its content.
 RACY_NS = 2_000_000_000
+# Cards' pickles at least this big are mapped into memory instead of read.
+MAP_BYTES = 256 * 1024
+_CARDS = "cards"  # the persistent id of the cards' pickles in an entry (see _Writer)
 # Modules whose code decides what a parse returns.
 _PARSER_MODULES = ("cloze", "loader", "models", "problems", "sanitize", "variants", "yamlsource")
 
@@ -185,9 +193,20 @@ class DeckCache:
     def _read(self, entry: Path) -> loader.FileResult | None:
         try:
             with open(entry, "rb") as f:
-                if not _trusted(os.fstat(f.fileno()), stat.S_ISREG):
+                st = os.fstat(f.fileno())
+                if not _trusted(st, stat.S_ISREG):
                     return None  # planted by someone else: never unpickled
-                result = pickle.load(f)
+                size = int.from_bytes(f.read(8), "little")
+                if 8 + size > st.st_size:
+                    raise EOFError("truncated entry")
+                cards: bytes | memoryview
+                if size >= MAP_BYTES:  # entries are replaced, never rewritten: a safe map
+                    mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                    cards = memoryview(mapped)[8 : 8 + size]
+                    f.seek(8 + size)
+                else:
+                    cards = f.read(size)
+                result = _Reader(f, cards).load()
         except OSError:  # not there yet, or the cache folder is unusable
             return None
         except Exception:  # corrupt, truncated, or from an incompatible version
@@ -201,13 +220,19 @@ class DeckCache:
         a start reads back only the cards it shows."""
         try:
             deck = result.deck
-            if deck is not None and not isinstance(deck.cards, loader.StoredCards):
-                cards = loader.StoredCards.of(deck.cards)
-                result = replace(result, deck=replace(deck, cards=cards))
+            cards_blob = b""
+            if deck is not None:
+                cards = deck.cards
+                if not isinstance(cards, loader.StoredCards):
+                    cards = loader.StoredCards.of(cards)
+                    result = replace(result, deck=replace(deck, cards=cards))
+                cards_blob = cards.blob
             fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+                    f.write(len(cards_blob).to_bytes(8, "little"))
+                    f.write(cards_blob)
+                    _Writer(f, cards_blob).dump(result)
                 os.replace(tmp, entry)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -217,3 +242,27 @@ class DeckCache:
                     old.unlink(missing_ok=True)
         except (OSError, pickle.PicklingError, RecursionError):
             pass  # a cache that cannot be written only costs speed
+
+
+class _Writer(pickle.Pickler):
+    """Pickles a result with its cards' pickles left out (written before it)."""
+
+    def __init__(self, file, cards: bytes) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._cards = cards
+
+    def persistent_id(self, obj: object) -> str | None:
+        return _CARDS if obj is self._cards and self._cards else None
+
+
+class _Reader(pickle.Unpickler):
+    """Unpickles a result, giving it the cards' pickles read (or mapped) before it."""
+
+    def __init__(self, file, cards: bytes | memoryview) -> None:
+        super().__init__(file)
+        self._cards = cards
+
+    def persistent_load(self, pid: object) -> bytes | memoryview:
+        if pid != _CARDS:
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self._cards

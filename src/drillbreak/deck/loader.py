@@ -66,8 +66,10 @@ class StoredCards(Sequence[Card]):
 
     __slots__ = ("_blob", "_ends", "_cards", "_keys", "_keys_text", "owners")
 
-    def __init__(self, blob: bytes, ends: array[int], keys_text: str, owners: array[int]) -> None:
-        self._blob = blob
+    def __init__(
+        self, blob: bytes | memoryview, ends: array[int], keys_text: str, owners: array[int]
+    ) -> None:
+        self._blob = blob  # bytes, or a view of the cache entry mapped into memory
         self._ends = ends  # end offset of each card's pickle in _blob
         self._cards: list[Card | None] = [None] * len(ends)
         self._keys_text = keys_text  # item keys, file order, joined by KEY_SEP
@@ -88,6 +90,11 @@ class StoredCards(Sequence[Card]):
         blobs = [dump(c, pickle.HIGHEST_PROTOCOL) for c in cards]
         ends = array("Q", itertools.accumulate(map(len, blobs)))
         return cls(b"".join(blobs), ends, cls.KEY_SEP.join(keys), owners)
+
+    @property
+    def blob(self) -> bytes:
+        """Every card's pickle, one after another (``_ends`` marks where each ends)."""
+        return self._blob if isinstance(self._blob, bytes) else bytes(self._blob)
 
     @property
     def keys(self) -> list[str]:
@@ -123,9 +130,9 @@ class StoredCards(Sequence[Card]):
     __hash__ = None  # type: ignore[assignment]  # mutable-like, as a list
 
     def __getstate__(self) -> tuple[bytes, array[int], str, array[int]]:
-        return self._blob, self._ends, self._keys_text, self.owners
+        return self.blob, self._ends, self._keys_text, self.owners
 
-    def __setstate__(self, state: tuple[bytes, array[int], str, array[int]]) -> None:
+    def __setstate__(self, state: tuple[bytes | memoryview, array[int], str, array[int]]) -> None:
         self._blob, self._ends, self._keys_text, self.owners = state
         self._cards = [None] * len(self._ends)
         self._keys = None

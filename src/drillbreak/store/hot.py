@@ -26,6 +26,22 @@ _AVAILABLE = "active = 1 AND suspended = 0 AND (buried_until_ms IS NULL OR burie
 _DUE_SQL = (
     f"{_SELECT_ROWS} WHERE deck = ? AND state IN ({_SCHEDULED}) AND due_ms <= ? AND {_AVAILABLE}"
 )
+_DUE_LEARNING_SQL = (
+    f"{_SELECT_ROWS} WHERE deck = ?"
+    f" AND state IN ({int(CardState.LEARNING)}, {int(CardState.RELEARNING)})"
+    f" AND due_ms <= ? AND {_AVAILABLE}"
+)
+# A deck's due reviews, lowest retrievability first, at most ?: the forgetting curve
+# R = (1 + factor * t / S) ** decay falls as t / S grows (factor > 0 > decay), so the
+# order of t / S, descending, is the order of R; no stability or last review is R = 0.
+# Ties go by id, as the planner's sort (schedule.queue.plan) breaks them.
+_DUE_REVIEWS_SQL = (
+    f"{_SELECT_ROWS} WHERE deck = ? AND state = {int(CardState.REVIEW)}"
+    f" AND due_ms <= ? AND {_AVAILABLE}"
+    " ORDER BY CASE WHEN stability > 0 AND last_review_ms IS NOT NULL"
+    " THEN max(0, ? - last_review_ms) * 1.0 / stability ELSE 1e308 END DESC, id"
+    " LIMIT ?"
+)
 _NEW_SQL = (
     f"{_SELECT_ROWS} WHERE deck = ? AND state = {int(CardState.NEW)} AND {_AVAILABLE}"
     " ORDER BY new_order LIMIT ?"
@@ -39,14 +55,31 @@ _COUNTS_SQL = (
 )
 
 
-def due_rows(conn: Conn, decks: list[str], until_ms: int, now_ms: int) -> list[CardRow]:
-    """Active, unsuspended, unburied learning/review cards due by ``until_ms``."""
+def due_rows(
+    conn: Conn,
+    decks: list[str],
+    until_ms: int,
+    now_ms: int,
+    reviews_most: Mapping[str, int] | None = None,
+) -> list[CardRow]:
+    """Active, unsuspended, unburied learning/review cards due by ``until_ms``; with
+    ``reviews_most``, every learning card but only each deck's ``reviews_most[deck]``
+    reviews of lowest retrievability at ``now_ms``: the ones today's review limit lets
+    the planner take (at 100k cards, a deck has ~320 due and 200 to show).
+    """
     cur = _cursor(conn)
     make = CardRow._make
     out: list[CardRow] = []
     try:
         for deck in decks:
-            out.extend(map(make, cur.execute(_DUE_SQL, (deck, until_ms, now_ms))))
+            if reviews_most is None:
+                out.extend(map(make, cur.execute(_DUE_SQL, (deck, until_ms, now_ms))))
+                continue
+            out.extend(map(make, cur.execute(_DUE_LEARNING_SQL, (deck, until_ms, now_ms))))
+            most = reviews_most.get(deck, 0)
+            if most > 0:
+                args = (deck, until_ms, now_ms, now_ms, most)
+                out.extend(map(make, cur.execute(_DUE_REVIEWS_SQL, args)))
     finally:
         cur.close()
     return out

@@ -45,10 +45,12 @@ def today(
     now_ms = to_ms(now)
     with db.raw_read() as conn:
         end_ms = to_ms(day_end(now, settings.rollover_hour, tz))
-        due = hot.due_rows(conn, decks, end_ms, now_ms)
-        if in_scope is not None:
-            due = [r for r in due if in_scope(r)]
         left = limits.today(conn, decks, settings, now, tz)
+        reviews_left = {d: left.reviews_left(d) for d in decks}
+        if in_scope is None:  # each deck's reviews that its limit lets through, no more
+            due = hot.due_rows(conn, decks, end_ms, now_ms, reviews_left)
+        else:
+            due = [r for r in hot.due_rows(conn, decks, end_ms, now_ms) if in_scope(r)]
         if new_limit is None:
             new_left = {d: left.new_left(d) for d in decks}
             new_cap = sum(new_left.values())
@@ -60,7 +62,6 @@ def today(
             new_iter = hot.new_rows(conn, open_decks, now_ms, new_left)
         else:
             new_iter = (r for r in hot.new_rows(conn, open_decks, now_ms) if in_scope(r))
-        reviews_left = {d: left.reviews_left(d) for d in decks}
         plan = queue.plan(
             due,
             new_iter,
