@@ -32,7 +32,7 @@ def build(collection: str, synthetic_db: str) -> None:
     from anki.collection import Collection
     from anki.utils import guid64
 
-    from bench.common import NOW
+    from bench.now import NOW
 
     now_ms = int(NOW.timestamp() * 1000)
     con = sqlite3.connect(synthetic_db)

@@ -50,7 +50,7 @@ def run_app(decks: str, db: str, shipped: bool) -> int:
     gc.disable()  # as drillbreak.main.open_app does before it imports the app
     from textual.widgets import Markdown  # not at the top: the bare app must not load it
 
-    from bench.common import NOW
+    from bench.now import NOW
     from drillbreak.clock import FakeClock
     from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
     from drillbreak.tui.screens.study import StudyScreen

@@ -10,12 +10,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The benchmark's "now": fixed, so the due distribution never depends on the date.
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 PYTHON = sys.executable
 
 

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import NOW
+from bench.now import NOW
 from drillbreak.clock import to_ms
 from drillbreak.store.db import Database
 

@@ -40,7 +40,6 @@ opened file is a regular file owned by the user with no group or world write bit
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import mmap
 import os
 import pickle
@@ -50,6 +49,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+
+try:  # CPython's own BLAKE2: importing hashlib loads OpenSSL (~2.5 ms of every start)
+    from _blake2 import blake2b
+except ImportError:  # a build without it
+    from hashlib import blake2b
 
 from drillbreak.deck import loader
 from drillbreak.paths import make_private_dirs
@@ -76,7 +80,7 @@ def default_dir() -> Path | None:
 
 
 def _digest(*parts: object) -> str:
-    return hashlib.sha1(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=10).hexdigest()
 
 
 def _code_stamp() -> tuple[tuple[str, int | None, int | None], ...]:
@@ -97,7 +101,7 @@ def _stamp(path: Path, st: os.stat_result) -> tuple:
     if time.time_ns() - st.st_ctime_ns < RACY_NS:
         # Changed moments ago: a second change within the same clock tick would keep
         # every timestamp, so the content decides (it is about to be read anyway).
-        stamp += (hashlib.sha256(path.read_bytes()).hexdigest(),)
+        stamp += (blake2b(path.read_bytes()).hexdigest(),)
     return stamp
 
 
