@@ -456,7 +456,7 @@ def _race(sizes: list[int], leads: list[float], spreads: list[float]) -> str:
     within = "within" if worst <= noise else "beyond"
     return (
         f"Logistic regression ties or leads at {where} examples by at most "
-        f"{100 * worst:.1f} points, {within} the run-to-run spread of {100 * noise:.1f}; "
+        f"{100 * worst:.1f} points, {within} the run-to-run spread of {100 * noise:.1f} points; "
         "elsewhere the MLP leads "
         f"(MLP minus logistic: {ends})."
     )
