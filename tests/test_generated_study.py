@@ -144,14 +144,14 @@ def decks(tmp_path) -> Path:
     return folder
 
 
-def make_app(decks: Path, db: Path, make: StandIn, **kw) -> DrillbreakApp:
+def make_app(decks: Path, db: Path, make: StandIn, refiller=cases.Refiller, **kw) -> DrillbreakApp:
     options = AppOptions(
         db_path=db,
         deck_paths=(decks,),
         include_shipped=False,
         study=StudyRequest(("gen",)),
         seed=1,
-        refiller=lambda path: cases.Refiller(path, make=make),
+        refiller=lambda path: refiller(path, make=make),
         **kw,
     )
     return DrillbreakApp(options, clock=FakeClock(NOW))
@@ -203,15 +203,7 @@ async def test_the_first_refill_waits_for_the_first_card(decks, tmp_path):
             card_on_screen.append(isinstance(screen, StudyScreen) and screen.shown is not None)
             super().request(specs)
 
-    options = AppOptions(
-        db_path=db,
-        deck_paths=(decks,),
-        include_shipped=False,
-        study=StudyRequest(("gen",)),
-        seed=1,
-        refiller=lambda path: Recording(path, make=StandIn()),
-    )
-    app = DrillbreakApp(options, clock=FakeClock(NOW))
+    app = make_app(decks, db, StandIn(), refiller=Recording)
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_shown(pilot, case_mark(FIXTURE_CASES[0]), "#question")
         await wait_until(pilot, lambda: card_on_screen, "the first refill")

@@ -197,6 +197,11 @@ class _Record:
         return cls.validate(data)
 
 
+def _setting(default: Any, spec: Spec) -> Any:
+    """A field with its default and its spec (read by ``_Record``, the form, the messages)."""
+    return field(default=default, metadata={"spec": spec})
+
+
 # A deck's own limit reads like the setting it replaces: one spec for both.
 _NEW_PER_DAY = Spec(
     label="New cards per day (each deck)",
@@ -223,159 +228,133 @@ _REVIEWS_PER_DAY = Spec(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings(_Record):
-    desired_retention: float = field(
-        default=0.9,
-        metadata={
-            "spec": Spec(
-                label="Desired retention (0.70-0.99)",
-                noun="desired retention",
-                parse=_number,
-                description="The share of reviews you want to pass; higher means more reviews.",
-                form=True,
-                ge=0.7,
-                le=0.99,
-            )
-        },
+    desired_retention: float = _setting(
+        0.9,
+        Spec(
+            label="Desired retention (0.70-0.99)",
+            noun="desired retention",
+            parse=_number,
+            description="The share of reviews you want to pass; higher means more reviews.",
+            form=True,
+            ge=0.7,
+            le=0.99,
+        ),
     )
-    new_per_day: int = field(default=20, metadata={"spec": _NEW_PER_DAY})
-    reviews_per_day: int = field(default=200, metadata={"spec": _REVIEWS_PER_DAY})
-    new_per_day_all: int | None = field(
-        default=None,
-        metadata={
-            "spec": Spec(
-                label="New cards per day (all decks)",
-                noun="new cards/day for all decks",
-                parse=_whole,
-                description="At most this many new cards per study day over all decks; "
-                "None: no cap.",
-                unit="cards",
-                ge=0,
-                le=9999,
-            )
-        },
+    new_per_day: int = _setting(20, _NEW_PER_DAY)
+    reviews_per_day: int = _setting(200, _REVIEWS_PER_DAY)
+    new_per_day_all: int | None = _setting(
+        None,
+        Spec(
+            label="New cards per day (all decks)",
+            noun="new cards/day for all decks",
+            parse=_whole,
+            description="At most this many new cards per study day over all decks; None: no cap.",
+            unit="cards",
+            ge=0,
+            le=9999,
+        ),
     )
-    reviews_per_day_all: int | None = field(
-        default=None,
-        metadata={
-            "spec": Spec(
-                label="Reviews per day (all decks)",
-                noun="reviews/day for all decks",
-                parse=_whole,
-                description="At most this many reviews per study day over all decks; None: no cap.",
-                unit="cards",
-                ge=0,
-                le=99999,
-            )
-        },
+    reviews_per_day_all: int | None = _setting(
+        None,
+        Spec(
+            label="Reviews per day (all decks)",
+            noun="reviews/day for all decks",
+            parse=_whole,
+            description="At most this many reviews per study day over all decks; None: no cap.",
+            unit="cards",
+            ge=0,
+            le=99999,
+        ),
     )
-    bury_siblings: bool = field(
-        default=True,
-        metadata={
-            "spec": Spec(
-                label="Bury siblings (yes/no)",
-                noun="bury siblings",
-                parse=_yes_no,
-                description="Once a card is studied, the other cards of the same note (its "
-                "reverse, the other cloze gaps), new or due for review, wait until the next "
-                "study day.",
-                form=True,
-            )
-        },
+    bury_siblings: bool = _setting(
+        True,
+        Spec(
+            label="Bury siblings (yes/no)",
+            noun="bury siblings",
+            parse=_yes_no,
+            description="Once a card is studied, the other cards of the same note (its "
+            "reverse, the other cloze gaps), new or due for review, wait until the next "
+            "study day.",
+            form=True,
+        ),
     )
-    learning_steps: tuple[int, ...] = field(
-        default=(60, 600),
-        metadata={
-            "spec": Spec(
-                label="Learning steps",
-                noun="learning steps",
-                parse=_steps,
-                description="Waits before a new card is seen again, e.g. '1m 10m'.",
-                unit="s",
-                form=True,
-            )
-        },
+    learning_steps: tuple[int, ...] = _setting(
+        (60, 600),
+        Spec(
+            label="Learning steps",
+            noun="learning steps",
+            parse=_steps,
+            description="Waits before a new card is seen again, e.g. '1m 10m'.",
+            unit="s",
+            form=True,
+        ),
     )
-    relearning_steps: tuple[int, ...] = field(
-        default=(600,),
-        metadata={
-            "spec": Spec(
-                label="Relearning steps",
-                noun="relearning steps",
-                parse=_steps,
-                description="Waits before a forgotten card is seen again, e.g. '10m'.",
-                unit="s",
-                form=True,
-            )
-        },
+    relearning_steps: tuple[int, ...] = _setting(
+        (600,),
+        Spec(
+            label="Relearning steps",
+            noun="relearning steps",
+            parse=_steps,
+            description="Waits before a forgotten card is seen again, e.g. '10m'.",
+            unit="s",
+            form=True,
+        ),
     )
-    rollover_hour: int = field(
-        default=4,
-        metadata={
-            "spec": Spec(
-                label="New day starts at hour (0-23)",
-                noun="rollover hour",
-                parse=_whole,
-                description="The local hour at which a new study day starts.",
-                unit="h",
-                form=True,
-                ge=0,
-                le=23,
-            )
-        },
+    rollover_hour: int = _setting(
+        4,
+        Spec(
+            label="New day starts at hour (0-23)",
+            noun="rollover hour",
+            parse=_whole,
+            description="The local hour at which a new study day starts.",
+            unit="h",
+            form=True,
+            ge=0,
+            le=23,
+        ),
     )
-    leech_threshold: int = field(
-        default=8,
-        metadata={
-            "spec": Spec(
-                label="Leech threshold",
-                noun="leech threshold",
-                parse=_whole,
-                description="Lapses after which a card is tagged a leech and suspended.",
-                unit="lapses",
-                ge=1,
-            )
-        },
+    leech_threshold: int = _setting(
+        8,
+        Spec(
+            label="Leech threshold",
+            noun="leech threshold",
+            parse=_whole,
+            description="Lapses after which a card is tagged a leech and suspended.",
+            unit="lapses",
+            ge=1,
+        ),
     )
-    maximum_interval_days: int = field(
-        default=36500,
-        metadata={
-            "spec": Spec(
-                label="Maximum interval",
-                noun="maximum interval",
-                parse=_whole,
-                description="The longest interval fsrs may schedule.",
-                unit="days",
-                ge=1,
-            )
-        },
+    maximum_interval_days: int = _setting(
+        36500,
+        Spec(
+            label="Maximum interval",
+            noun="maximum interval",
+            parse=_whole,
+            description="The longest interval fsrs may schedule.",
+            unit="days",
+            ge=1,
+        ),
     )
-    learn_ahead_s: int = field(
-        default=20 * 60,
-        metadata={
-            "spec": Spec(
-                label="Learn ahead",
-                noun="learn ahead",
-                parse=_whole,
-                description="Learning cards due this soon are shown when nothing else is left.",
-                unit="s",
-                ge=0,
-            )
-        },
+    learn_ahead_s: int = _setting(
+        20 * 60,
+        Spec(
+            label="Learn ahead",
+            noun="learn ahead",
+            parse=_whole,
+            description="Learning cards due this soon are shown when nothing else is left.",
+            unit="s",
+            ge=0,
+        ),
     )
-    theme: str = field(
-        default=DEFAULT_THEME, metadata={"spec": Spec(label="Theme", noun="theme", parse=_text)}
-    )
-    parameters: tuple[float, ...] | None = field(
-        default=None,
-        metadata={
-            "spec": Spec(
-                label="FSRS parameters",
-                noun="FSRS parameters",
-                parse=_parameters,
-                description="FSRS parameters fitted by `drillbreak optimize`; None: fsrs's "
-                "defaults.",
-            )
-        },
+    theme: str = _setting(DEFAULT_THEME, Spec(label="Theme", noun="theme", parse=_text))
+    parameters: tuple[float, ...] | None = _setting(
+        None,
+        Spec(
+            label="FSRS parameters",
+            noun="FSRS parameters",
+            parse=_parameters,
+            description="FSRS parameters fitted by `drillbreak optimize`; None: fsrs's defaults.",
+        ),
     )
 
     def with_changes(self, **changes: object) -> Settings:
@@ -396,8 +375,8 @@ class Settings(_Record):
 class DeckLimits(_Record):
     """One deck's own daily limits; None: the deck follows the settings."""
 
-    new_per_day: int | None = field(default=None, metadata={"spec": _NEW_PER_DAY})
-    reviews_per_day: int | None = field(default=None, metadata={"spec": _REVIEWS_PER_DAY})
+    new_per_day: int | None = _setting(None, _NEW_PER_DAY)
+    reviews_per_day: int | None = _setting(None, _REVIEWS_PER_DAY)
 
 
 def field_noun(name: str) -> str:
