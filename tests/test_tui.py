@@ -673,3 +673,22 @@ async def test_the_gc_paused_for_the_start_runs_again_once_the_decks_are_loaded(
             assert gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_plain_study_without_textual_runs_with_the_gc_on(monkeypatch):
+    """Without textual, `drillbreak study` falls back to plain mode: the GC that
+    open_app paused for the app's start is on again for the session."""
+    import argparse
+    import gc
+    import sys
+
+    from drillbreak import cli, main
+
+    seen: list[bool] = []
+    monkeypatch.setitem(sys.modules, "drillbreak.tui.app", None)  # importing it fails
+    monkeypatch.setattr(cli, "study_plain", lambda args: seen.append(gc.isenabled()) or 0)
+    try:
+        assert main.open_app(argparse.Namespace()) == 0
+    finally:
+        gc.enable()
+    assert seen == [True]

@@ -23,8 +23,12 @@ def open_app(args: argparse.Namespace) -> int:
     try:
         from drillbreak.tui.app import run_app
     except ImportError:
+        gc.enable()
         return cli.study_plain(args)
-    return run_app(args)
+    try:
+        return run_app(args)
+    finally:
+        gc.enable()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
