@@ -151,13 +151,14 @@ class DrillbreakApp(App):
             self.push_screen(DecksScreen())
 
     def back_to_decks(self, screen: Screen) -> None:
-        """Leave ``screen`` for the decks screen: the one below it, or a new one when the
-        app started straight on a study session and none was made yet."""
-        from drillbreak.tui.screens.decks import DecksScreen
-
-        if any(isinstance(s, DecksScreen) for s in self.screen_stack):
+        """Leave ``screen`` for the screen below it (the decks screen, as a rule), or for a
+        new decks screen when only the app's default screen is below: the app started
+        straight on a study session and made none."""
+        if len(self.screen_stack) > 2:  # the default screen, then one of ours
             screen.dismiss()
         else:
+            from drillbreak.tui.screens.decks import DecksScreen
+
             self.switch_screen(DecksScreen())
 
     def _start_refiller(self) -> None:
