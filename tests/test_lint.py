@@ -447,3 +447,26 @@ def test_claims_without_a_demo_are_an_error(tmp_path):
     line, col, _, msg = only(tmp_path, text)
     assert (line, col) == (7, 13)
     assert msg == "claims are checked against the card's demo: add 'demo: NAME' or remove 'claims'"
+
+
+def test_field_constraints_in_an_authors_words(tmp_path):
+    """Names, lists, lengths and bounds: each refused value gets a sentence, not
+    pydantic's wording ("Tuple should have at least 1 item after validation")."""
+    text = (
+        "deck: d\ntitle: t\ncards:\n"
+        "  - id: p\n    type: predict\n    demo: fgsm\n    measure: Bad-Name\n"
+        "    prompt: p\n    tolerance: 0\n    vary: {param: eps, values: []}\n"
+        f"  - id: q\n    front: a\n    back: b\n    tags: [{'t' * 81}]\n"
+    )
+    assert problems(tmp_path, text) == [
+        (
+            7,
+            14,
+            "error",
+            "measure: 'Bad-Name' is not a name a demo uses: a lowercase letter, then lowercase "
+            "letters, digits and underscores (e.g. accuracy_eps_0_2)",
+        ),
+        (9, 16, "error", "tolerance: must be greater than 0"),
+        (10, 32, "error", "vary.values: needs at least 1 entry"),
+        (14, 12, "error", "tags.0: takes at most 80 characters"),
+    ]

@@ -24,6 +24,8 @@ from drillbreak.deck.models import (
     CARD_MODELS,
     CARD_TYPES,
     GENERATED_FIELDS,
+    NAME_PATTERN,
+    SLUG_PATTERN,
     Card,
     Choice,
     ChoiceCard,
@@ -378,14 +380,7 @@ def _report_validation(rep: _Reporter, exc: ValueError, where: tuple, model=None
                 hint = _misplaced_hint(str(loc[-1]), model)
             rep.path(path, f"unknown key {loc[-1]!r}{guess}{hint}", key=True)
         elif kind == "string_pattern_mismatch":
-            what = "id" if loc[-1] in ("id", "deck", "demo") else "tag"
-            rep.path(
-                path,
-                f"{field_name}: {err['input']!r} is not a valid {what}: use lowercase letters, "
-                "digits and dashes (e.g. my-card-1)"
-                if what == "id"
-                else f"{field_name}: tags cannot contain spaces",
-            )
+            rep.path(path, _pattern_message(field_name, err["input"], err["ctx"]["pattern"]))
         elif kind == "literal_error" and loc[:1] == ("generate",):
             guess = _did_you_mean(str(err["input"]), list(FAMILIES))
             listed = "" if guess else f"; use one of {', '.join(FAMILIES)}"
@@ -403,8 +398,45 @@ def _report_validation(rep: _Reporter, exc: ValueError, where: tuple, model=None
             else:
                 rep.path(path, "an open card needs at least one rubric point")
         else:
-            msg = _FRIENDLY.get(kind, err["msg"])
-            rep.path(path, f"{field_name}: {msg}")
+            rep.path(path, f"{field_name}: {_friendly(err)}")
+
+
+def _pattern_message(field_name: str, value: object, pattern: str) -> str:
+    """What a text that does not match its field's pattern should look like."""
+    if pattern == SLUG_PATTERN:
+        return (
+            f"{field_name}: {value!r} is not a valid id: use lowercase letters, digits and "
+            "dashes (e.g. my-card-1)"
+        )
+    if pattern == NAME_PATTERN:
+        return (
+            f"{field_name}: {value!r} is not a name a demo uses: a lowercase letter, then "
+            "lowercase letters, digits and underscores (e.g. accuracy_eps_0_2)"
+        )
+    return f"{field_name}: tags cannot contain spaces"
+
+
+def _friendly(err: Any) -> str:
+    """An error of pydantic's in an author's words (its own message when none fits)."""
+    kind, ctx = err["type"], err.get("ctx", {})
+    if kind in _FRIENDLY:
+        return str(_FRIENDLY[kind])
+    if kind in ("too_short", "too_long", "string_too_long"):
+        n = ctx.get("min_length" if kind == "too_short" else "max_length")
+        unit = "character" if isinstance(err["input"], str) else "entry"
+        units = f"{unit}s" if unit == "character" else "entries"
+        least = "needs at least" if kind == "too_short" else "takes at most"
+        return f"{least} {n} {unit if n == 1 else units}"
+    bounds = {
+        "greater_than": ("greater than", "gt"),
+        "greater_than_equal": ("at least", "ge"),
+        "less_than": ("less than", "lt"),
+        "less_than_equal": ("at most", "le"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key, '?'):g}"
+    return str(err["msg"])
 
 
 def _allowed_keys(model, loc: tuple) -> list[str]:
