@@ -26,8 +26,6 @@ from drillbreak.tui.theme import DRILLBREAK_THEME
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from textual.screen import Screen
-
     from drillbreak.context import Context
     from drillbreak.deck.models import Generate
     from drillbreak.study.cases import Refiller
@@ -150,15 +148,17 @@ class DrillbreakApp(App):
 
             self.push_screen(DecksScreen())
 
-    def back_to_decks(self, screen: Screen) -> None:
-        """Leave ``screen`` for the screen below it (the decks screen, as a rule), or for a
-        new decks screen when only the app's default screen is below: the app started
-        straight on a study session and made none."""
-        if len(self.screen_stack) > 2:  # the default screen, then one of ours
-            screen.dismiss()
-        else:
-            from drillbreak.tui.screens.decks import DecksScreen
+    def back_to_decks(self) -> None:
+        """Close every screen above the decks screen (a session's summary, and a session
+        that another one was started over); make the decks screen if the app started
+        straight on a session and has none."""
+        from drillbreak.tui.screens.decks import DecksScreen
 
+        decks = [s for s in self.screen_stack if isinstance(s, DecksScreen)]
+        target = decks[-1] if decks else None
+        while self.screen is not target and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if target is None:  # only the default screen below: the decks screen takes its place
             self.switch_screen(DecksScreen())
 
     def _start_refiller(self) -> None:

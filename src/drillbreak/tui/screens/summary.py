@@ -51,10 +51,10 @@ class SummaryScreen(Screen):
         yield Footer()
 
     def action_close(self) -> None:
-        # DrillbreakApp.back_to_decks: the decks screen below, or a new one when the app
-        # started straight on the session (not imported: the app imports the screens)
+        # DrillbreakApp.back_to_decks: the decks screen, whatever is above it (not imported:
+        # the app imports the screens)
         back_to_decks = getattr(self.app, "back_to_decks", None)
         if back_to_decks is None:  # shown by another app (tests)
             self.dismiss()
         else:
-            back_to_decks(self)
+            back_to_decks()
