@@ -14,7 +14,7 @@ from helpers.predict_fixture import GUESS_DECK, GUESS_NUMBER_DECK, deck_file, de
 
 from drillbreak.deck.loader import load_collection
 from drillbreak.deck.models import PredictCard, PredictRange, validate
-from drillbreak.deck.predict import DemoFacts, range_index
+from drillbreak.deck.predict import DemoFacts, format_gap, range_index
 from drillbreak.demo_runner.params import (
     ParamError,
     ParamSpec,
@@ -99,7 +99,7 @@ def test_a_round_suggests_from_the_outcome_and_counts_nan_as_ungraded():
     rnd.commit_range(1)
     assert rnd.suggested is None  # no run yet
     rnd.record(outcome(0.75))
-    assert (rnd.suggested, rnd.actual_text()) == (Rating.HARD, "0.75: high")
+    assert (rnd.suggested, rnd.actual_text()) == (Rating.HARD, "0.75 (high)")
     rnd.record(outcome(math.nan))
     assert rnd.suggested is None
     with pytest.raises(ValueError):
@@ -302,7 +302,7 @@ def test_plain_mode_predict_live_then_cached(tmp_path, db, clock, monkeypatch):
     assert "At level 3, the score will be...\nThis review: level = 3\n" in text
     assert "  d) 25% or more" in text
     assert "Running demo 'guess' live" in text
-    assert "Your prediction: 20-25%\nThe demo measured: 30%: 25% or more  [live run (seed 0" in text
+    assert "Your prediction: 20-25%\nThe demo measured: 30% (25% or more)  [live run (seed 0" in text
     assert "The score came out at 30% for level 3." in text
     assert "2 Hard*" in text
     assert session.studied == 1 and session.correct == 0
@@ -392,3 +392,11 @@ def test_demo_command_takes_declared_params(tmp_path, monkeypatch, capsys):
     )
     assert cli.main(["demo", "guess", "--json", "--param", "level=3"]) == 0
     assert '"headline":{"score":0.3}' in capsys.readouterr().out
+
+
+def test_a_miss_is_told_in_the_cards_units():
+    """Between two percentages the gap is in points (85% against 88.8% is 3.8 points off,
+    not 3.8%); a plain measure's gap is a plain number."""
+    assert format_gap(card(percent=True, tolerance=0.05), 0.038) == "3.8 points"
+    assert format_gap(card(percent=True, tolerance=0.05), 0.05) == "5 points"
+    assert format_gap(card(tolerance=0.1), 0.25) == "0.25"

@@ -48,7 +48,7 @@ async def test_predict_live_then_cached(tmp_path, monkeypatch):
         await wait_until(pilot, lambda: isinstance(app.screen, PredictDemoScreen), "demo screen")
         await wait_shown(pilot, "The score came out at 30% for level 3.")
         await pilot.press("escape")
-        await wait_shown(pilot, "The demo measured: 30%: 25% or more", "#predict-compare")
+        await wait_shown(pilot, "The demo measured: 30% (25% or more)", "#predict-compare")
         compare = shown(app, "#predict-compare")
         assert "Your prediction: 20-25%" in compare
         assert "Live run (seed 0" in compare

@@ -201,6 +201,15 @@ def format_tolerance(card: PredictCard) -> str:
     return f"{100 * tol:g} points" if card.percent else f"{tol:g}"
 
 
+def format_gap(card: PredictCard, gap: float) -> str:
+    """How far a prediction was from the measure: points between two percentages."""
+    if math.isnan(gap):
+        return "n/a"
+    return (
+        f"{100 * gap:.1f} points".replace(".0 points", " points") if card.percent else f"{gap:.3g}"
+    )
+
+
 def format_measure(card: PredictCard, value: float) -> str:
     """A number as the card talks about it: a percentage with ``percent: true``."""
     if math.isnan(value):

@@ -162,7 +162,7 @@ class PredictRound:
         shown = format_measure(self.card, self.outcome.actual)
         index = self.actual_index()
         if index is not None and self.card.ranges is not None:
-            return f"{shown}: {self.card.ranges[index].label}"
+            return f"{shown} ({self.card.ranges[index].label})"
         return shown
 
     def source_text(self) -> str:

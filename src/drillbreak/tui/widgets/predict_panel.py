@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 
 from drillbreak.clock import Clock, from_ms, utc_now
 from drillbreak.deck.predict import (
-    format_measure,
+    format_gap,
     format_param,
     format_tolerance,
     range_choices,
@@ -141,7 +141,7 @@ class PredictPanel(Vertical, can_focus=True):
         text.append(rnd.actual_text())
         if card.tolerance is not None:
             miss = abs(float(rnd.prediction or 0.0) - outcome.actual)
-            text.append(f"  (off by {format_measure(card, miss)})", style="dim")
+            text.append(f"  (off by {format_gap(card, miss)})", style="dim")
         source = rnd.source_text()
         style = "bold reverse" if outcome.source == "cached" else "bold"
         text.append("\n" + source[0].upper() + source[1:], style=style)
@@ -222,7 +222,10 @@ class PredictPanel(Vertical, can_focus=True):
         if rnd is None:
             return
         if outcome is None:
-            self.notify("The run gave no result; press enter to run it again.", severity="warning")
+            self.notify(
+                "No result: the run was stopped or failed; press enter to run it again.",
+                severity="warning",
+            )
             return
         rnd.record(outcome)
         self._draw()
