@@ -470,3 +470,30 @@ def test_field_constraints_in_an_authors_words(tmp_path):
         (10, 32, "error", "vary.values: needs at least 1 entry"),
         (14, 12, "error", "tags.0: takes at most 80 characters"),
     ]
+
+
+def test_infinite_bounds_a_deck_id_and_a_cards_mapping(tmp_path):
+    """An infinite or NaN tolerance or range bound is refused (a NaN bound matches
+    nothing); a bad deck id gets a deck's example; 'cards' as a mapping is one error."""
+    text = (
+        "deck: Bad Deck\ntitle: t\ncards:\n"
+        "  - id: p\n    type: predict\n    demo: fgsm\n    measure: m\n    prompt: p\n"
+        "    tolerance: .inf\n"
+        "  - id: q\n    type: predict\n    demo: fgsm\n    measure: m\n    prompt: p\n"
+        "    ranges: [{label: a, max: .nan}, {label: b}]\n"
+    )
+    assert problems(tmp_path, text) == [
+        (
+            1,
+            7,
+            "error",
+            "deck: 'Bad Deck' is not a valid id: use lowercase letters, digits and dashes "
+            "(e.g. my-deck)",
+        ),
+        (9, 16, "error", "tolerance: must be a finite number"),
+        (15, 30, "error", "ranges.0.max: must be a finite number (leave it out for no bound)"),
+    ]
+    mapping = "deck: d\ntitle: t\ncards: {a: 1}\n"
+    assert problems(tmp_path, mapping) == [
+        (3, 8, "error", "'cards' must be a list of cards, got mapping")
+    ]

@@ -302,7 +302,9 @@ def test_plain_mode_predict_live_then_cached(tmp_path, db, clock, monkeypatch):
     assert "At level 3, the score will be...\nThis review: level = 3\n" in text
     assert "  d) 25% or more" in text
     assert "Running demo 'guess' live" in text
-    assert "Your prediction: 20-25%\nThe demo measured: 30% (25% or more)  [live run (seed 0" in text
+    assert (
+        "Your prediction: 20-25%\nThe demo measured: 30% (25% or more)  [live run (seed 0" in text
+    )
     assert "The score came out at 30% for level 3." in text
     assert "2 Hard*" in text
     assert session.studied == 1 and session.correct == 0

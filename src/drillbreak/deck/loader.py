@@ -249,8 +249,7 @@ def _load_data(
 
     header_data = dict(data)
     raw_cards = header_data.get("cards")
-    if raw_cards is None:
-        header_data["cards"] = []
+    header_data["cards"] = []  # the cards are checked one by one below, 'cards' itself too
     from drillbreak.deck.validation import DeckHeader  # pydantic: only where a file is parsed
 
     try:
@@ -348,6 +347,7 @@ _FRIENDLY = {
     "model_type": "should be a mapping",
     "model_attributes_type": "should be a mapping",
     "string_too_short": "must not be empty",
+    "finite_number": "must be a finite number",
 }
 
 
@@ -397,6 +397,8 @@ def _report_validation(rep: _Reporter, exc: ValueError, where: tuple, model=None
                 rep.path(path, f"a card needs 2 to 8 choices, this one has {n}")
             else:
                 rep.path(path, "an open card needs at least one rubric point")
+        elif kind == "finite_number" and loc[:1] == ("ranges",):
+            rep.path(path, f"{field_name}: must be a finite number (leave it out for no bound)")
         else:
             rep.path(path, f"{field_name}: {_friendly(err)}")
 
@@ -404,9 +406,10 @@ def _report_validation(rep: _Reporter, exc: ValueError, where: tuple, model=None
 def _pattern_message(field_name: str, value: object, pattern: str) -> str:
     """What a text that does not match its field's pattern should look like."""
     if pattern == SLUG_PATTERN:
+        example = "my-deck" if field_name == "deck" else "my-card-1"
         return (
             f"{field_name}: {value!r} is not a valid id: use lowercase letters, digits and "
-            "dashes (e.g. my-card-1)"
+            f"dashes (e.g. {example})"
         )
     if pattern == NAME_PATTERN:
         return (

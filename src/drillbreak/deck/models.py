@@ -183,8 +183,8 @@ class OpenCard(CardBase):
 @_record
 class PredictRange:
     label: Text
-    min: float | None = None
-    max: float | None = None
+    min: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    max: Annotated[float, Field(allow_inf_nan=False)] | None = None
 
 
 @_record
@@ -201,7 +201,7 @@ class PredictCard(CardBase):
     prompt: Text
     vary: Vary | None = None
     ranges: Annotated[tuple[PredictRange, ...], Field(min_length=2, max_length=8)] | None = None
-    tolerance: Annotated[float, Field(gt=0)] | None = None
+    tolerance: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     percent: bool = False
     explain: Text | None = None
 
