@@ -48,6 +48,20 @@ def test_plain_study_then_stats(tmp_path):
     assert data["states_by_deck"]["sample"]["suspended"] == 1
 
 
+def test_stats_of_an_unknown_deck_is_an_error(tmp_path):
+    """`stats --deck` with a deck that is not loaded says so (it printed zeros, exit 0)."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(decks, "sample.yaml", SAMPLE_DECK)
+    db = str(tmp_path / "s.sqlite3")
+    result = run("stats", "--db", db, "--decks", str(decks), "--deck", "nosuch")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "drillbreak: error: no deck 'nosuch'; `drillbreak decks` lists the deck ids"
+    )
+    assert run("stats", "--db", db, "--decks", str(decks), "--deck", "sample").returncode == 0
+
+
 def test_plain_choice_and_open_cards(tmp_path):
     decks = tmp_path / "decks"
     decks.mkdir()

@@ -241,12 +241,20 @@ def cmd_decks(args: argparse.Namespace) -> int:
         ctx.close()
 
 
+def _no_deck(deck: str) -> str:
+    return f"no deck {deck!r}; `drillbreak decks` lists the deck ids"
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from drillbreak.optimizer.reminder import reminder_line
     from drillbreak.study.stats import compute
 
     ctx = _context(args)
     try:
+        ids = {d.id for d in ctx.collection.decks}
+        unknown = [d for d in args.deck or () if d not in ids]
+        if unknown:
+            raise UserError(_no_deck(unknown[0]))
         stats = compute(ctx.db, ctx.settings, ctx.clock(), decks=args.deck)
         with ctx.db.read() as conn:
             fit_due = reminder_line(conn)
@@ -286,7 +294,7 @@ def cmd_limits(args: argparse.Namespace) -> int:
     try:
         ids = [d.id for d in ctx.collection.decks]
         if args.deck and args.deck not in ids:
-            raise UserError(f"no deck {args.deck!r}; `drillbreak decks` lists the deck ids")
+            raise UserError(_no_deck(args.deck))
         if changing and not (args.deck or args.all):
             raise UserError("name the deck to change (or --all for the caps over all decks)")
         settings = ctx.settings
