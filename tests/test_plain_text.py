@@ -152,3 +152,24 @@ def test_plain_on_a_terminal_wraps_long_lines_between_words(monkeypatch):
     assert all(line.startswith("      ") and not line[6].isspace() for line in lines)
     assert " ".join(line.strip() for line in lines) == why.strip()
     assert fit(why, terminal_width(pipe)) == why
+
+
+def test_plain_header_names_a_reversed_card_as_the_app_does(tmp_path, capsys, monkeypatch):
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(
+        decks,
+        "rev.yaml",
+        """
+        deck: rev
+        title: Reversed
+        cards:
+          - {id: r, front: "Term", back: "Meaning", reverse: true}
+        """,
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO("s\n\n3\n"))  # suspend the front side
+    args = ["study", "--plain", "rev", "--db", str(tmp_path / "r.sqlite3"), "--decks", str(decks)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "── rev · basic · 2 left" in out
+    assert "── rev · reversed · 1 left" in out

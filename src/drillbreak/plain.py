@@ -182,7 +182,7 @@ class PlainStudy:
         item = cur.item
         self.say()
         self.say(
-            f"── {item.deck_id} · {item.type} · {s.remaining} left (new {new}, learning {learn}, "
+            f"── {item.deck_id} · {item.kind} · {s.remaining} left (new {new}, learning {learn}, "
             f"review {due}) ──"
         )
         self.say(plain_text(cur.predict.prompt if cur.predict else content.question(item)))
