@@ -42,7 +42,10 @@ def load(db) -> Settings:
         ({"learning_steps": (60, 0)}, "learning steps must be positive durations"),
         ({"learning_steps": ("a", "b")}, "learning steps must be a whole number"),
         ({"relearning_steps": "0m"}, "relearning steps must be positive durations"),
-        ({"learning_steps": "1m 5x"}, "bad step '5x': write durations like '1m 10m' or '30s 1h'"),
+        (
+            {"learning_steps": "1m 5x"},
+            "learning steps: bad step '5x': write durations like '1m 10m' or '30s 1h'",
+        ),
     ],
 )
 def test_each_refused_value_gives_its_one_line(changes, message):

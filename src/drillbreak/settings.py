@@ -127,7 +127,7 @@ def _steps(raw: object, noun: str) -> tuple[int, ...]:
         try:
             raw = parse_steps(raw)
         except UserError as exc:
-            raise _Refused(str(exc)) from None
+            raise _Refused(f"{noun}: {exc}") from None
     if not isinstance(raw, list | tuple):
         raise _Refused(f"{noun} must be durations like '1m 10m'")
     if any(isinstance(s, int | float) and s <= 0 for s in raw):
