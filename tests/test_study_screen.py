@@ -195,6 +195,69 @@ async def test_submit_brings_the_pick_its_feedback_and_the_takeaway_into_view(tm
             await wait_shown(pilot, "a good average hides", "#card")
 
 
+TALL = """
+deck: tall
+title: Tall
+cards:
+  - id: short
+    type: choice
+    shuffle: false
+    question: Which one?
+    choices:
+      - {text: this one, correct: true}
+      - {text: that one}
+  - id: tall
+    type: diagnosis
+    shuffle: false
+    scenario: |
+      A skin-lesion classifier scores well overall, but dermatologists report
+      that it misses lesions on darker skin far more often than on lighter skin.
+      The team breaks its test accuracy down by skin type and counts how many of
+      the training images came from each type, to see where the misses come from
+      and whether the overall figure hides them.
+    evidence:
+      title: Accuracy by skin type
+      x: skin_type
+      columns:
+        skin_type: [1, 2, 3, 4, 5, 6]
+        accuracy: [0.95, 0.94, 0.92, 0.86, 0.78, 0.70]
+    question: What does the breakdown show?
+    choices:
+      - {text: Accuracy falls with the share of training images, correct: true}
+      - {text: Darker skin is inherently harder to classify}
+"""
+
+
+@pytest.mark.parametrize("size", [(60, 20), (120, 40)])
+async def test_a_tall_choice_card_starts_at_its_top_and_says_where_the_options_are(tmp_path, size):
+    """When the scenario and chart fill the card (60x20), it is drawn from its top and
+    the prompt says the options are below; when everything fits (120x40), even after
+    the wide layout moves them beside the chart, the prompt does not."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(decks, "tall.yaml", TALL)
+    options = AppOptions(
+        db_path=tmp_path / "tall.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(("tall",)),
+        seed=1,
+    )
+    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    async with app.run_test(size=size) as pilot:
+        await wait_shown(pilot, "Which one?", "#card")  # a choice card before: laid out
+        await pilot.press("a", "enter")
+        await wait_shown(pilot, "Correct!", "#prompt")
+        await pilot.press("3")
+        await wait_shown(pilot, "A skin-lesion classifier", "#card")
+        if size == (60, 20):
+            await wait_shown(pilot, "Options below (j or down). Press a letter", "#prompt")
+            assert app.screen.query_one("#card").scroll_y == 0
+        else:
+            await wait_shown(pilot, "Darker skin is inherently harder", "#card")
+            await wait_shown(pilot, "Press a letter, then enter (space: show", "#prompt")
+
+
 async def test_page_keys_and_j_k_scroll_the_card_in_every_state(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=(60, 20)) as pilot:

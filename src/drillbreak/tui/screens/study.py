@@ -208,6 +208,7 @@ class StudyScreen(DrillbreakScreen):
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE, "-wide")
         self._update_status()
+        self.call_after_refresh(self._cue_choices_below)
 
     # drawing ---------------------------------------------------------------------
     @property
@@ -311,7 +312,10 @@ class StudyScreen(DrillbreakScreen):
         if body == "open-body" and not cur.revealed:
             typed.focus()
         elif body == "choice-body" and not cur.revealed:
-            choices.focus()
+            choices.focus(scroll_visible=False)  # the card starts at its top
+            # once laid out (the wide layout may move the options after the first frame)
+            self.call_after_refresh(self._cue_choices_below)
+            self.set_timer(0.2, self._cue_choices_below)
         elif body == "predict-body" and not cur.revealed:
             self.query_one(PredictPanel).focus_answer()
         elif not (card.type == "open" and cur.revealed):
@@ -346,6 +350,21 @@ class StudyScreen(DrillbreakScreen):
         else:
             msg = "space or enter: show answer"
         self.query_one("#prompt", Static).update(Text(msg, style="dim"))
+
+    def _cue_choices_below(self) -> None:
+        """When a choice card's options start below the screen (a long scenario, a chart),
+        the prompt says how to reach them."""
+        cur = self.shown
+        if cur is None or cur.revealed or not isinstance(cur.item.card, ChoiceCard | DiagnosisCard):
+            return
+        first = self.query_one(ChoiceList).row(0)
+        card = self.query_one("#card", VerticalScroll)
+        if first.region.height == 0 or first.region.y >= card.region.bottom:
+            many = "letters" if cur.item.card.multi else "a letter"
+            msg = f"Options below (j or down). Press {many}, then enter."
+            self.query_one("#prompt", Static).update(Text(msg, style="dim"))
+        else:
+            self._draw_prompt(cur)
 
     def _draw_revealed(self, cur: Current) -> None:
         item = cur.item
