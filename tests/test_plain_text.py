@@ -68,23 +68,27 @@ def test_literal_brackets_and_autolinks_stay_readable() -> None:
     assert plain_text("[bold red]x[/] <https://a.org>") == "[bold red]x[/] https://a.org"
 
 
-def test_plain_study_prints_no_markdown(tmp_path, capsys, monkeypatch):
+def plain_study(tmp_path, capsys, monkeypatch, deck: str, keys: str) -> str:
+    """What `drillbreak study --plain` prints for the one deck ``deck`` (YAML text) and
+    the keys typed."""
     decks = tmp_path / "decks"
     decks.mkdir()
-    write_deck(
-        decks,
-        "md.yaml",
-        """
+    path = write_deck(decks, "deck.yaml", deck)
+    deck_id = path.read_text().split("deck:", 1)[1].split()[0]
+    monkeypatch.setattr("sys.stdin", io.StringIO(keys))
+    args = ["study", "--plain", deck_id, "--db", str(tmp_path / "p.sqlite3"), "--decks", str(decks)]
+    assert cli.main(args) == 0
+    return capsys.readouterr().out
+
+
+def test_plain_study_prints_no_markdown(tmp_path, capsys, monkeypatch):
+    deck = """
         deck: md
         title: Markdown
         cards:
           - {id: r, front: "Why does **retrievability** fall?", back: "See `R(t)`."}
-        """,
-    )
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n3\n"))
-    args = ["study", "--plain", "md", "--db", str(tmp_path / "m.sqlite3"), "--decks", str(decks)]
-    assert cli.main(args) == 0
-    out = capsys.readouterr().out
+        """
+    out = plain_study(tmp_path, capsys, monkeypatch, deck, "\n3\n")
     assert "Why does retrievability fall?" in out and "See R(t)." in out
     assert "**" not in out and "`" not in out
 
@@ -155,21 +159,12 @@ def test_plain_on_a_terminal_wraps_long_lines_between_words(monkeypatch):
 
 
 def test_plain_header_names_a_reversed_card_as_the_app_does(tmp_path, capsys, monkeypatch):
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    write_deck(
-        decks,
-        "rev.yaml",
-        """
+    deck = """
         deck: rev
         title: Reversed
         cards:
           - {id: r, front: "Term", back: "Meaning", reverse: true}
-        """,
-    )
-    monkeypatch.setattr("sys.stdin", io.StringIO("s\n\n3\n"))  # suspend the front side
-    args = ["study", "--plain", "rev", "--db", str(tmp_path / "r.sqlite3"), "--decks", str(decks)]
-    assert cli.main(args) == 0
-    out = capsys.readouterr().out
+        """
+    out = plain_study(tmp_path, capsys, monkeypatch, deck, "s\n\n3\n")  # suspend the front
     assert "── rev · basic · 2 left" in out
     assert "── rev · reversed · 1 left" in out

@@ -215,12 +215,7 @@ cards:
       The team breaks its test accuracy down by skin type and counts how many of
       the training images came from each type, to see where the misses come from
       and whether the overall figure hides them.
-    evidence:
-      title: Accuracy by skin type
-      x: skin_type
-      columns:
-        skin_type: [1, 2, 3, 4, 5, 6]
-        accuracy: [0.95, 0.94, 0.92, 0.86, 0.78, 0.70]
+    evidence: {x: type, columns: {type: [1, 2, 3, 4, 5, 6], acc: [95, 94, 92, 86, 78, 70]}}
     question: What does the breakdown show?
     choices:
       - {text: Accuracy falls with the share of training images, correct: true}

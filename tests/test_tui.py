@@ -323,38 +323,27 @@ async def test_session_summary_and_back_to_decks(setup):
         assert decks_screens(app) == 1
 
 
-async def test_session_from_decks_screen_returns_to_it(setup):
+@pytest.mark.parametrize("over_another", [False, True], ids=["one", "over-another"])
+async def test_a_session_from_the_decks_screen_ends_on_it(setup, over_another):
+    """Enter on the decks screen, end the session: back on the same decks screen.  With a
+    session started from the palette while studying, its summary's "back to decks" closes
+    both sessions (it used to land in the first one)."""
     app = make_app(setup, study=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_decks(pilot)
         decks = app.screen
         await pilot.press("enter")
         await wait_card(pilot, "basic-one")
+        if over_another:
+            first = app.screen
+            app.start_study(StudyRequest(("tui",)))  # what the palette's "Study" entry calls
+            await wait_until(pilot, lambda: app.screen is not first and key_of(app), "2nd one")
         await pilot.press("escape")
         await wait_shown(pilot, "Session finished")
         await pilot.press("enter")
         await wait_decks(pilot)
         assert app.screen is decks
         assert decks_screens(app) == 1
-
-
-async def test_a_session_started_over_another_ends_on_the_decks_screen(setup):
-    """A session started from the palette while studying: its summary's "back to decks"
-    closes both sessions and lands on the decks screen, not in the first session."""
-    app = make_app(setup, study=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_decks(pilot)
-        decks = app.screen
-        await pilot.press("enter")
-        await wait_card(pilot, "basic-one")
-        first = app.screen
-        app.start_study(StudyRequest(("tui",)))  # what the palette's "Study" entry calls
-        await wait_until(pilot, lambda: app.screen is not first and key_of(app), "2nd session")
-        await pilot.press("escape")
-        await wait_shown(pilot, "Session finished")
-        await pilot.press("enter")
-        await wait_decks(pilot)
-        assert app.screen is decks
         assert not any(isinstance(s, StudyScreen) for s in app.screen_stack)
 
 
