@@ -75,3 +75,22 @@ async def test_predict_live_then_cached(tmp_path, monkeypatch):
         await wait_shown(pilot, "Cached run from 2026-03-02 12:00 UTC", "#predict-compare")
         assert "Right!" in shown(app, "#predict-compare")
         assert screen.current is not None and screen.current.suggested == 3
+
+
+async def test_a_range_cards_prompt_fits_at_60_columns(tmp_path, monkeypatch):
+    """The bottom prompt of a predict card with ranges asks for a letter, whole at 60x20
+    (it used to offer typing a number too, and was cut)."""
+    monkeypatch.setenv("DRILLBREAK_DEMOS_DIR", str(demos_dir(tmp_path / "demos")))
+    decks = tmp_path / "decks"
+    deck_file(decks)
+    options = AppOptions(
+        db_path=tmp_path / "p.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(),
+        seed=1,
+    )
+    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_shown(pilot, QUESTION, "#question")
+        await wait_shown(pilot, "Pick a range (its letter), then enter: the demo runs.", "#prompt")

@@ -344,9 +344,10 @@ class StudyScreen(DrillbreakScreen):
         elif isinstance(card, OpenCard):
             msg = "Type your answer; ctrl+s submits, esc leaves the box."
         elif isinstance(card, PredictCard):
-            msg = (
-                "Predict (a range's letter, or type a number) and press enter; then the demo runs."
-            )
+            if card.ranges is not None:
+                msg = "Pick a range (its letter), then enter: the demo runs."
+            else:
+                msg = "Type your prediction, then enter: the demo runs."
         else:
             msg = "space or enter: show answer"
         self.query_one("#prompt", Static).update(Text(msg, style="dim"))
