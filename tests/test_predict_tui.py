@@ -28,15 +28,24 @@ def rows(db, sql: str) -> list[tuple]:
         con.close()
 
 
-async def test_predict_live_then_cached(tmp_path, monkeypatch):
+def predict_app(tmp_path, monkeypatch) -> DrillbreakApp:
+    """The app on the fixture deck of predict cards, with the fixture demo."""
     monkeypatch.setenv("DRILLBREAK_DEMOS_DIR", str(demos_dir(tmp_path / "demos")))
     decks = tmp_path / "decks"
     deck_file(decks)
-    db = tmp_path / "predict.sqlite3"
     options = AppOptions(
-        db_path=db, deck_paths=(decks,), include_shipped=False, study=StudyRequest(), seed=1
+        db_path=tmp_path / "predict.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(),
+        seed=1,
     )
-    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    return DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+
+
+async def test_predict_live_then_cached(tmp_path, monkeypatch):
+    app = predict_app(tmp_path, monkeypatch)
+    db = tmp_path / "predict.sqlite3"
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_shown(pilot, QUESTION, "#question")
         await wait_shown(pilot, "This review's run: level = 3")
@@ -80,17 +89,7 @@ async def test_predict_live_then_cached(tmp_path, monkeypatch):
 async def test_a_range_cards_prompt_fits_at_60_columns(tmp_path, monkeypatch):
     """The bottom prompt of a predict card with ranges asks for a letter, whole at 60x20
     (it used to offer typing a number too, and was cut)."""
-    monkeypatch.setenv("DRILLBREAK_DEMOS_DIR", str(demos_dir(tmp_path / "demos")))
-    decks = tmp_path / "decks"
-    deck_file(decks)
-    options = AppOptions(
-        db_path=tmp_path / "p.sqlite3",
-        deck_paths=(decks,),
-        include_shipped=False,
-        study=StudyRequest(),
-        seed=1,
-    )
-    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    app = predict_app(tmp_path, monkeypatch)
     async with app.run_test(size=(60, 20)) as pilot:
         await wait_shown(pilot, QUESTION, "#question")
         await wait_shown(pilot, "Pick a range (its letter), then enter: the demo runs.", "#prompt")

@@ -123,15 +123,17 @@ STEPS = {  # keys that answer a card Good, and the card that comes next
 }
 
 
-def make_app(tmp_path, cram: bool = False) -> DrillbreakApp:
+def make_app(tmp_path, cram: bool = False, deck: str = DECK) -> DrillbreakApp:
+    """The app studying ``deck`` (YAML text; its id after ``deck:``)."""
     decks = tmp_path / "decks"
     decks.mkdir(exist_ok=True)
-    write_deck(decks, "study.yaml", DECK)
+    write_deck(decks, "study.yaml", deck)
+    deck_id = deck.split("deck:", 1)[1].split()[0]
     options = AppOptions(
         db_path=tmp_path / "study.sqlite3",
         deck_paths=(decks,),
         include_shipped=False,
-        study=StudyRequest(("study",), cram=cram),
+        study=StudyRequest((deck_id,), cram=cram),
         seed=1,
     )
     return DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
@@ -228,17 +230,7 @@ async def test_a_tall_choice_card_starts_at_its_top_and_says_where_the_options_a
     """When the scenario and chart fill the card (60x20), it is drawn from its top and
     the prompt says the options are below; when everything fits (120x40), even after
     the wide layout moves them beside the chart, the prompt does not."""
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    write_deck(decks, "tall.yaml", TALL)
-    options = AppOptions(
-        db_path=tmp_path / "tall.sqlite3",
-        deck_paths=(decks,),
-        include_shipped=False,
-        study=StudyRequest(("tall",)),
-        seed=1,
-    )
-    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    app = make_app(tmp_path, deck=TALL)
     async with app.run_test(size=size) as pilot:
         await wait_shown(pilot, "Which one?", "#card")  # a choice card before: laid out
         await pilot.press("a", "enter")
