@@ -5,15 +5,24 @@ Shared by the CLI, plain mode and the Textual app; imports neither textual nor t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from drillbreak import paths
 from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
-from drillbreak.deck.loader import Collection, gc_paused, load_collection
+from drillbreak.deck.loader import (
+    Collection,
+    FileResult,
+    deck_files,
+    gc_paused,
+    load_collection,
+    load_file,
+)
 from drillbreak.deck.predict import DemoFacts
 from drillbreak.demo_runner import catalog
 from drillbreak.demo_runner.catalog import demo_names, list_demos
@@ -87,6 +96,35 @@ class Context:
     collection: Collection
     db: Database
     clock: Clock = utc_now
+    # What a progressive load needs to land its pending files (``land_next``): every
+    # deck file in load order, and how to parse one.
+    files: tuple[Path, ...] = ()
+    parse: Callable[[Path], FileResult] | None = None
+    closed: bool = False
+
+    def land_next(
+        self, collection: Collection, lock: AbstractContextManager[object] = nullcontext()
+    ) -> Collection | None:
+        """Parse ``collection``'s next pending file and sync its deck's rows (holding
+        ``lock`` for that only); the collection with that file landed, or None when
+        nothing is pending or the context was closed meanwhile.  Runs in a worker
+        thread: ``collection`` is not changed, and the caller makes the result
+        ``self.collection`` once this returns, in order."""
+        if not collection.pending or self.parse is None:
+            return None
+        with gc_paused():
+            result = self.parse(collection.pending[0])
+            landed = collection.landed(result, self.files)
+            deck = result.deck
+            with lock:
+                if self.closed:
+                    return None
+                if deck is not None and any(d is deck for d in landed.decks):
+                    with self.db.raw_write() as conn:
+                        cards.sync(conn, [(deck.id, deck_keys(deck))])
+                        if deck.fingerprint:
+                            cards.mark_synced(conn, {deck.id: deck.fingerprint})
+        return landed
 
     @property
     def settings(self) -> Settings:
@@ -98,6 +136,7 @@ class Context:
             settings_store.save(conn, settings)
 
     def close(self) -> None:
+        self.closed = True
         self.db.close()
 
 
@@ -106,11 +145,13 @@ def load_decks(
 ) -> Collection:
     """The decks to study; unchanged files come from the parse cache unless ``cached=False``."""
     found = deck_paths(extra, include_shipped=include_shipped)
-    if cached and (
-        cache := DeckCache.default(demo_source=(demo_sources_stamp(), known_demo_names))
-    ):
+    if cached and (cache := _default_cache()):
         return load_collection(found, cache=cache)
     return load_collection(found, known_demo_names())
+
+
+def _default_cache() -> DeckCache | None:
+    return DeckCache.default(demo_source=(demo_sources_stamp(), known_demo_names))
 
 
 def open_context(
@@ -120,8 +161,21 @@ def open_context(
     clock: Clock = utc_now,
     include_shipped: bool = True,
     collection: Collection | None = None,
+    progressive: bool = False,
 ) -> Context:
-    """Load decks, open (and back up) the database, and sync card rows with the decks."""
+    """Load decks, open (and back up) the database, and sync card rows with the decks.
+
+    ``progressive``: big deck files that are not in the parse cache are parsed later,
+    their first cards shown meanwhile (``load_collection``); the context's
+    :meth:`~Context.land_next` parses them one by one."""
+    files: tuple[Path, ...] = ()
+    parse = None
+    if collection is None and progressive:
+        files = tuple(deck_files(deck_paths(extra_decks, include_shipped=include_shipped)))
+        cache = _default_cache()
+        names = None if cache is not None else known_demo_names()
+        collection = load_collection(files, names, cache=cache, progressive=True)
+        parse = cache.load if cache is not None else partial(load_file, demo_names=names)
     collection = collection or load_decks(extra_decks, include_shipped=include_shipped)
     path = paths.database_path(db_path)
     backup.daily_backup(path, clock())
@@ -130,11 +184,13 @@ def open_context(
         # A deck file whose parse came from the cache with the fingerprint its rows were
         # last synced with has the same cards: no rows to read (100k cards: ~0.2 s).
         synced = cards.synced_decks(conn)
-        changed = [
-            d
-            for d in collection.decks
-            if d.fingerprint is None or synced.get(d.id) != d.fingerprint
-        ]
+        whole = [d for d in collection.decks if not d.partial]
+        changed = [d for d in whole if d.fingerprint is None or synced.get(d.id) != d.fingerprint]
         cards.sync(conn, ((d.id, deck_keys(d)) for d in changed))
+        # A partial deck's first cards get rows, its others when it lands.  Rows added
+        # outside a sync forget every deck's fingerprint: the whole decks' are put back.
+        first = [(d.id, k) for d in collection.decks if d.partial for k in deck_keys(d)]
+        if cards.add_missing(conn, first):
+            changed = whole
         cards.mark_synced(conn, {d.id: d.fingerprint for d in changed if d.fingerprint})
-    return Context(collection, db, clock)
+    return Context(collection, db, clock, files, parse)

@@ -155,13 +155,33 @@ class DeckCache:
     def load(self, path: Path) -> loader.FileResult:
         """The parse of ``path``: from the cache when its key matches, else parsed and stored."""
         path = Path(path)
+        found = self._lookup(path)
+        if found is None:  # no usable key: parsed, not stored
+            self.misses += 1
+            return loader.load_file(path, self.demo_names)
+        entry, prefix, key, result = found
+        if result is None:
+            self.misses += 1
+            result = loader.load_file(path, self.demo_names)
+            self._write(entry, prefix, result)
+            if result.deck is not None:
+                result.deck.fingerprint = key
+        return result
+
+    def cached(self, path: Path) -> loader.FileResult | None:
+        """The parse of ``path`` when the cache has it under its current key, else None."""
+        found = self._lookup(Path(path))
+        return found[3] if found is not None else None
+
+    def _lookup(self, path: Path) -> tuple[Path, str, str, loader.FileResult | None] | None:
+        """(entry, its prefix, key, the cached result or None) of ``path``; None when the
+        file cannot be keyed or the cache is not usable."""
         try:
             st = path.stat()
         except OSError:
-            return loader.load_file(path, self.demo_names)
+            return None
         if not self._usable():
-            self.misses += 1
-            return loader.load_file(path, self.demo_names)
+            return None
         # The absolute path names the entry; the stamp's device and inode identify the
         # file itself, so no path resolving (an lstat per folder level) is needed.  Problem
         # messages show the path relative to the working folder: that is in the key too.
@@ -170,19 +190,15 @@ class DeckCache:
         try:
             stamp = _stamp(path, st)
         except OSError:
-            return loader.load_file(path, self.demo_names)
+            return None
         key = _digest(where, str(path), self._cwd, stamp, self._salt)
         entry = self.root / f"{prefix}-{key}.pickle"
         result = self._read(entry)
         if result is not None:
             self.hits += 1
-        else:
-            self.misses += 1
-            result = loader.load_file(path, self.demo_names)
-            self._write(entry, prefix, result)
-        if result.deck is not None:
-            result.deck.fingerprint = key
-        return result
+            if result.deck is not None:
+                result.deck.fingerprint = key
+        return entry, prefix, key, result
 
     def _usable(self) -> bool:
         """Whether the cache folder is private to this user (created 0700 if missing)."""

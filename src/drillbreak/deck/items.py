@@ -107,6 +107,6 @@ class DeckItems(Mapping[str, StudyItem]):
 def whole_deck(items: Mapping[str, StudyItem]) -> bool:
     """Whether ``items`` (one deck's, by key) are every item of their deck."""
     if isinstance(items, DeckItems):
-        return True
+        return not items.deck.partial
     first = next(iter(items.values()), None)
     return first is not None and len(items) == first.deck.item_count

@@ -14,7 +14,7 @@ import pickle
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,6 +156,9 @@ class Deck:
     # The generators its generated diagnosis cards draw cases from, in file order, so
     # the app can start filling their pools without reading every (cached) card.
     generators: tuple[Generate, ...] = ()
+    # Only the file's first cards, read while the rest is parsed (``load_prefix``): its
+    # rows are not synced as a whole deck, and it is replaced when the file is parsed.
+    partial: bool = False
 
 
 @dataclass
@@ -190,26 +193,81 @@ class _Reporter:
 
 
 def load_file(path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
-    from drillbreak.deck.yamlsource import MAX_FILE_BYTES
-
     path = Path(path)
     rep = _Reporter(path)
+    text = _read_text(path, rep)
+    if text is None:
+        return FileResult(path, None, rep.problems)
+    return load_text(text, path, demo_names)
+
+
+def _read_text(path: Path, rep: _Reporter) -> str | None:
+    """The file's text, or None with the reason reported."""
+    from drillbreak.deck.yamlsource import MAX_FILE_BYTES
+
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             rep.at(1, 1, f"file is {size / 1e6:.1f} MB, over the 5 MB limit; split the deck")
-            return FileResult(path, None, rep.problems)
+            return None
         raw = path.read_bytes()
     except OSError as exc:
         rep.at(1, 1, f"cannot read file: {exc.strerror or exc}")
-        return FileResult(path, None, rep.problems)
+        return None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         rep.at(line, 1, "file is not UTF-8 text; save it as UTF-8")
-        return FileResult(path, None, rep.problems)
-    return load_text(text, path, demo_names)
+        return None
+
+
+PREFIX_BYTES = 64 * 1024  # read first for a prefix: ~350 cards of the usual size
+
+
+def _read_head(path: Path, size: int) -> str | None:
+    """The file's first ``size`` bytes (whole lines) as text; None when unreadable."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(size)
+    except OSError:
+        return None
+    if len(raw) == size:
+        raw = raw[: raw.rfind(b"\n") + 1]
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def load_prefix(
+    path: Path, cards: int, demo_names: Iterable[str] | None = None
+) -> FileResult | None:
+    """A deck of the file's first ``cards`` cards (``Deck.partial``), to study while the
+    whole file is parsed; None when that part has any problem or the file has no more
+    cards than that: only the whole parse can tell then."""
+    from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, read_prefix
+
+    path = Path(path)
+    if _size(path) > MAX_FILE_BYTES:  # refused when parsed: nothing of it is shown
+        return None
+    # Read to one card further, and that one left out: a card ends where the next one
+    # starts, so a card cut by the end of the text read is never taken as whole.
+    data = None
+    head = _read_head(path, PREFIX_BYTES)
+    if head is not None:
+        data = read_prefix(head, cards + 1)
+    if data is None and head is not None and len(head) >= PREFIX_BYTES // 2:
+        text = _read_text(path, _Reporter(path))  # long cards: the whole file, then
+        data = read_prefix(text, cards + 1) if text is not None else None
+    if data is None:
+        return None
+    data["cards"] = data["cards"][:cards]
+    result = _load_data(data, Positions(complete=False), path, demo_names)
+    if result.deck is None or result.problems:
+        return None
+    result.deck.partial = True
+    return result
 
 
 def load_text(text: str, path: Path, demo_names: Iterable[str] | None = None) -> FileResult:
@@ -562,15 +620,42 @@ def deck_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-@dataclass
 class Collection:
-    """All decks loaded from a set of paths; broken files are kept to be reported."""
+    """All decks loaded from a set of paths; broken files are kept to be reported.
 
-    results: list[FileResult]
+    ``pending``: files still to be parsed after a progressive load
+    (``load_collection(progressive=True)``), next first; each one's parse comes in
+    through :meth:`landed`.  A deck id used by an earlier file (in file order) makes the
+    later file broken, whichever was parsed first."""
+
+    def __init__(self, results: list[FileResult], pending: Sequence[Path] = ()) -> None:
+        self._parsed = list(results)
+        self.pending = list(pending)
+        self._index()
+
+    def _index(self) -> None:
+        first_seen: dict[str, FileResult] = {}
+        results = []
+        for result in self._parsed:
+            deck = result.deck
+            if deck is not None:
+                other = first_seen.setdefault(deck.id, result)
+                if other is not result:
+                    duplicate = Problem(
+                        display_path(result.path),
+                        *deck.deck_at,
+                        "error",
+                        f"duplicate deck id {deck.id!r} (also in {display_path(other.path)}); "
+                        "deck ids must be unique",
+                    )
+                    result = replace(result, problems=[*result.problems, duplicate])
+            results.append(result)
+        self.results = results
+        self._decks = [r.deck for r in results if r.ok and r.deck is not None]
 
     @property
     def decks(self) -> list[Deck]:
-        return [r.deck for r in self.results if r.ok and r.deck is not None]
+        return list(self._decks)
 
     @property
     def broken(self) -> list[FileResult]:
@@ -581,7 +666,15 @@ class Collection:
         return [p for r in self.results for p in r.problems]
 
     def deck(self, deck_id: str) -> Deck | None:
-        return next((d for d in self.decks if d.id == deck_id), None)
+        return next((d for d in self._decks if d.id == deck_id), None)
+
+    def landed(self, result: FileResult, order: Sequence[Path]) -> Collection:
+        """This collection with a pending file's parse in: in place of the file's partial
+        deck, if it had one, at its place in ``order`` (every file, as loaded)."""
+        rank = {p: i for i, p in enumerate(order)}
+        kept = [r for r in self._parsed if r.path != result.path]
+        parsed = sorted([*kept, result], key=lambda r: rank.get(r.path, len(rank)))
+        return Collection(parsed, [p for p in self.pending if p != result.path])
 
 
 @contextmanager
@@ -603,32 +696,68 @@ def load_collection(
     demo_names: Iterable[str] | None = None,
     *,
     cache: DeckCache | None = None,
+    progressive: bool = False,
 ) -> Collection:
     """Load every deck file under ``paths``; ``cache`` (whose demo names are used then)
-    serves unchanged files without parsing them."""
+    serves unchanged files without parsing them.
+
+    ``progressive``: parse only what a first screen needs now (:func:`_defer`), and
+    leave the rest in ``Collection.pending`` for the caller to parse and ``land``."""
     files = deck_files(paths)
     names = set(demo_names) if demo_names is not None else None
+
+    def parse(path: Path) -> FileResult:
+        return cache.load(path) if cache is not None else load_file(path, names)
+
     with gc_paused():
-        if cache is not None:
-            results = [cache.load(f) for f in files]
-        else:
-            results = [load_file(f, names) for f in files]
-    first_seen: dict[str, FileResult] = {}
-    for result in results:
-        if result.deck is None:
-            continue
-        deck_id = result.deck.id
-        if deck_id in first_seen:
-            other = first_seen[deck_id]
-            result.problems.append(
-                Problem(
-                    display_path(result.path),
-                    *result.deck.deck_at,
-                    "error",
-                    f"duplicate deck id {deck_id!r} (also in {display_path(other.path)}); "
-                    "deck ids must be unique",
-                )
-            )
-        else:
-            first_seen[deck_id] = result
-    return Collection(results)
+        if not progressive:
+            return Collection([parse(f) for f in files])
+        results: list[FileResult] = []
+        missed: list[Path] = []
+        for f in files:
+            hit = cache.cached(f) if cache is not None else None
+            if hit is not None:
+                results.append(hit)
+            else:
+                missed.append(f)
+        sizes = {f: _size(f) for f in missed}
+        now, later = _defer(missed, sizes)
+        results.extend(parse(f) for f in now)
+        if later:
+            prefix_names = cache.demo_names if cache is not None else names
+            for f in later:
+                if sizes[f] >= BIG_FILE and (part := load_prefix(f, PREFIX_CARDS, prefix_names)):
+                    results.append(part)
+            # something to show: else the next file is parsed now
+            while later and not any(r.ok and r.deck and r.deck.cards for r in results):
+                path = later.pop(0)
+                results = [r for r in results if r.path != path] + [parse(path)]
+    rank = {p: i for i, p in enumerate(files)}
+    results.sort(key=lambda r: rank[r.path])
+    return Collection(results, later)
+
+
+# A progressive load parses files that miss the cache, smallest first, up to this many
+# bytes in all (about 1,400 cards, ~50 ms); each bigger file shows its first cards.
+EAGER_BYTES = 256 * 1024
+BIG_FILE = 64 * 1024
+PREFIX_CARDS = 50
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _defer(files: list[Path], sizes: dict[Path, int]) -> tuple[list[Path], list[Path]]:
+    """(parse now, parse later) of the files that miss the cache: now the smallest ones
+    up to ``EAGER_BYTES`` in all; later the rest, smallest first."""
+    by_size = sorted(files, key=sizes.__getitem__)
+    total = 0
+    for i, f in enumerate(by_size):
+        total += sizes[f]
+        if total > EAGER_BYTES:
+            return by_size[:i], by_size[i:]
+    return by_size, []

@@ -147,8 +147,33 @@ _CONTAINER_TAGS = {None, "!", _SEQ, _MAP}
 _IMPLICIT_FIRST = frozenset(k for k in _Loader.yaml_implicit_resolvers if k)
 
 
-def _quick(text: str) -> tuple[Any, Positions]:
-    """Values from libyaml's events; positions for the root and its keys only."""
+def read_prefix(text: str, cards: int) -> Any | None:
+    """The top-level mapping of a deck file read only as far as its first ``cards``
+    entries of ``cards`` (the keys after that list are not read): what a start shows
+    while the rest of a big file is parsed.  None when the file has fewer cards, or
+    anything the quick read leaves to the full one (a tab, an anchor, a syntax error
+    before that point): the caller then waits for the whole file."""
+    if "\t" in text:
+        return None
+    try:
+        data, _ = _quick(text, cards)
+    except (_Unusual, yaml.YAMLError):
+        return None
+    if not isinstance(data, _Prefix):
+        return None
+    return dict(data)
+
+
+class _Prefix(dict):
+    """The root mapping as far as a prefix read got (``_quick``'s ``cards``)."""
+
+
+def _quick(text: str, cards: int | None = None) -> tuple[Any, Positions]:
+    """Values from libyaml's events; positions for the root and its keys only.
+
+    ``cards``: stop once the root's ``cards`` list has that many entries, and return
+    the root read so far as a :class:`_Prefix`."""
+    stop_at = cards if cards is not None else -1
     loader = _Loader(text)
     try:
         get, resolve = loader.get_event, loader.resolve
@@ -197,6 +222,10 @@ def _quick(text: str) -> tuple[Any, Positions]:
             top = stack[-1]
             if not top[1]:
                 top[0].append(value)
+                if len(stack) == 2 and len(top[0]) == stop_at and stack[0][2] == "cards":
+                    prefix = _Prefix(stack[0][0])
+                    prefix["cards"] = top[0]
+                    return prefix, positions
             elif top[2] is _NO_KEY:
                 if not scalar or tag == _MERGE or value in top[0]:
                     raise _Unusual  # a merge key, a duplicate or a non-text key

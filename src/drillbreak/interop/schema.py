@@ -158,9 +158,9 @@ def _describe(name: str, model: dict[str, Any]) -> None:
 def deck_schema() -> dict[str, Any]:
     """The deck format's JSON Schema as a dict (deterministic key order)."""
     from drillbreak.deck.models import GENERATED_FIELDS
-    from drillbreak.deck.validation import DeckSchema
+    from drillbreak.deck.validation import deck_schema as schema_model
 
-    raw = copy.deepcopy(DeckSchema.model_json_schema())
+    raw = copy.deepcopy(schema_model().model_json_schema())
     defs = raw.pop("$defs", {})
     for key in GENERATED_FIELDS:  # a generated card's case supplies them, not the file
         defs["GeneratedDiagnosisCard"]["properties"].pop(key)

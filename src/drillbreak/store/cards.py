@@ -75,12 +75,16 @@ def _ints(values: Iterable[int]) -> str:
 def add_missing(conn: Conn, keys: Iterable[tuple[str, str]]) -> int:
     """Give every (deck, key) not yet stored a NEW row; return how many were added."""
     wanted = list(dict.fromkeys(keys))
+    by_deck: dict[str, list[str]] = {}
+    for deck, key in wanted:
+        by_deck.setdefault(deck, []).append(key)
     stored: set[tuple[str, str]] = set()
     cur = cursor(conn)
-    try:
-        for chunk in _chunks(sorted({d for d, _ in wanted})):
-            sql = f"SELECT deck, key FROM {CARD_TABLE} WHERE deck IN ({_marks(len(chunk))})"
-            stored.update(cur.execute(sql, tuple(chunk)))
+    try:  # the keys asked for only: a deck's other rows are not read
+        for deck, deck_keys in by_deck.items():
+            for chunk in _chunks(deck_keys):
+                sql = f"SELECT deck, key FROM {CARD_TABLE} WHERE deck = ? AND key IN ({_marks(len(chunk))})"
+                stored.update(cur.execute(sql, (deck, *chunk)))
     finally:
         cur.close()
     added = _insert_new(conn, [k for k in wanted if k not in stored])

@@ -152,7 +152,10 @@ class StudySession:
         self.decks = sorted(self.items)
         # Every item of every deck, and the rows synced from this same load: then the
         # queue's rows are exactly these items and need no filtering (3 ms at 100k).
+        self._rows_synced = rows_synced
         self._whole_decks = rows_synced and all(map(whole_deck, self.items.values()))
+        self._new_limit = new_limit
+        self._scope = 0  # how many times the items changed (``rescope``)
         # open_context() has already synced every loaded card; other callers (tests,
         # scripts) get their rows created here.
         if not rows_synced:
@@ -191,6 +194,27 @@ class StudySession:
                 decay=self._decay,
             )
         self.learning, self.main = queues.learning, queues.main
+
+    def rescope(self, items: Mapping[str, Mapping[str, StudyItem]]) -> None:
+        """Study ``items`` from now on (deck id -> item key -> item, as given to the
+        session): decks that finished loading since it started.  The queues are read
+        again from the database, which holds every answer so far, so the day's limits
+        still count them; the card on screen, the counts and the undo stack stay."""
+        self.items = dict(items)
+        self.decks = sorted(self.items)
+        self._whole_decks = self._rows_synced and all(map(whole_deck, self.items.values()))
+        self._scope += 1
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """The queues read again for the current items, less the card on screen."""
+        new_limit = self._new_limit
+        if new_limit is not None:  # the session's own new-card count: less those shown
+            shown = sum(a.kind == "rate" and a.prev.state == CardState.NEW for a in self.history)
+            new_limit = max(0, new_limit - shown)
+        self._build(new_limit)
+        if self.current is not None:
+            self._set_aside_rows({self.current.row.id})
 
     def _in_scope(self, row: CardRow) -> bool:
         by_key = self.items.get(row.deck)
@@ -486,11 +510,15 @@ class StudySession:
         self.learning, self.main = snap.learning, snap.main
         self.studied, self.correct = snap.studied, snap.correct
         self.current = self._present(action.prev, self.clock())
+        if snap.scope != self._scope:  # queued before the items changed: read again
+            self._rebuild()
         self._last_id = None
         return action
 
     def _snapshot(self) -> Snapshot:
-        return Snapshot(list(self.learning), list(self.main), self.studied, self.correct)
+        return Snapshot(
+            list(self.learning), list(self.main), self.studied, self.correct, self._scope
+        )
 
     # -- end ---------------------------------------------------------------------
     def summary(self) -> Summary:

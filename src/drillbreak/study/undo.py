@@ -17,6 +17,7 @@ class Snapshot:
     main: list[CardRow]
     studied: int
     correct: int
+    scope: int = 0  # the session's scope then (``StudySession.rescope`` counts them)
 
 
 @dataclass(frozen=True)

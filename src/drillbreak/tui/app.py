@@ -11,6 +11,7 @@ import argparse
 import gc
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from drillbreak.clock import Clock, utc_now
 from drillbreak.tui.commands import DrillbreakCommands
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from drillbreak.context import Context
+    from drillbreak.deck.loader import Collection
     from drillbreak.deck.models import Generate
     from drillbreak.study.cases import Refiller
 
@@ -56,6 +59,15 @@ class Loaded(Message):
     def __init__(self, ctx: Context) -> None:
         super().__init__()
         self.ctx = ctx
+
+
+class DecksLanded(Message):
+    """A deck file that a progressive load left for later is parsed: ``collection`` is
+    the collection with it in (``Context.land_next``)."""
+
+    def __init__(self, collection: Collection) -> None:
+        super().__init__()
+        self.collection = collection
 
 
 class LoadFailed(Message):
@@ -110,12 +122,16 @@ class DrillbreakApp(App):
         from drillbreak.context import open_context
         from drillbreak.errors import UserError
 
+        study = self.options.study
         try:
             ctx = open_context(
                 self.options.db_path,
                 self.options.deck_paths,
                 clock=self.clock,
                 include_shipped=self.options.include_shipped,
+                # big files not in the parse cache are read while the first cards show,
+                # unless the session asked for names those files may hold
+                progressive=study is None or not (study.decks or study.tag),
             )
         except UserError as exc:
             self.post_message(LoadFailed(str(exc)))
@@ -140,6 +156,13 @@ class DrillbreakApp(App):
         gc.enable()  # disabled for the imports and the load by drillbreak.main.open_app
         self.apply_theme_setting(self.ctx.settings.theme)
         self._start_refiller()
+        if self.ctx.collection.pending:
+            self.run_worker(
+                partial(self._land_pending, self.ctx, self.ctx.collection),
+                thread=True,
+                name="land",
+                exit_on_error=False,
+            )
         # Started on a study session, the decks screen is made when the session ends
         # (`back_to_decks`): making it first cost ~100 ms before the first card
         # (bench/FINDINGS.md, "The decks screen after the first card").
@@ -147,6 +170,42 @@ class DrillbreakApp(App):
             from drillbreak.tui.screens.decks import DecksScreen
 
             self.push_screen(DecksScreen())
+
+    def _land_pending(self, ctx: Context, collection: Collection) -> None:
+        """Parse the files the progressive load left, one at a time, in order; each
+        collection goes to the event loop as it lands (``on_decks_landed``)."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            landed = ctx.land_next(collection, self.db_lock)
+            if landed is None:
+                return
+            collection = landed
+            self.post_message(DecksLanded(collection))
+
+    @property
+    def loading(self) -> int:
+        """How many deck files are still being read (a progressive load)."""
+        return len(self.ctx.collection.pending) if self.ctx is not None else 0
+
+    def on_decks_landed(self, message: DecksLanded) -> None:
+        assert self.ctx is not None
+        from drillbreak.study.cases import Refiller, generator_specs
+
+        before = {id(d) for d in self.ctx.collection.decks}
+        self.ctx.collection = message.collection
+        gc.freeze()  # as in on_loaded: the new deck lives as long as the app
+        specs = generator_specs([d for d in message.collection.decks if id(d) not in before])
+        if specs:
+            if self.refiller is None:
+                self.refiller = (self.options.refiller or Refiller)(self.ctx.db.path)
+            if self._first_refill:  # nothing drawn yet: the first round takes them
+                self._first_refill += specs
+            else:
+                self.refiller.request(specs)
+        for screen in self.screen_stack:
+            landed = getattr(screen, "decks_landed", None)
+            if landed is not None:
+                landed(message.collection)
 
     def back_to_decks(self) -> None:
         """Close every screen above the decks screen (a session's summary, and a session
@@ -206,12 +265,15 @@ class DrillbreakApp(App):
                 rows_synced=True,
             )
         except UserError as exc:
+            if self.loading:  # the deck or tag may be in a file not read yet
+                exc = UserError(f"{exc} (still reading {self.loading} deck files; try again soon)")
             self.notify(str(exc), severity="error", markup=False)
             return False
-        if session.remaining == 0:
+        if session.remaining == 0 and not self.loading:
             self.notify(session.why_idle().sentence, title="Nothing to study", markup=False)
             return False
-        self.push_screen(StudyScreen(session, self._title_for(request)))
+        # while files are read, a session with no card yet waits for them
+        self.push_screen(StudyScreen(session, self._title_for(request), request))
         return True
 
     def _title_for(self, request: StudyRequest) -> str:

@@ -19,12 +19,13 @@ from drillbreak.tui.screens.help import HELP_KEY
 
 if TYPE_CHECKING:
     from drillbreak.context import Context
+    from drillbreak.deck.loader import Collection
     from drillbreak.study.overview import DeckCounts, Overview
 
 ALL = "__all__"
 STARTER = "starter"  # cards/starter.yaml: one card of every type, for day one
 COUNTS = ("New", "Learn", "Due", "Total")
-COUNT_WIDTH = 5  # "Total", and up to 99999 cards
+COUNT_WIDTH = 5  # "Total"; wider for a total of more digits
 NARROW = 80  # below this many columns the footer is compact
 FIRST_RUN_HINT = "New here? Press enter to study the starter deck."
 HINT = "enter: study the deck · c: cram it · ctrl+p: commands"
@@ -65,6 +66,10 @@ class DecksScreen(DrillbreakScreen):
     def on_screen_resume(self) -> None:
         self.refresh_counts()
 
+    def decks_landed(self, _collection: Collection) -> None:
+        """A deck file finished loading (a progressive load): its deck is listed now."""
+        self.refresh_counts()
+
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(Footer).compact = event.size.width < NARROW
         self._draw()
@@ -96,18 +101,19 @@ class DecksScreen(DrillbreakScreen):
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
+        t = overview.total
         # each column has one cell of padding either side; room kept for a scrollbar
-        deck_width = max(8, table.size.width - len(COUNTS) * (COUNT_WIDTH + 2) - 4)
+        count_width = max(COUNT_WIDTH, len(str(t.total)))
+        deck_width = max(8, table.size.width - len(COUNTS) * (count_width + 2) - 4)
         table.add_column("Deck", key="deck", width=deck_width)
         for name in COUNTS:
-            table.add_column(Text(name, justify="right"), key=name.lower(), width=COUNT_WIDTH)
+            table.add_column(Text(name, justify="right"), key=name.lower(), width=count_width)
         collection = self.ctx.collection
         for deck_id, c in overview.decks.items():
             deck = collection.deck(deck_id)
             title = Text(deck.title if deck else deck_id)
             title.truncate(deck_width, overflow="ellipsis")
             table.add_row(title, *_counts(c), key=deck_id)
-        t = overview.total
         table.add_row(Text("All decks", style="bold"), *_counts(t), key=ALL)
         if cursor is not None and cursor < table.row_count:
             table.move_cursor(row=cursor)
@@ -118,6 +124,8 @@ class DecksScreen(DrillbreakScreen):
         self.query_one("#decks-title", Static).update(head)
         first_run = STARTER in overview.decks and t.total > 0 and t.new_total >= t.total
         hint = Text(FIRST_RUN_HINT, style="bold") if first_run else Text(HINT, style="dim")
+        if files := self.drill_app.loading:
+            hint = Text(f"Reading {files} more deck file{'s' if files != 1 else ''}…", style="dim")
         self.query_one("#decks-hint", Static).update(hint)
         broken = Text()
         for result in collection.broken:

@@ -25,7 +25,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -49,6 +49,13 @@ from drillbreak.tui.widgets.evidence import EvidenceView
 from drillbreak.tui.widgets.predict_panel import PredictPanel
 from drillbreak.tui.widgets.rating_bar import RatingBar
 from drillbreak.tui.widgets.rubric_list import RubricList
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from drillbreak.deck.items import StudyItem
+    from drillbreak.deck.loader import Collection
+    from drillbreak.tui.app import StudyRequest
 
 # While a database call is in flight, only these actions run: they leave the session alone.
 _WHILE_SAVING = frozenset({"hint", "toggle_table", "scroll_card", "app.toggle_help"})
@@ -168,10 +175,17 @@ class StudyScreen(DrillbreakScreen):
             self.result = result
             self.error = error
 
-    def __init__(self, session: StudySession, title: str) -> None:
+    def __init__(
+        self, session: StudySession, title: str, request: StudyRequest | None = None
+    ) -> None:
         super().__init__()
         self.session = session
         self.deck_title = title
+        # what the session was asked for: read again when decks land (a progressive load)
+        self.request = request
+        self._new_scope: dict[str, Mapping[str, StudyItem]] | None = None
+        self.waiting = False  # out of cards while deck files are still being read
+        self.rescoping = False  # the session takes in landed decks (nothing to save)
         self.cases: SessionCases | None = None  # the cases of generated cards (on mount)
         self.saving = False  # a session call is running in a thread
         self.drawing = False  # a new card is being drawn off screen
@@ -217,6 +231,9 @@ class StudyScreen(DrillbreakScreen):
 
     def show_next(self) -> None:
         cur = self.session.next_card()
+        if cur is None and self.request is not None and self.drill_app.loading:
+            self._wait_for_decks()
+            return
         if cur is None:
             self._finish()
             return
@@ -225,6 +242,50 @@ class StudyScreen(DrillbreakScreen):
             self._in_thread(partial(next_ready, self.session, self.cases), self._case_ready)
             return
         self._present(cur)
+
+    def _wait_for_decks(self) -> None:
+        """No card left yet, but deck files are still being read: say so, and show the
+        next card when they land (``decks_landed``)."""
+        self.waiting = True
+        self.shown = None
+        self.query_one("#card").display = False
+        self.query_one(RatingBar).display = False
+        files = self.drill_app.loading
+        self.query_one("#prompt", Static).update(
+            Text(
+                f"Reading {files} more deck file{'s' if files != 1 else ''}: "
+                "their cards come next (esc ends the session).",
+                style="dim",
+            )
+        )
+        self.refresh_bindings()
+        self._update_status()
+
+    def decks_landed(self, collection: Collection) -> None:
+        """A deck file finished loading: the session takes in what it asked for."""
+        from drillbreak.errors import UserError
+        from drillbreak.study.scope import select_by_deck
+
+        if self.request is None:
+            return
+        try:
+            self._new_scope = select_by_deck(collection, self.request.decks, self.request.tag)
+        except UserError:  # the deck asked for turned out broken: keep what the session has
+            return
+        if not self.saving:
+            self._rescope()
+
+    def _rescope(self) -> None:
+        items, self._new_scope = self._new_scope, None
+        if items is not None:
+            self.rescoping = True
+            self._in_thread(partial(self.session.rescope, items), self._rescoped)
+
+    def _rescoped(self, _result: None) -> None:
+        self._update_status()
+        if self.waiting:
+            self.waiting = False
+            self.show_next()
 
     def _case_ready(self, result: tuple[Current | None, bool]) -> None:
         from drillbreak.tui.screens.making_case import MakingCaseScreen
@@ -304,6 +365,7 @@ class StudyScreen(DrillbreakScreen):
             panel = self.query_one(PredictPanel)
             panel.show_round(cur.predict, self.session.db, self.session.clock)
         self.query_one("#hint").display = False
+        self.query_one("#card", VerticalScroll).display = True
         self.query_one("#card", VerticalScroll).scroll_home(animate=False, immediate=True)
         self.shown = cur
         self.drawing = False
@@ -429,7 +491,7 @@ class StudyScreen(DrillbreakScreen):
                 kind=cur.item.kind if cur is not None else "",
                 numbers=self._numbers,
                 elapsed_s=int((s.clock() - s.started_at).total_seconds()),
-                saving=self.saving,
+                saving=self.saving and not self.rescoping,
                 width=self.size.width,
             )
         )
@@ -535,12 +597,14 @@ class StudyScreen(DrillbreakScreen):
         self.run_worker(work, thread=True, group="study-db", name="study-db")
 
     def on_study_screen_saved(self, message: StudyScreen.Saved) -> None:
-        self.saving = False
+        self.saving = self.rescoping = False
         if message.error is not None:
             self.notify(str(message.error), title="Not saved", severity="error", markup=False)
             self._update_status()
-            return
-        message.then(message.result)
+        else:
+            message.then(message.result)
+        if not self.saving:  # decks landed while the session was busy
+            self._rescope()
 
     def action_rate(self, rating: int) -> None:
         cur = self.shown
