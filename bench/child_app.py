@@ -5,7 +5,8 @@
 
 ``bare``: a minimal Textual App, headless, that exits after its first refresh.
 ``app``: drillbreak's app, headless, studying all decks; it exits once the first
-study card is on screen.  Both print ``READY <time.monotonic()>`` at that moment
+study card is on screen (with ``--settle``: once every deck file is loaded too, as a
+start that stays open fills the parse cache of a progressive load).  Both print ``READY <time.monotonic()>`` at that moment
 (the parent compares it with its own monotonic clock, which is system-wide), then
 ``TORCH <0|1>``: whether torch was ever imported in this process.
 """
@@ -46,7 +47,7 @@ def run_bare() -> int:
     return 0
 
 
-def run_app(decks: str, db: str, shipped: bool) -> int:
+def run_app(decks: str, db: str, shipped: bool, settle: bool = False) -> int:
     gc.disable()  # as drillbreak.main.open_app does before it imports the app
     from textual.widgets import Markdown  # not at the top: the bare app must not load it
 
@@ -75,12 +76,15 @@ def run_app(decks: str, db: str, shipped: bool) -> int:
 
     def done() -> None:
         _report()
-        app.exit()
+        if not settle:
+            app.exit()
 
     def poll() -> None:
         if not state["done"] and shown():
             state["done"] = True
             app.call_after_refresh(done)
+        elif settle and state["done"] and not app.loading:
+            app.exit()
 
     def start() -> None:
         app.set_interval(0.002, poll)
@@ -100,10 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decks")
     parser.add_argument("--db")
     parser.add_argument("--no-shipped", action="store_true")
+    parser.add_argument("--settle", action="store_true")
     args = parser.parse_args(argv)
     if args.mode == "bare":
         return run_bare()
-    return run_app(args.decks, args.db, not args.no_shipped)
+    return run_app(args.decks, args.db, not args.no_shipped, args.settle)
 
 
 if __name__ == "__main__":

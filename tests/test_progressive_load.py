@@ -27,7 +27,7 @@ from drillbreak.deck import loader
 from drillbreak.deck.items import deck_keys
 from drillbreak.deck.loader import load_collection, load_prefix
 from drillbreak.deck.yamlsource import read_prefix, read_yaml
-from drillbreak.domain import Rating
+from drillbreak.domain import CardState, Rating
 from drillbreak.store import cards, hot
 from drillbreak.study.scope import select_by_deck
 from drillbreak.study.session import StudySession
@@ -150,11 +150,12 @@ def test_big_files_show_their_first_cards_and_land_as_the_whole_parse(tmp_path, 
     write(folder, "c-bigger.yaml", deck_text("bigger", 150))
     files = loader.deck_files([folder])
     got = load_collection([folder], None, progressive=True)
-    by_id = {d.id: d for d in got.decks}
-    assert [d.id for d in got.decks] == ["big", "small", "bigger"]  # file order
-    assert not by_id["small"].partial and len(by_id["small"].cards) == 2
-    assert by_id["big"].partial and len(by_id["big"].cards) == 3
-    assert [p.name for p in got.pending] == ["a-big.yaml", "c-bigger.yaml"]  # smallest first
+    # the first cards of the big files now; every file parsed later, smallest first
+    assert [(d.id, d.partial, len(d.cards)) for d in got.decks] == [
+        ("big", True, 3),
+        ("bigger", True, 3),
+    ]
+    assert [p.name for p in got.pending] == ["b-small.yaml", "a-big.yaml", "c-bigger.yaml"]
     whole = load_collection([folder], None)
     while got.pending:
         got = got.landed(loader.load_file(got.pending[0]), files)
@@ -178,6 +179,19 @@ def test_a_duplicate_deck_id_breaks_the_later_file_whichever_lands_first(
     assert [r.path.name for r in got.broken] == ["b.yaml"]
     assert "duplicate deck id 'same'" in got.broken[0].problems[-1].message
     assert got.problems == load_collection([folder], None).problems
+
+
+def test_without_big_files_the_smallest_are_parsed_at_once(tmp_path, small_thresholds):
+    folder = tmp_path / "decks"
+    for name, n in (("a.yaml", 10), ("b.yaml", 5), ("c.yaml", 30)):  # < 2 KB each
+        write(folder, name, deck_text(name[0], n))
+    got = load_collection([folder], None, progressive=True)
+    # b and a fit in 2,000 bytes; c waits
+    assert [(d.id, d.partial, len(d.cards)) for d in got.decks] == [
+        ("a", False, 10),
+        ("b", False, 5),
+    ]
+    assert [p.name for p in got.pending] == ["c.yaml"]
 
 
 def test_with_no_first_cards_to_show_the_next_file_is_parsed_at_once(tmp_path, small_thresholds):
@@ -245,6 +259,47 @@ def test_a_closed_context_lands_nothing(tmp_path, small_thresholds):
     collection = ctx.collection
     ctx.close()
     assert ctx.land_next(collection) is None
+
+
+def test_rows_read_by_key_are_the_rows_filtered_by_key(tmp_path):
+    """``keys`` narrows the queue's reads to a few cards; the oracle is every row of the
+    deck filtered by key, over cards new, learning, due, not due, suspended and buried."""
+    import random
+
+    from drillbreak.clock import to_ms
+    from drillbreak.domain import SchedState
+
+    folder = tmp_path / "decks"
+    write(folder, "big.yaml", deck_text("big", 200))
+    ctx = open_context(tmp_path / "db.sqlite3", [folder], include_shipped=False)
+    now = to_ms(NOW)
+    rng = random.Random(3)
+    try:
+        with ctx.db.raw_write() as conn:
+            rows = cards.rows_for_decks(conn, ["big"])
+            order = rng.sample(range(len(rows)), len(rows))  # introduced in another order
+            for row, new_order in zip(rows, order, strict=True):
+                cards.set_flags(conn, [row.id], new_order=new_order)
+                state = rng.choice(list(CardState))
+                if state != CardState.NEW:
+                    due = now + rng.randint(-5, 5) * 86_400_000
+                    sched = SchedState(state, 0, rng.uniform(0.5, 50), 5.0, due, due - 86_400_000)
+                    hot.save_sched(conn, row.id, sched)
+                if rng.random() < 0.1:
+                    cards.set_flags(conn, [row.id], suspended=True)
+                elif rng.random() < 0.1:
+                    cards.set_flags(conn, [row.id], buried_until_ms=now + 1)
+        keys = sorted(rng.sample([r.key for r in rows], 60))
+        with ctx.db.raw_read() as conn:
+            until = now + 86_400_000
+            assert hot.due_rows(conn, ["big"], until, now, keys={"big": keys}) == [
+                r for r in hot.due_rows(conn, ["big"], until, now) if r.key in keys
+            ]
+            assert list(hot.new_rows(conn, ["big"], now, keys={"big": keys})) == [
+                r for r in hot.new_rows(conn, ["big"], now) if r.key in keys
+            ]
+    finally:
+        ctx.close()
 
 
 # the session takes in landed decks --------------------------------------------------------

@@ -701,8 +701,9 @@ def load_collection(
     """Load every deck file under ``paths``; ``cache`` (whose demo names are used then)
     serves unchanged files without parsing them.
 
-    ``progressive``: parse only what a first screen needs now (:func:`_defer`), and
-    leave the rest in ``Collection.pending`` for the caller to parse and ``land``."""
+    ``progressive``: parse only what a first screen needs now (``EAGER_BYTES``), and
+    leave the rest in ``Collection.pending`` for the caller to parse and land
+    (:meth:`Collection.landed`)."""
     files = deck_files(paths)
     names = set(demo_names) if demo_names is not None else None
 
@@ -721,24 +722,29 @@ def load_collection(
             else:
                 missed.append(f)
         sizes = {f: _size(f) for f in missed}
-        now, later = _defer(missed, sizes)
-        results.extend(parse(f) for f in now)
-        if later:
+        missed.sort(key=sizes.__getitem__)
+        big = [f for f in missed if sizes[f] >= BIG_FILE]
+        parts: list[FileResult] = []
+        if big:
             prefix_names = cache.demo_names if cache is not None else names
-            for f in later:
-                if sizes[f] >= BIG_FILE and (part := load_prefix(f, PREFIX_CARDS, prefix_names)):
-                    results.append(part)
-            # something to show: else the next file is parsed now
-            while later and not any(r.ok and r.deck and r.deck.cards for r in results):
-                path = later.pop(0)
-                results = [r for r in results if r.path != path] + [parse(path)]
+            parts = [p for f in big if (p := load_prefix(f, PREFIX_CARDS, prefix_names))]
+            results.extend(parts)
+        # With first cards to show, every file waits; else the smallest are parsed now.
+        now = [] if parts else _eager(missed, sizes)
+        results.extend(parse(f) for f in now)
+        later = missed[len(now) :]
+        # something to show: else the next file is parsed now
+        while later and not any(r.ok and r.deck and r.deck.cards for r in results):
+            path = later.pop(0)
+            results = [r for r in results if r.path != path] + [parse(path)]
     rank = {p: i for i, p in enumerate(files)}
     results.sort(key=lambda r: rank[r.path])
     return Collection(results, later)
 
 
-# A progressive load parses files that miss the cache, smallest first, up to this many
-# bytes in all (about 1,400 cards, ~50 ms); each bigger file shows its first cards.
+# A progressive load shows the first cards of each big file that misses the cache and
+# parses every file later; without big files, it parses the smallest up to this many
+# bytes in all now (about 1,400 cards, ~50 ms), the rest later.
 EAGER_BYTES = 256 * 1024
 BIG_FILE = 64 * 1024
 PREFIX_CARDS = 50
@@ -751,13 +757,11 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _defer(files: list[Path], sizes: dict[Path, int]) -> tuple[list[Path], list[Path]]:
-    """(parse now, parse later) of the files that miss the cache: now the smallest ones
-    up to ``EAGER_BYTES`` in all; later the rest, smallest first."""
-    by_size = sorted(files, key=sizes.__getitem__)
+def _eager(by_size: list[Path], sizes: dict[Path, int]) -> list[Path]:
+    """The first of ``by_size`` (smallest first) up to ``EAGER_BYTES`` in all."""
     total = 0
     for i, f in enumerate(by_size):
         total += sizes[f]
         if total > EAGER_BYTES:
-            return by_size[:i], by_size[i:]
-    return by_size, []
+            return by_size[:i]
+    return by_size

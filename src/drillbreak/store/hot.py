@@ -9,7 +9,7 @@ rating, and are kept as plain DBAPI queries because the benchmark showed the dif
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import fields
 from operator import attrgetter
 
@@ -42,10 +42,16 @@ _DUE_REVIEWS_SQL = (
     " THEN max(0, ? - last_review_ms) * 1.0 / stability ELSE 1e308 END DESC, id"
     " LIMIT ?"
 )
-_NEW_SQL = (
-    f"{_SELECT_ROWS} WHERE deck = ? AND state = {int(CardState.NEW)} AND {_AVAILABLE}"
-    " ORDER BY new_order LIMIT ?"
-)
+_NEW_WHERE = f"{_SELECT_ROWS} WHERE deck = ? AND state = {int(CardState.NEW)} AND {_AVAILABLE}"
+_NEW_SQL = f"{_NEW_WHERE} ORDER BY new_order LIMIT ?"
+# At most this many keys narrow a deck's queries (``keys``): one bound parameter each.
+KEYS_MAX = 500
+
+
+def _of_keys(keys: Sequence[str]) -> str:
+    return f" AND key IN ({', '.join('?' * len(keys))})"
+
+
 _SCHED_FIELDS = tuple(f.name for f in fields(SchedState))
 _COUNTS_SQL = (
     f"SELECT c.deck, sum(r.state_before = {int(CardState.NEW)}),"
@@ -61,17 +67,24 @@ def due_rows(
     until_ms: int,
     now_ms: int,
     reviews_most: Mapping[str, int] | None = None,
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> list[CardRow]:
     """Active, unsuspended, unburied learning/review cards due by ``until_ms``; with
     ``reviews_most``, every learning card but only each deck's ``reviews_most[deck]``
     reviews of lowest retrievability at ``now_ms``: the ones today's review limit lets
-    the planner take (at 100k cards, a deck has ~320 due and 200 to show).
+    the planner take (at 100k cards, a deck has ~320 due and 200 to show).  ``keys``:
+    of the decks named there, the rows of those keys only (at most ``KEYS_MAX``).
     """
     cur = _cursor(conn)
     make = CardRow._make
     out: list[CardRow] = []
     try:
         for deck in decks:
+            only = keys.get(deck) if keys is not None else None
+            if only is not None:  # a handful of rows: the planner takes them all
+                sql = _DUE_SQL + _of_keys(only)
+                out.extend(map(make, cur.execute(sql, (deck, until_ms, now_ms, *only))))
+                continue
             if reviews_most is None:
                 out.extend(map(make, cur.execute(_DUE_SQL, (deck, until_ms, now_ms))))
                 continue
@@ -86,10 +99,15 @@ def due_rows(
 
 
 def new_rows(
-    conn: Conn, decks: list[str], now_ms: int, most: Mapping[str, int] | None = None
+    conn: Conn,
+    decks: list[str],
+    now_ms: int,
+    most: Mapping[str, int] | None = None,
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[CardRow]:
     """Active, available NEW cards in introduction order (a lazy iterator); from each
-    deck in ``most``, its first ``most[deck]`` only.
+    deck in ``most``, its first ``most[deck]`` only; of the decks in ``keys``, the rows
+    of those keys only (at most ``KEYS_MAX``).
 
     One index walk per deck, merged: ``deck IN (...) ORDER BY new_order`` would
     make SQLite sort every new card of every deck before returning the first.  The
@@ -98,13 +116,16 @@ def new_rows(
     """
     cursors = [_cursor(conn) for _ in decks]
     try:
-        per_deck = [
-            map(
-                CardRow._make,
-                cur.execute(_NEW_SQL, (deck, now_ms, -1 if most is None else most[deck])),
-            )
-            for cur, deck in zip(cursors, decks, strict=True)
-        ]
+        per_deck = []
+        for cur, deck in zip(cursors, decks, strict=True):
+            limit = -1 if most is None else most[deck]
+            only = keys.get(deck) if keys is not None else None
+            if only is None:
+                rows = cur.execute(_NEW_SQL, (deck, now_ms, limit))
+            else:
+                sql = f"{_NEW_WHERE}{_of_keys(only)} ORDER BY new_order LIMIT ?"
+                rows = cur.execute(sql, (deck, now_ms, *only, limit))
+            per_deck.append(map(CardRow._make, rows))
         yield from heapq.merge(*per_deck, key=attrgetter("new_order"))
     finally:
         for cur in cursors:

@@ -7,7 +7,7 @@ of ``decks`` is in scope (the queue then needs no filtering: 3 ms at 100k cards)
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -39,9 +39,12 @@ def today(
     tz: tzinfo | None,
     new_limit: int | None,
     decay: float,
+    keys: Mapping[str, Sequence[str]] | None = None,
 ) -> Queues:
     """Due cards and today's share of new ones, within each deck's daily limits and the
-    caps over all decks (``new_limit``: this many new cards, whatever the limits left)."""
+    caps over all decks (``new_limit``: this many new cards, whatever the limits left).
+    ``keys``: the item keys of some decks in scope, read by key rather than filtered
+    from all their rows (``hot.KEYS_MAX`` at most each)."""
     now_ms = to_ms(now)
     with db.raw_read() as conn:
         end_ms = to_ms(day_end(now, settings.rollover_hour, tz))
@@ -50,7 +53,7 @@ def today(
         if in_scope is None:  # each deck's reviews that its limit lets through, no more
             due = hot.due_rows(conn, decks, end_ms, now_ms, reviews_left)
         else:
-            due = [r for r in hot.due_rows(conn, decks, end_ms, now_ms) if in_scope(r)]
+            due = [r for r in hot.due_rows(conn, decks, end_ms, now_ms, keys=keys) if in_scope(r)]
         if new_limit is None:
             new_left = {d: left.new_left(d) for d in decks}
             new_cap = sum(new_left.values())
@@ -61,7 +64,8 @@ def today(
         if in_scope is None:  # a deck gives no more new cards than its share
             new_iter = hot.new_rows(conn, open_decks, now_ms, new_left)
         else:
-            new_iter = (r for r in hot.new_rows(conn, open_decks, now_ms) if in_scope(r))
+            rows = hot.new_rows(conn, open_decks, now_ms, keys=keys)
+            new_iter = (r for r in rows if in_scope(r))
         plan = queue.plan(
             due,
             new_iter,

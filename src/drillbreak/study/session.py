@@ -192,8 +192,18 @@ class StudySession:
                 tz=self.tz,
                 new_limit=new_limit,
                 decay=self._decay,
+                keys=None if self._whole_decks else self._few_keys(),
             )
         self.learning, self.main = queues.learning, queues.main
+
+    def _few_keys(self) -> dict[str, list[str]]:
+        """The keys of each deck studied in part with few enough of them to read by key
+        (the first cards of a deck still loading, a small tag): not its every row."""
+        return {
+            deck: list(by_key)
+            for deck, by_key in self.items.items()
+            if len(by_key) <= hot.KEYS_MAX and not whole_deck(by_key)
+        }
 
     def rescope(self, items: Mapping[str, Mapping[str, StudyItem]]) -> None:
         """Study ``items`` from now on (deck id -> item key -> item, as given to the

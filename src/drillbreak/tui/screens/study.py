@@ -260,6 +260,7 @@ class StudyScreen(DrillbreakScreen):
         )
         self.refresh_bindings()
         self._update_status()
+        self.drill_app.first_screen_drawn()  # the files it waits for are read from now on
 
     def decks_landed(self, collection: Collection) -> None:
         """A deck file finished loading: the session takes in what it asked for."""
