@@ -130,6 +130,29 @@ def status_line(
     return line
 
 
+class StudyFooter(Footer):
+    """Textual's footer is recomposed (every key widget made again) at each change of
+    the screen's bindings, most of which leave the keys as they were: a focus move, a
+    refresh.  This one is recomposed only when the keys it lists differ.  Around the
+    first card that was six recomposes for one change, ~25 ms (bench/FINDINGS.md)."""
+
+    _listed: tuple[object, ...] | None = None
+
+    async def recompose(self) -> None:
+        listed = self._keys()
+        if listed != self._listed:
+            self._listed = listed
+            await super().recompose()
+
+    def _keys(self) -> tuple[object, ...]:
+        """What compose lists: each shown binding with its state, and the layout."""
+        if not self._bindings_ready:
+            return ()
+        active = self.screen.active_bindings.values()
+        keys = tuple((b.key, b.description, b.group, on, tip) for _, b, on, tip in active if b.show)
+        return (keys, self.compact, self.show_command_palette)
+
+
 class StudyScreen(DrillbreakScreen):
     BINDINGS = [
         # first, so that the footer keeps it in view on a narrow terminal
@@ -211,7 +234,7 @@ class StudyScreen(DrillbreakScreen):
             yield RubricList(id="rubric")
         yield Static(id="prompt")
         yield RatingBar(id="ratings")
-        yield Footer()
+        yield StudyFooter()
 
     def on_mount(self) -> None:
         self.query_one(RubricList).on_toggle = self._toggle_point

@@ -1,0 +1,78 @@
+"""The study screen's footer is recomposed once a card, not at every binding change on
+the way (``StudyFooter``): each recompose rebuilds every key widget (~6-10 ms)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conftest import write_deck
+from textual.widget import Widget
+from helpers.pilot import shown, wait_until
+
+from drillbreak.clock import FakeClock
+from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
+from drillbreak.tui.screens.study import StudyFooter, StudyScreen
+
+DECK = """
+deck: foot
+title: Footer
+cards:
+  - id: one
+    front: First question
+    back: First answer
+  - id: pick
+    type: choice
+    shuffle: false
+    question: Second question
+    choices:
+      - text: right
+        correct: true
+      - text: wrong
+"""
+
+
+async def test_each_card_recomposes_the_footer_once_and_shows_its_keys(tmp_path, monkeypatch):
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(decks, "foot.yaml", DECK)
+    recomposes: list[str] = []  # the card on screen at each recompose of the footer
+    original = Widget.recompose
+
+    async def counted(self):
+        screen = self.screen
+        if isinstance(self, StudyFooter) and isinstance(screen, StudyScreen):
+            recomposes.append(screen.shown.item.key if screen.shown else "none")
+        await original(self)
+
+    monkeypatch.setattr(Widget, "recompose", counted)
+    options = AppOptions(
+        db_path=tmp_path / "db.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(("foot",)),
+        seed=1,
+    )
+    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def on_screen(key: str, text: str) -> bool:
+            screen = app.screen
+            return (
+                isinstance(screen, StudyScreen)
+                and screen.shown is not None
+                and screen.shown.item.key == key
+                and not screen.drawing
+                and text in shown(app, "#question")
+                and "Help" in shown(app, "StudyFooter")
+            )
+
+        await wait_until(pilot, lambda: on_screen("one", "First question"), "the first card")
+        first = list(recomposes)
+        await pilot.press("space")
+        await wait_until(pilot, lambda: "Rate" in shown(app, "StudyFooter"), "the rating keys")
+        await pilot.press("3")
+        await wait_until(pilot, lambda: on_screen("pick", "Second question"), "the second card")
+    # the first card's keys, composed once (no card, no keys: nothing to compose)
+    assert first == ["one"], first
+    # the answer side's keys once, and the second card's once
+    assert recomposes[1:] == ["one", "pick"], recomposes
