@@ -669,6 +669,25 @@ async def test_settings_show_the_workload_and_focus_the_first_field(setup):
         assert app.focused is app.screen.query_one("#desired_retention")
 
 
+async def test_the_workload_marks_the_retention_just_saved(setup):
+    """After saving a new desired retention the workload table marks it "now" (it kept
+    marking the old one until the screen was opened again)."""
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        workload = app.screen.query_one("#workload")
+
+        def marked() -> list[str]:
+            lines = str(workload.render()).splitlines()[2:]
+            return [line.split()[0] for line in lines if line.endswith("<- now")]
+
+        await wait_until(pilot, lambda: marked() == ["0.90"], "the table marking 0.90")
+        app.screen.query_one("#desired_retention").value = "0.85"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: marked() == ["0.85"], "the table marking 0.85")
+    assert json.loads(stored_settings(setup[1]) or "{}")["desired_retention"] == 0.85
+
+
 async def test_the_gc_paused_for_the_start_runs_again_once_the_decks_are_loaded(setup):
     """drillbreak.main.open_app pauses the cyclic GC for the imports and the load; the
     app turns it back on (a long session must not keep every cycle it makes)."""
