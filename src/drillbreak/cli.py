@@ -92,7 +92,7 @@ class _TopParser(_Parser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _CommandParser(add_help=False)  # the commands' parent, of their class
     _add_shared_options(common, top=False)
 
     parser = _TopParser(
