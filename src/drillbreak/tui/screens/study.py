@@ -344,10 +344,7 @@ class StudyScreen(DrillbreakScreen):
         elif isinstance(card, OpenCard):
             msg = "Type your answer; ctrl+s submits, esc leaves the box."
         elif isinstance(card, PredictCard):
-            if card.ranges is not None:
-                msg = "Pick a range (its letter), then enter: the demo runs."
-            else:
-                msg = "Type your prediction, then enter: the demo runs."
+            msg = self.query_one(PredictPanel).prompt()
         else:
             msg = "space or enter: show answer"
         self.query_one("#prompt", Static).update(Text(msg, style="dim"))
@@ -600,6 +597,11 @@ class StudyScreen(DrillbreakScreen):
             self.drill_app.open_demo(cur.item.card.demo)
             if self.app.screen is self:  # no demo screen opened
                 self.session.resume()
+
+    def on_predict_panel_next_step(self, _message: PredictPanel.NextStep) -> None:
+        cur = self.shown
+        if cur is not None and cur.predict is not None and not cur.revealed:
+            self._draw_prompt(cur)
 
     def on_predict_panel_running(self, _message: PredictPanel.Running) -> None:
         self.session.pause()  # the run is not review time; on_screen_resume resumes
