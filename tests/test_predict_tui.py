@@ -7,6 +7,7 @@ and the suggested rating; then the same card again, from the cached run.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime
 
 from helpers.pilot import shown, wait_shown, wait_until
@@ -80,6 +81,7 @@ async def test_predict_live_then_cached(tmp_path, monkeypatch):
         await pilot.press("enter")
         await wait_shown(pilot, "c: the cached run from 2026-03-02 12:00 UTC")
         await wait_shown(pilot, "Prediction in. enter: run it live · c: the cached run.", "#prompt")
+        await wait_shown(pilot, "c Cached run", "Footer")
         await pilot.press("c")
         await wait_shown(pilot, "Cached run, replayed")
         await wait_shown(pilot, "replayed: cached run from 2026-03-02 12:00 UTC", "#demo-header")
@@ -108,6 +110,29 @@ async def test_the_prompt_says_the_next_step_once_the_prediction_is_in(tmp_path,
         await pilot.press("c", "enter")
         await wait_shown(pilot, "Prediction in. enter: run the demo live.", "#prompt")
         assert "Pick a range" not in shown(app, "#prompt")
+
+
+async def test_the_footer_shows_the_run_key_once_the_cache_was_searched(tmp_path, monkeypatch):
+    """The run keys work once the cache has been searched (in a thread): then the
+    footer shows them (it kept showing "Show answer", which did nothing)."""
+    from drillbreak.study import predict
+
+    searched = threading.Event()
+    find_cached = predict.find_cached
+
+    def held(*args):
+        searched.wait(120)
+        return find_cached(*args)
+
+    monkeypatch.setattr(predict, "find_cached", held)
+    app = predict_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_shown(pilot, QUESTION, "#question")
+        await pilot.press("c", "enter")
+        await wait_shown(pilot, "Prediction in. Looking for a cached run…", "#prompt")
+        assert "Run live" not in shown(app, "Footer")
+        searched.set()
+        await wait_shown(pilot, "Run live", "Footer")
 
 
 async def test_tab_and_a_click_leave_the_range_letters_picking(tmp_path, monkeypatch):

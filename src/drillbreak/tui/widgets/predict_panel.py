@@ -224,6 +224,7 @@ class PredictPanel(Vertical, can_focus=True):
         if rnd is self.round:
             self.cached, self.looked_up = cached, True
             self._draw()
+            self.refresh_bindings()  # the footer: the run keys now work
             self.post_message(self.NextStep())
 
     # the run ------------------------------------------------------------------------------
