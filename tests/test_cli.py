@@ -131,7 +131,43 @@ def test_user_errors_are_one_line(tmp_path):
 
 
 def test_usage_error_exit_2():
-    assert run("study", "--new", "many").returncode == 2
+    result = run("study", "--new", "many")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "drillbreak: error: study --new: invalid int value: 'many' "
+        "(run 'drillbreak study --help')\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["limits", "--new", "2.5"],
+            "limits --new: invalid int value: '2.5' (run 'drillbreak limits --help')",
+        ),
+        (
+            ["export", "anki", "--colour"],
+            "export anki: unrecognized arguments: --colour (run 'drillbreak export anki --help')",
+        ),
+        (
+            ["limits", "a", "b"],
+            "limits: unrecognized arguments: b (run 'drillbreak limits --help')",
+        ),
+        (
+            ["demo"],
+            "demo: the following arguments are required: name (run 'drillbreak demo --help')",
+        ),
+        (["--bogus"], "unrecognized arguments: --bogus (run 'drillbreak --help')"),
+    ],
+)
+def test_usage_errors_are_one_line_naming_the_command(capsys, argv, line):
+    """A bad option or value prints one line naming the command and its --help, not
+    the whole usage block; exit status 2, as argparse's."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == f"drillbreak: error: {line}\n"
 
 
 def test_version_and_help():

@@ -669,6 +669,88 @@ async def test_settings_show_the_workload_and_focus_the_first_field(setup):
         assert app.focused is app.screen.query_one("#desired_retention")
 
 
+async def test_the_workload_marks_the_retention_just_saved(setup):
+    """After saving a new desired retention the workload table marks it "now" (it kept
+    marking the old one until the screen was opened again)."""
+    app = make_app(setup, study=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_settings(pilot)
+        workload = app.screen.query_one("#workload")
+
+        def marked() -> list[str]:
+            lines = str(workload.render()).splitlines()[2:]
+            return [line.split()[0] for line in lines if line.endswith("<- now")]
+
+        await wait_until(pilot, lambda: marked() == ["0.90"], "the table marking 0.90")
+        app.screen.query_one("#desired_retention").value = "0.85"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: marked() == ["0.85"], "the table marking 0.85")
+    assert json.loads(stored_settings(setup[1]) or "{}")["desired_retention"] == 0.85
+
+
+BUSY_DECK = """
+deck: busy
+title: Busy deck
+cards:
+  - id: busy
+    type: diagnosis
+    shuffle: false
+    scenario: Accuracy fell after the launch.
+    hint: compare the inputs
+    demo: distribution-shift
+    evidence:
+      title: Log
+      x: epoch
+      columns: {epoch: [1, 2, 3], val_loss: [1.0, 0.8, 1.4]}
+    question: Why?
+    choices:
+      - text: the inputs moved
+        correct: true
+        why: new users
+      - text: a bug
+        why: no
+"""
+
+
+@pytest.mark.parametrize(
+    ("size", "keys"),
+    [
+        (
+            (80, 24),
+            ["? Help", "space Accept", "1234 Rate", "esc End", "h Hint", "d Demo", "t Table"],
+        ),
+        ((60, 20), ["? Help", "space Accept", "1234 Rate", "esc End"]),
+    ],
+    ids=["80x24", "60x20"],
+)
+async def test_the_study_footer_fits_the_rating_keys(tmp_path, size, keys):
+    """The answer side of a card with a hint, a demo and a table: at 80 columns the
+    footer shows every key it lists, the rating keys among them, left of the command
+    palette's key; at 60 at least help, accept, the ratings and end (the footer used
+    to run past the edge, cutting the last keys)."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(decks, "busy.yaml", BUSY_DECK)
+    options = AppOptions(
+        db_path=tmp_path / "busy.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(("busy",)),
+        seed=1,
+    )
+    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+
+    def missing() -> list[str]:
+        footer = shown(app, "Footer").split("▏")[0]  # the palette key's edge
+        return [key for key in keys if key not in footer]
+
+    async with app.run_test(size=size) as pilot:
+        await wait_shown(pilot, "Accuracy fell after the launch.", "#question")
+        await pilot.press("a", "enter")
+        await wait_shown(pilot, "Rate 1-4", "#prompt")
+        await wait_until(pilot, lambda: not missing(), f"the footer to show {keys}")
+
+
 async def test_the_gc_paused_for_the_start_runs_again_once_the_decks_are_loaded(setup):
     """drillbreak.main.open_app pauses the cyclic GC for the imports and the load; the
     app turns it back on (a long session must not keep every cycle it makes)."""

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from drillbreak import __version__
 from drillbreak.errors import UserError
@@ -49,7 +49,37 @@ def _add_shared_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-class _TopParser(argparse.ArgumentParser):
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line naming the command and where its help is, not the
+    whole usage block: ``drillbreak: error: limits --new: invalid int value: '2.5'
+    (run 'drillbreak limits --help')``.  Exit status 2, as argparse's."""
+
+    def error(self, message: str) -> NoReturn:
+        top, *words = self.prog.split()
+        command = " ".join(words)
+        argument = message.removeprefix("argument ")  # "--new: invalid int value: '2.5'"
+        if argument != message:
+            message = f"{command} {argument}".lstrip()
+        elif command:
+            message = f"{command}: {message}"
+        self.exit(2, f"{top}: error: {message} (run '{self.prog} --help')\n")
+
+
+class _CommandParser(_Parser):
+    """A command's parser gets every word after the command's name, so a word left
+    over is an error of this command, reported here where the command is known
+    (the top parser would report it without naming the command)."""
+
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
+class _TopParser(_Parser):
     """The ``drillbreak`` parser: --decks given before and after the command add up."""
 
     def parse_known_args(
@@ -62,7 +92,7 @@ class _TopParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _CommandParser(add_help=False)  # the commands' parent, of their class
     _add_shared_options(common, top=False)
 
     parser = _TopParser(
@@ -72,9 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_shared_options(parser, top=True)
     parser.set_defaults(handler=cmd_app)  # no command: the app
     parser.add_argument("--version", action="version", version=f"drillbreak {__version__}")
-    sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser
-    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     study = sub.add_parser("study", parents=[common], help="study due cards")
     study.set_defaults(handler=cmd_study)

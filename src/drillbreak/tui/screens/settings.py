@@ -16,6 +16,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.worker import Worker, get_current_worker
 
 from drillbreak.errors import UserError
 from drillbreak.settings import Settings, SettingsInvalid, format_steps
@@ -76,7 +77,18 @@ class SettingsScreen(DrillbreakScreen):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
         self._saved = self._typed()
-        self.run_worker(self._simulate_workload, thread=True, group="workload", exit_on_error=False)
+        self._simulate()
+
+    def _simulate(self) -> None:
+        """Simulate the workload with the settings in use: on opening, and again after a
+        save (the retention marked "now", new cards a day and steps may have changed)."""
+        self.run_worker(
+            self._simulate_workload,
+            thread=True,
+            group="workload",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
     def _simulate_workload(self) -> None:
         """Reviews a day at each desired retention, beside the retention field (a thread:
@@ -98,7 +110,11 @@ class SettingsScreen(DrillbreakScreen):
                 settings.parameters, cards=cards, settings=settings, rows=rows
             )
             text = "\n".join(workload_lines(table, cards, settings.desired_retention))
-        self.app.call_from_thread(self.query_one("#workload", Static).update, Content(text))
+        self.app.call_from_thread(self._show_workload, get_current_worker(), text)
+
+    def _show_workload(self, worker: Worker[None], text: str) -> None:
+        if not worker.is_cancelled:  # else a save started a newer simulation
+            self.query_one("#workload", Static).update(Content(text))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "theme" and isinstance(event.value, str):
@@ -137,6 +153,7 @@ class SettingsScreen(DrillbreakScreen):
         self.drill_app.apply_theme_setting(settings.theme)
         self._show_problems({})
         self._saved = typed
+        self._simulate()
         self.notify("Settings saved.", timeout=2)
         return True
 

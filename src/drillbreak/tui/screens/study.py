@@ -154,8 +154,10 @@ class StudyFooter(Footer):
 
 
 class StudyScreen(DrillbreakScreen):
+    # The footer shows the keys in this order and cuts what does not fit: the help key,
+    # answering, rating and ending come first (they fit at 60 columns); undo, suspend
+    # and bury are only in the help (?), so that the card's own keys fit at 80.
     BINDINGS = [
-        # first, so that the footer keeps it in view on a narrow terminal
         Binding("question_mark", "app.toggle_help", "Help", id="app.help"),
         Binding("space,enter", "primary", "Show answer", id="study.reveal"),
         Binding("space,enter", "accept", "Accept", id="study.accept"),
@@ -164,13 +166,13 @@ class StudyScreen(DrillbreakScreen):
         Binding("3", "rate(3)", "Good", id="study.good", group=_RATE),
         Binding("4", "rate(4)", "Easy", id="study.easy", group=_RATE),
         Binding("ctrl+s", "submit_typed", "Submit answer", id="study.submit", priority=True),
-        Binding("u", "undo", "Undo", id="study.undo"),
-        Binding("s", "suspend", "Suspend", id="study.suspend"),
-        Binding("b", "bury", "Bury", id="study.bury"),
+        Binding("escape", "back", "End", id="study.end"),
+        Binding("u", "undo", "Undo", show=False, id="study.undo"),
+        Binding("s", "suspend", "Suspend", show=False, id="study.suspend"),
+        Binding("b", "bury", "Bury", show=False, id="study.bury"),
         Binding("h", "hint", "Hint", id="study.hint"),
         Binding("d", "demo", "Demo", id="study.demo"),
         Binding("t", "toggle_table", "Table", id="study.table"),
-        Binding("escape", "back", "End", id="study.end"),
         Binding("down,j", "scroll_card('down')", "Scroll down", show=False, id="study.down"),
         Binding("up,k", "scroll_card('up')", "Scroll up", show=False, id="study.up"),
         Binding("pagedown", "scroll_card('page_down')", "Page down", show=False, id="study.pgdn"),
@@ -430,10 +432,7 @@ class StudyScreen(DrillbreakScreen):
         elif isinstance(card, OpenCard):
             msg = "Type your answer; ctrl+s submits, esc leaves the box."
         elif isinstance(card, PredictCard):
-            if card.ranges is not None:
-                msg = "Pick a range (its letter), then enter: the demo runs."
-            else:
-                msg = "Type your prediction, then enter: the demo runs."
+            msg = self.query_one(PredictPanel).prompt()
         else:
             msg = "space or enter: show answer"
         self.query_one("#prompt", Static).update(Text(msg, style="dim"))
@@ -688,6 +687,11 @@ class StudyScreen(DrillbreakScreen):
             self.drill_app.open_demo(cur.item.card.demo)
             if self.app.screen is self:  # no demo screen opened
                 self.session.resume()
+
+    def on_predict_panel_next_step(self, _message: PredictPanel.NextStep) -> None:
+        cur = self.shown
+        if cur is not None and cur.predict is not None and not cur.revealed:
+            self._draw_prompt(cur)
 
     def on_predict_panel_running(self, _message: PredictPanel.Running) -> None:
         self.session.pause()  # the run is not review time; on_screen_resume resumes

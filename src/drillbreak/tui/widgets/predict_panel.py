@@ -6,6 +6,11 @@ The grading and the run cache live in :mod:`drillbreak.study.predict`; this widg
 draws a :class:`PredictRound` and forwards keys.  The cache is read and written in a
 thread worker, under the app's database lock.  When the outcome is known the panel
 posts :class:`PredictPanel.Ran`; the study screen then shows the rating bar.
+
+Until then the panel keeps the keyboard: tab does not move the focus away from the
+range letters (or the number box, or the run keys), where ``b`` would bury the card.
+The study screen's bottom line is :meth:`PredictPanel.prompt`, redrawn on
+:class:`PredictPanel.NextStep`.
 """
 
 from __future__ import annotations
@@ -42,7 +47,11 @@ class PredictPanel(Vertical, can_focus=True):
     BINDINGS = [
         Binding("enter,space", "run(False)", "Run live", id="predict.live"),
         Binding("c", "run(True)", "Cached run", id="predict.cached"),
+        Binding("tab,shift+tab", "stay", show=False, id="predict.stay"),
     ]
+
+    class NextStep(Message):
+        """The prediction was taken, or the cache looked up: :meth:`prompt` changed."""
 
     class Running(Message):
         """The demo screen is about to open for this review's run."""
@@ -96,6 +105,25 @@ class PredictPanel(Vertical, can_focus=True):
             self.query_one(ChoiceList).focus()
         else:
             self.query_one(Input).focus()
+
+    def on_focus(self) -> None:
+        # the panel itself (a click on its text) hands the focus on to the ranges or the box
+        if self.round is not None and not self.round.committed:
+            self.focus_answer()
+
+    def prompt(self) -> str:
+        """The study screen's bottom line for this review: what to do next."""
+        rnd = self.round
+        assert rnd is not None
+        if not rnd.committed:
+            if rnd.card.ranges is not None:
+                return "Pick a range (its letter), then enter: the demo runs."
+            return "Type your prediction, then enter: the demo runs."
+        if not self.looked_up:
+            return "Prediction in. Looking for a cached run…"
+        if self.cached is None:
+            return "Prediction in. enter: run the demo live."
+        return "Prediction in. enter: run it live · c: the cached run."
 
     def _draw(self) -> None:
         rnd = self.round
@@ -170,6 +198,7 @@ class PredictPanel(Vertical, can_focus=True):
                 return False
         self._draw()
         self.focus()
+        self.post_message(self.NextStep())
         self._look_up()
         return True
 
@@ -195,14 +224,21 @@ class PredictPanel(Vertical, can_focus=True):
         if rnd is self.round:
             self.cached, self.looked_up = cached, True
             self._draw()
+            self.refresh_bindings()  # the footer: the run keys now work
+            self.post_message(self.NextStep())
 
     # the run ------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        rnd = self.round
         if action == "run":
-            rnd = self.round
             ready = rnd is not None and rnd.committed and rnd.outcome is None and self.looked_up
             return ready and (parameters[0] is False or self.cached is not None)
+        if action == "stay":  # until the run's outcome; then tab moves the focus as usual
+            return rnd is not None and rnd.outcome is None
         return True
+
+    def action_stay(self) -> None:
+        self.focus_answer()
 
     def action_run(self, cached: bool) -> None:
         from drillbreak.tui.screens.predict_demo import PredictDemoScreen

@@ -16,7 +16,8 @@ from drillbreak.deck.models import RubricPoint
 
 class RubricList(Widget, can_focus=True):
     BINDINGS = [
-        Binding("space", "toggle_point", "Toggle point", id="rubric.toggle"),
+        # not in the footer: the rubric's own line says it ("space toggles")
+        Binding("space", "toggle_point", "Toggle point", show=False, id="rubric.toggle"),
         Binding("up", "move(-1)", "Previous point", show=False, id="rubric.up"),
         Binding("down", "move(1)", "Next point", show=False, id="rubric.down"),
     ]
