@@ -219,3 +219,12 @@ def test_log_y_axis_spaces_powers_of_ten_evenly_and_skips_non_positive_values():
     lines = text.split("\n")
     assert y_labels(lines) == ["1.00", "0.10", "0.01"]  # one format per axis
     assert "y: test error (log scale)" in lines[0]
+
+
+def test_four_digit_ends_get_no_decimals_and_leave_the_legend_room():
+    """format_tick writes -8181.9 as -8.18e+03: its "decimals" are none, not the
+    exponent's six (which made labels 13 characters wide and cut the legend)."""
+    assert format_ticks([-8181.9, -9091.0, -10000.1]) == ["-8182", "-9091", "-10000"]
+    evidence = clean_evidence({"x": [0.0], "_": [-9091.0]})
+    assert evidence is not None
+    check_drawing(evidence_series(evidence), 16, 8)

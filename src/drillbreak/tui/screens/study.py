@@ -139,6 +139,8 @@ class StudyFooter(Footer):
     _listed: tuple[object, ...] | None = None
 
     async def recompose(self) -> None:
+        if not self.is_attached:  # its screen closed meanwhile: as Widget.recompose
+            return
         listed = self._keys()
         if listed != self._listed:
             self._listed = listed

@@ -61,12 +61,21 @@ def format_ticks(values: Sequence[float]) -> list[str]:
     big = max(abs(v) for v in finite)
     if big >= 100000 or 0 < big < 0.001:
         return [f"{v:.1e}" if math.isfinite(v) else format_tick(v) for v in values]
-    ends = [format_tick(v) for v in (values[0], values[-1]) if math.isfinite(v)]
-    decimals = max((len(t.split(".")[1]) if "." in t else 0) for t in ends or ["0"])
+    ends = [v for v in (values[0], values[-1]) if math.isfinite(v)]
+    decimals = max((_decimals(v) for v in ends), default=0)
     step = (max(finite) - min(finite)) / max(1, len(finite) - 1)
     if step > 0:  # labels between the ends differ from them
         decimals = max(decimals, -math.floor(math.log10(step)))
     return [f"{v:.{decimals}f}" if math.isfinite(v) else format_tick(v) for v in values]
+
+
+def _decimals(v: float) -> int:
+    """The decimals of :func:`format_tick`'s 3 significant digits of ``v`` in fixed
+    notation: it writes -8181.9 as -8.18e+03, whose "decimals" are not 6 but none."""
+    tick = format_tick(v)
+    if "e" in tick:
+        return max(0, 2 - math.floor(math.log10(abs(v))))
+    return len(tick.split(".")[1]) if "." in tick else 0
 
 
 def draw_legend(names: Sequence[str], colours: Sequence[str], width: int) -> list[Text]:
