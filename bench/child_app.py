@@ -8,7 +8,8 @@
 study card is on screen (with ``--settle``: once every deck file is loaded too, as a
 start that stays open fills the parse cache of a progressive load).  Both print ``READY <time.monotonic()>`` at that moment
 (the parent compares it with its own monotonic clock, which is system-wide), then
-``TORCH <0|1>``: whether torch was ever imported in this process.
+``TORCH <0|1>``: whether torch was ever imported in this process, and ``SELF_MAXRSS``
+(KiB): its peak memory.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ def _report() -> None:
 
 
 def _finish() -> None:
+    import resource
+
     print(f"TORCH {int('torch' in sys.modules)}", flush=True)
+    # this process alone: not the case child the app may start for generated cards
+    print(f"SELF_MAXRSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", flush=True)
 
 
 def run_bare() -> int:

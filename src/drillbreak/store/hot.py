@@ -70,9 +70,10 @@ def due_rows(
     keys: Mapping[str, Sequence[str]] | None = None,
 ) -> list[CardRow]:
     """Active, unsuspended, unburied learning/review cards due by ``until_ms``; with
-    ``reviews_most``, every learning card but only each deck's ``reviews_most[deck]``
-    reviews of lowest retrievability at ``now_ms``: the ones today's review limit lets
-    the planner take (at 100k cards, a deck has ~320 due and 200 to show).  ``keys``:
+    ``reviews_most``, every learning card but only each named deck's
+    ``reviews_most[deck]`` reviews of lowest retrievability at ``now_ms``: the ones
+    today's review limit lets the planner take (at 100k cards, a deck has ~320 due and
+    200 to show).  ``keys``:
     of the decks named there, the rows of those keys only (at most ``KEYS_MAX``).
     """
     cur = _cursor(conn)
@@ -85,11 +86,11 @@ def due_rows(
                 sql = _DUE_SQL + _of_keys(only)
                 out.extend(map(make, cur.execute(sql, (deck, until_ms, now_ms, *only))))
                 continue
-            if reviews_most is None:
+            most = reviews_most.get(deck) if reviews_most is not None else None
+            if most is None:
                 out.extend(map(make, cur.execute(_DUE_SQL, (deck, until_ms, now_ms))))
                 continue
             out.extend(map(make, cur.execute(_DUE_LEARNING_SQL, (deck, until_ms, now_ms))))
-            most = reviews_most.get(deck, 0)
             if most > 0:
                 args = (deck, until_ms, now_ms, now_ms, most)
                 out.extend(map(make, cur.execute(_DUE_REVIEWS_SQL, args)))
@@ -106,8 +107,8 @@ def new_rows(
     keys: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[CardRow]:
     """Active, available NEW cards in introduction order (a lazy iterator); from each
-    deck in ``most``, its first ``most[deck]`` only; of the decks in ``keys``, the rows
-    of those keys only (at most ``KEYS_MAX``).
+    deck named in ``most``, its first ``most[deck]`` only; of the decks in ``keys``, the
+    rows of those keys only (at most ``KEYS_MAX``).
 
     One index walk per deck, merged: ``deck IN (...) ORDER BY new_order`` would
     make SQLite sort every new card of every deck before returning the first.  The
@@ -118,7 +119,7 @@ def new_rows(
     try:
         per_deck = []
         for cur, deck in zip(cursors, decks, strict=True):
-            limit = -1 if most is None else most[deck]
+            limit = -1 if most is None else most.get(deck, -1)
             only = keys.get(deck) if keys is not None else None
             if only is None:
                 rows = cur.execute(_NEW_SQL, (deck, now_ms, limit))

@@ -193,8 +193,15 @@ class StudySession:
                 new_limit=new_limit,
                 decay=self._decay,
                 keys=None if self._whole_decks else self._few_keys(),
+                whole=self._whole(),
             )
         self.learning, self.main = queues.learning, queues.main
+
+    def _whole(self) -> list[str]:
+        """The decks whose every row is in scope (every item, rows synced)."""
+        if not self._rows_synced:
+            return []
+        return [deck for deck, by_key in self.items.items() if whole_deck(by_key)]
 
     def _few_keys(self) -> dict[str, list[str]]:
         """The keys of each deck studied in part with few enough of them to read by key

@@ -187,7 +187,8 @@ class DrillbreakApp(App):
 
         before = {id(d) for d in self.ctx.collection.decks}
         self.ctx.collection = message.collection
-        gc.freeze()  # as in on_loaded: the new deck lives as long as the app
+        gc.collect()  # the parse's garbage, before the new deck is frozen (as in on_loaded)
+        gc.freeze()
         specs = generator_specs([d for d in message.collection.decks if id(d) not in before])
         if specs:
             if self.refiller is None:
