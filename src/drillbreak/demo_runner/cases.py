@@ -17,7 +17,6 @@ the cases it wrote.  No torch here.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import os
@@ -35,6 +34,8 @@ from drillbreak.childproc import popen_options, stop_group, watch_parent
 from drillbreak.paths import shipped_demos_dir
 
 if TYPE_CHECKING:
+    import argparse
+
     from pydantic import TypeAdapter
 
 __all__ = ["Case", "CaseError", "generate", "parse_case"]
@@ -175,6 +176,8 @@ def generate(
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    import argparse  # the child's command line only: the app imports this module too
+
     parser = argparse.ArgumentParser(prog="python -m drillbreak.demo_runner.cases")
     parser.add_argument(
         "wants", nargs="+", metavar="FAMILY[=N]", help="fault family and how many cases (1)"

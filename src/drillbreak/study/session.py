@@ -40,12 +40,13 @@ from drillbreak.store import cards, hot, settings_store
 from drillbreak.store.cards import CardRow
 from drillbreak.store.db import Database
 from drillbreak.study import cram as cram_policy
-from drillbreak.study import grading, overview, queue_builder
+from drillbreak.study import grading, queue_builder
 from drillbreak.study.leech import is_leech, leech_message
 from drillbreak.study.undo import Action, Snapshot, UndoStack
 
 if TYPE_CHECKING:
     from drillbreak.store.raw import Conn
+    from drillbreak.study.overview import Idle
     from drillbreak.study.predict import PredictRound
 
 MAX_DURATION_MS = 5 * 60 * 1000  # a card left on screen for an hour is not 1 h of thinking
@@ -557,6 +558,8 @@ class StudySession:
             due_now=next_ms is not None and next_ms <= now_ms,
         )
 
-    def why_idle(self) -> overview.Idle:
+    def why_idle(self) -> Idle:
         """Why there is nothing to study (a typed reason and a one-line message)."""
-        return overview.why_idle(self.db, self.decks, self.settings, self.clock(), self.tz)
+        from drillbreak.study.overview import why_idle  # only when nothing is left
+
+        return why_idle(self.db, self.decks, self.settings, self.clock(), self.tz)

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from drillbreak.context import Context
     from drillbreak.deck.loader import Collection
     from drillbreak.deck.models import Generate
+    from drillbreak.errors import UserError
     from drillbreak.study.cases import Refiller
+    from drillbreak.study.session import StudySession
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,10 @@ class AppOptions:
 
 
 class Loaded(Message):
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, session: StudySession | UserError | None = None) -> None:
         super().__init__()
         self.ctx = ctx
+        self.session = session  # the session asked for at start (or why it cannot start)
 
 
 class DecksLanded(Message):
@@ -143,7 +146,13 @@ class DrillbreakApp(App):
             ctx.close()
             self.post_message(LoadFailed(str(exc)))
             return
-        self.post_message(Loaded(ctx))
+        session: StudySession | UserError | None = None
+        if study is not None:  # its queue is read here, off the event loop
+            try:
+                session = self._open_session(ctx, study)
+            except UserError as exc:
+                session = exc
+        self.post_message(Loaded(ctx, session))
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.exit(return_code=1, message=f"drillbreak: error: {message.error}")
@@ -160,7 +169,7 @@ class DrillbreakApp(App):
         # Started on a study session, the decks screen is made when the session ends
         # (`back_to_decks`): making it first cost ~100 ms before the first card
         # (bench/FINDINGS.md, "The decks screen after the first card").
-        if self.options.study is None or not self.start_study(self.options.study):
+        if self.options.study is None or not self.start_study(self.options.study, message.session):
             from drillbreak.tui.screens.decks import DecksScreen
 
             self.push_screen(DecksScreen())
@@ -247,28 +256,38 @@ class DrillbreakApp(App):
             self.theme = name
 
     # navigation used by screens and the command palette ----------------------------
-    def start_study(self, request: StudyRequest) -> bool:
-        """Open a study session on ``request``; False (with a notice) when it has nothing
-        to study or cannot start."""
-        from drillbreak.errors import UserError
+    def _open_session(self, ctx: Context, request: StudyRequest) -> StudySession:
+        """The session ``request`` asks for; raises UserError when it cannot start."""
         from drillbreak.study.scope import select_by_deck
         from drillbreak.study.session import StudySession
+
+        items = select_by_deck(ctx.collection, request.decks, request.tag)
+        return StudySession(
+            ctx.db,
+            items,
+            clock=self.clock,
+            cram=request.cram,
+            new_limit=request.new_limit,
+            seed=self.options.seed,
+            rows_synced=True,
+        )
+
+    def start_study(
+        self, request: StudyRequest, opened: StudySession | UserError | None = None
+    ) -> bool:
+        """Open a study session on ``request`` (``opened``: the loader made it, or found
+        why it cannot start); False (with a notice) when it has nothing to study or
+        cannot start."""
+        from drillbreak.errors import UserError
         from drillbreak.tui.screens.study import StudyScreen
 
         assert self.ctx is not None
         if self._still_saving():
             return False
         try:
-            items = select_by_deck(self.ctx.collection, request.decks, request.tag)
-            session = StudySession(
-                self.ctx.db,
-                items,
-                clock=self.clock,
-                cram=request.cram,
-                new_limit=request.new_limit,
-                seed=self.options.seed,
-                rows_synced=True,
-            )
+            if isinstance(opened, UserError):
+                raise opened
+            session = opened or self._open_session(self.ctx, request)
         except UserError as exc:
             if self.loading:  # the deck or tag may be in a file not read yet
                 exc = UserError(f"{exc} (still reading {self.loading} deck files; try again soon)")

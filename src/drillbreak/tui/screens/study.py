@@ -156,6 +156,10 @@ class StudyFooter(Footer):
 
 
 class StudyScreen(DrillbreakScreen):
+    # Each card says where focus goes (_swap_in); Textual's own first focus ("" turns it
+    # off: None means the app's), on the card's scroll area, restyled the whole card
+    # twice before the first card, in and out (~20 ms).
+    AUTO_FOCUS = ""
     # The footer shows the keys in this order and cuts what does not fit: the help key,
     # answering, rating and ending come first (they fit at 60 columns); undo, suspend
     # and bury are only in the help (?), so that the card's own keys fit at 80.
