@@ -76,3 +76,52 @@ async def test_each_card_recomposes_the_footer_once_and_shows_its_keys(tmp_path,
     assert first == ["one"], first
     # the answer side's keys once, and the second card's once
     assert recomposes[1:] == ["one", "pick"], recomposes
+
+
+async def test_the_first_card_neither_moves_focus_nor_reads_the_queue_on_the_event_loop(
+    tmp_path, monkeypatch
+):
+    """Before the first card: no focus given to the card area and taken back (each
+    restyles the card), and the session's queue read in the loader's thread."""
+    import threading
+
+    from drillbreak.study.session import StudySession
+
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    write_deck(decks, "foot.yaml", DECK)
+    focused: list[str | None] = []
+    watch = Widget.watch_has_focus
+
+    def record(self, value: bool) -> None:
+        if value:
+            focused.append(self.id)
+        watch(self, value)
+
+    monkeypatch.setattr(Widget, "watch_has_focus", record)
+    threads: list[str] = []
+    init = StudySession.__init__
+
+    def made(self, *args, **kwargs) -> None:
+        threads.append(threading.current_thread().name)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(StudySession, "__init__", made)
+    options = AppOptions(
+        db_path=tmp_path / "db.sqlite3",
+        deck_paths=(decks,),
+        include_shipped=False,
+        study=StudyRequest(("foot",)),
+        seed=1,
+    )
+    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, StudyScreen)
+            and app.screen.shown is not None
+            and "First question" in shown(app, "#question"),
+            "the first card",
+        )
+        assert focused == [] and app.screen.focused is None  # a basic card takes no focus
+    assert threads and threading.main_thread().name not in threads
