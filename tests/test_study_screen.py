@@ -608,3 +608,14 @@ async def test_the_header_names_a_reversed_card_reversed(tmp_path):
             kinds.add((item.key, shown(app, "#study-status").split()[-1]))
             await pilot.press("space", "4")
     assert sorted(k for _, k in kinds) == ["basic", "reversed"]
+
+
+async def test_after_tab_the_letters_still_pick_options_and_b_buries_nothing(tmp_path):
+    """Tab once moved focus to the card area, where b was the screen's Bury."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_card(pilot, "multi")
+        await pilot.press("tab", "b", "shift+tab", "c")
+        choices = screen_of(app).query_one("#choices")
+        assert choices.selected == frozenset({1, 2})
+        assert screen_of(app).shown is not None and screen_of(app).shown.item.key == "multi"

@@ -225,7 +225,9 @@ class StudyScreen(DrillbreakScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="study-status")
-        with VerticalScroll(id="card"):
+        # not focusable: the screen scrolls it (j, k, page keys), and a card's letters
+        # stay with its options after tab (on the card, b would bury it)
+        with VerticalScroll(id="card", can_focus=False):
             yield BufferedMarkdown(id="question")
             with ContentSwitcher(id="card-body"):
                 with Vertical(id="choice-body"):
