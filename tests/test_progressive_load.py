@@ -470,3 +470,31 @@ async def test_the_decks_screen_shows_a_six_digit_total_whole(tmp_path):
         await wait_shown(pilot, "100001", "#decks")
         row = next(line for line in shown(app, "#decks").splitlines() if "All decks" in line)
         assert row.split()[-4:] == ["20", "0", "0", "100001"]
+
+
+async def test_the_card_on_screen_keeps_its_keys_while_decks_land(
+    tmp_path, small_thresholds, gate, monkeypatch
+):
+    """Taking in a landed file holds the session's keys back for a moment (a footer
+    drawn then lists none of them); the footer shows them again once it is done (it
+    showed only Help and Hint at 60x20)."""
+    held = threading.Event()
+    rescope = StudySession.rescope
+
+    def slow_rescope(self, items):
+        held.wait(120)
+        rescope(self, items)
+
+    monkeypatch.setattr(StudySession, "rescope", slow_rescope)
+    app = _app(tmp_path, StudyRequest())
+    async with app.run_test(size=(60, 20)) as pilot:
+        await wait_shown(pilot, "Question 0 of big", "#question")
+        await wait_shown(pilot, "Show answer", "StudyFooter")
+        gate.set()
+        await wait_until(pilot, lambda: app.screen.saving, "the landed file being taken in")
+        app.screen.refresh_bindings()  # e.g. a focus event meanwhile: the keys go
+        await wait_until(pilot, lambda: "Show answer" not in shown(app, "StudyFooter"), "no keys")
+        held.set()
+        await wait_until(pilot, lambda: "20 left" in _status(app), "the whole file's cards")
+        await wait_shown(pilot, "Show answer", "StudyFooter")
+        assert "End" in shown(app, "StudyFooter")

@@ -634,8 +634,9 @@ class StudyScreen(DrillbreakScreen):
             self._update_status()
         else:
             message.then(message.result)
-        if not self.saving:  # decks landed while the session was busy
-            self._rescope()
+        if not self.saving:
+            self.refresh_bindings()  # the keys held back while it saved are back
+            self._rescope()  # decks landed while the session was busy
 
     def action_rate(self, rating: int) -> None:
         cur = self.shown
