@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conftest import write_deck
-from textual.widget import Widget
 from helpers.pilot import shown, wait_until
+from textual.widget import Widget
 
 from drillbreak.clock import FakeClock
 from drillbreak.tui.app import AppOptions, DrillbreakApp, StudyRequest
@@ -118,9 +118,11 @@ async def test_the_first_card_neither_moves_focus_nor_reads_the_queue_on_the_eve
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(
             pilot,
-            lambda: isinstance(app.screen, StudyScreen)
-            and app.screen.shown is not None
-            and "First question" in shown(app, "#question"),
+            lambda: (
+                isinstance(app.screen, StudyScreen)
+                and app.screen.shown is not None
+                and "First question" in shown(app, "#question")
+            ),
             "the first card",
         )
         assert focused == [] and app.screen.focused is None  # a basic card takes no focus
