@@ -307,17 +307,15 @@ def _queue_ids(session: StudySession) -> list[int]:
     return [r.id for r in (*session.learning, *session.main)]
 
 
+def _session(ctx: Context, clock: FakeClock, new_limit: int | None) -> StudySession:
+    """A session on every deck of ``ctx``'s collection, as the app opens one."""
+    items = select_by_deck(ctx.collection)
+    return StudySession(ctx.db, items, clock=clock, new_limit=new_limit, seed=1, rows_synced=True)
+
+
 def _fresh_queue(ctx: Context, clock: FakeClock, new_limit: int | None, but: int) -> list[int]:
     """The queue a new session on every item of the landed decks would have, less ``but``."""
-    fresh = StudySession(
-        ctx.db,
-        select_by_deck(ctx.collection),
-        clock=clock,
-        new_limit=new_limit,
-        seed=1,
-        rows_synced=True,
-    )
-    return sorted(i for i in _queue_ids(fresh) if i != but)
+    return sorted(i for i in _queue_ids(_session(ctx, clock, new_limit)) if i != but)
 
 
 @pytest.mark.parametrize("new_limit", [None, 6])
@@ -337,14 +335,7 @@ def test_a_rescoped_queue_is_a_fresh_session_on_the_whole_decks(
     )
     try:
         assert [d.partial for d in ctx.collection.decks] == [True, True]
-        session = StudySession(
-            ctx.db,
-            select_by_deck(ctx.collection),
-            clock=clock,
-            new_limit=new_limit,
-            seed=1,
-            rows_synced=True,
-        )
+        session = _session(ctx, clock, new_limit)
         assert session.remaining == 6  # the first three cards of each deck
         answered = []
         for rating in (Rating.GOOD, Rating.AGAIN):

@@ -31,20 +31,10 @@ cards:
 """
 
 
-async def test_each_card_recomposes_the_footer_once_and_shows_its_keys(tmp_path, monkeypatch):
+def _app(tmp_path) -> DrillbreakApp:
     decks = tmp_path / "decks"
     decks.mkdir()
     write_deck(decks, "foot.yaml", DECK)
-    recomposes: list[str] = []  # the card on screen at each recompose of the footer
-    original = Widget.recompose
-
-    async def counted(self):
-        screen = self.screen
-        if isinstance(self, StudyFooter) and isinstance(screen, StudyScreen):
-            recomposes.append(screen.shown.item.key if screen.shown else "none")
-        await original(self)
-
-    monkeypatch.setattr(Widget, "recompose", counted)
     options = AppOptions(
         db_path=tmp_path / "db.sqlite3",
         deck_paths=(decks,),
@@ -52,7 +42,20 @@ async def test_each_card_recomposes_the_footer_once_and_shows_its_keys(tmp_path,
         study=StudyRequest(("foot",)),
         seed=1,
     )
-    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    return DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+
+
+async def test_the_footer_is_recomposed_only_when_its_keys_change(tmp_path, monkeypatch):
+    listed: list[tuple[object, ...]] = []  # the keys at each recompose of the footer
+    original = Widget.recompose
+
+    async def counted(self):
+        if isinstance(self, StudyFooter) and self.is_attached:
+            listed.append(self._keys())
+        await original(self)
+
+    monkeypatch.setattr(Widget, "recompose", counted)
+    app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
 
         def on_screen(key: str, text: str) -> bool:
@@ -62,20 +65,22 @@ async def test_each_card_recomposes_the_footer_once_and_shows_its_keys(tmp_path,
                 and screen.shown is not None
                 and screen.shown.item.key == key
                 and not screen.drawing
+                and not screen.saving
                 and text in shown(app, "#question")
                 and "Help" in shown(app, "StudyFooter")
             )
 
         await wait_until(pilot, lambda: on_screen("one", "First question"), "the first card")
-        first = list(recomposes)
         await pilot.press("space")
         await wait_until(pilot, lambda: "Rate" in shown(app, "StudyFooter"), "the rating keys")
         await pilot.press("3")
         await wait_until(pilot, lambda: on_screen("pick", "Second question"), "the second card")
-    # the first card's keys, composed once (no card, no keys: nothing to compose)
-    assert first == ["one"], first
-    # the answer side's keys once, and the second card's once
-    assert recomposes[1:] == ["one", "pick"], recomposes
+    # the question side, the answer side, the second card: each drawn (how many states
+    # the keys pass through while a rating is saved depends on timing)
+    assert len(listed) >= 3
+    # but never the same keys twice in a row: Textual's footer was recomposed at every
+    # change of the bindings (six times around the first card for one change of keys)
+    assert all(a != b for a, b in zip(listed, listed[1:], strict=False)), listed
 
 
 async def test_the_first_card_neither_moves_focus_nor_reads_the_queue_on_the_event_loop(
@@ -87,9 +92,6 @@ async def test_the_first_card_neither_moves_focus_nor_reads_the_queue_on_the_eve
 
     from drillbreak.study.session import StudySession
 
-    decks = tmp_path / "decks"
-    decks.mkdir()
-    write_deck(decks, "foot.yaml", DECK)
     focused: list[str | None] = []
     watch = Widget.watch_has_focus
 
@@ -107,14 +109,7 @@ async def test_the_first_card_neither_moves_focus_nor_reads_the_queue_on_the_eve
         init(self, *args, **kwargs)
 
     monkeypatch.setattr(StudySession, "__init__", made)
-    options = AppOptions(
-        db_path=tmp_path / "db.sqlite3",
-        deck_paths=(decks,),
-        include_shipped=False,
-        study=StudyRequest(("foot",)),
-        seed=1,
-    )
-    app = DrillbreakApp(options, clock=FakeClock(datetime(2026, 3, 2, 12, tzinfo=UTC)))
+    app = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(
             pilot,
