@@ -148,7 +148,6 @@ def test_big_files_show_their_first_cards_and_land_as_the_whole_parse(tmp_path, 
     write(folder, "a-big.yaml", deck_text("big", 100))
     write(folder, "b-small.yaml", deck_text("small", 2))
     write(folder, "c-bigger.yaml", deck_text("bigger", 150))
-    files = loader.deck_files([folder])
     got = load_collection([folder], None, progressive=True)
     # the first cards of the big files now; every file parsed later, smallest first
     assert [(d.id, d.partial, len(d.cards)) for d in got.decks] == [
@@ -158,7 +157,9 @@ def test_big_files_show_their_first_cards_and_land_as_the_whole_parse(tmp_path, 
     assert [p.name for p in got.pending] == ["b-small.yaml", "a-big.yaml", "c-bigger.yaml"]
     whole = load_collection([folder], None)
     while got.pending:
-        got = got.landed(loader.load_file(got.pending[0]), files)
+        step = got.land_next()
+        assert step is not None
+        got = step[0]
     assert [(d.id, d.partial, [c.id for c in d.cards]) for d in got.decks] == [
         (d.id, False, [c.id for c in d.cards]) for d in whole.decks
     ]
@@ -170,11 +171,12 @@ def test_a_duplicate_deck_id_breaks_the_later_file_whichever_lands_first(
     folder = tmp_path / "decks"
     write(folder, "a.yaml", deck_text("same", 150, title="First"))
     write(folder, "b.yaml", deck_text("same", 100, title="Second"))
-    files = loader.deck_files([folder])
     got = load_collection([folder], None, progressive=True)
     assert [p.name for p in got.pending] == ["b.yaml", "a.yaml"]  # b is smaller: lands first
     while got.pending:
-        got = got.landed(loader.load_file(got.pending[0]), files)
+        step = got.land_next()
+        assert step is not None
+        got = step[0]
     assert [d.title for d in got.decks] == ["First"]
     assert [r.path.name for r in got.broken] == ["b.yaml"]
     assert "duplicate deck id 'same'" in got.broken[0].problems[-1].message

@@ -5,24 +5,16 @@ Shared by the CLI, plain mode and the Textual app; imports neither textual nor t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from drillbreak import paths
 from drillbreak.clock import Clock, utc_now
 from drillbreak.deck.cache import DeckCache
 from drillbreak.deck.items import deck_keys
-from drillbreak.deck.loader import (
-    Collection,
-    FileResult,
-    deck_files,
-    gc_paused,
-    load_collection,
-    load_file,
-)
+from drillbreak.deck.loader import Collection, gc_paused, load_collection
 from drillbreak.deck.predict import DemoFacts
 from drillbreak.demo_runner import catalog
 from drillbreak.demo_runner.catalog import demo_names, list_demos
@@ -96,10 +88,6 @@ class Context:
     collection: Collection
     db: Database
     clock: Clock = utc_now
-    # What a progressive load needs to land its pending files (``land_next``): every
-    # deck file in load order, and how to parse one.
-    files: tuple[Path, ...] = ()
-    parse: Callable[[Path], FileResult] | None = None
     closed: bool = False
 
     def land_next(
@@ -110,11 +98,11 @@ class Context:
         nothing is pending or the context was closed meanwhile.  Runs in a worker
         thread: ``collection`` is not changed, and the caller makes the result
         ``self.collection`` once this returns, in order."""
-        if not collection.pending or self.parse is None:
-            return None
         with gc_paused():
-            result = self.parse(collection.pending[0])
-            landed = collection.landed(result, self.files)
+            step = collection.land_next()
+            if step is None:
+                return None
+            landed, result = step
             deck = result.deck
             with lock:
                 if self.closed:
@@ -141,17 +129,20 @@ class Context:
 
 
 def load_decks(
-    extra: Sequence[Path] = (), *, include_shipped: bool = True, cached: bool = True
+    extra: Sequence[Path] = (),
+    *,
+    include_shipped: bool = True,
+    cached: bool = True,
+    progressive: bool = False,
 ) -> Collection:
-    """The decks to study; unchanged files come from the parse cache unless ``cached=False``."""
+    """The decks to study; unchanged files come from the parse cache unless ``cached=False``
+    (``progressive``: see ``load_collection``)."""
     found = deck_paths(extra, include_shipped=include_shipped)
-    if cached and (cache := _default_cache()):
-        return load_collection(found, cache=cache)
-    return load_collection(found, known_demo_names())
-
-
-def _default_cache() -> DeckCache | None:
-    return DeckCache.default(demo_source=(demo_sources_stamp(), known_demo_names))
+    if cached and (
+        cache := DeckCache.default(demo_source=(demo_sources_stamp(), known_demo_names))
+    ):
+        return load_collection(found, cache=cache, progressive=progressive)
+    return load_collection(found, known_demo_names(), progressive=progressive)
 
 
 def open_context(
@@ -168,15 +159,9 @@ def open_context(
     ``progressive``: big deck files that are not in the parse cache are parsed later,
     their first cards shown meanwhile (``load_collection``); the context's
     :meth:`~Context.land_next` parses them one by one."""
-    files: tuple[Path, ...] = ()
-    parse = None
-    if collection is None and progressive:
-        files = tuple(deck_files(deck_paths(extra_decks, include_shipped=include_shipped)))
-        cache = _default_cache()
-        names = None if cache is not None else known_demo_names()
-        collection = load_collection(files, names, cache=cache, progressive=True)
-        parse = cache.load if cache is not None else partial(load_file, demo_names=names)
-    collection = collection or load_decks(extra_decks, include_shipped=include_shipped)
+    collection = collection or load_decks(
+        extra_decks, include_shipped=include_shipped, progressive=progressive
+    )
     path = paths.database_path(db_path)
     backup.daily_backup(path, clock())
     db = Database(path)
@@ -193,4 +178,4 @@ def open_context(
         if cards.add_missing(conn, first):
             changed = whole
         cards.mark_synced(conn, {d.id: d.fingerprint for d in changed if d.fingerprint})
-    return Context(collection, db, clock, files, parse)
+    return Context(collection, db, clock)

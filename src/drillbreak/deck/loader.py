@@ -12,7 +12,7 @@ import gc
 import itertools
 import pickle
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -244,8 +244,8 @@ def load_prefix(
     path: Path, cards: int, demo_names: Iterable[str] | None = None
 ) -> FileResult | None:
     """A deck of the file's first ``cards`` cards (``Deck.partial``), to study while the
-    whole file is parsed; None when that part has any problem or the file has no more
-    cards than that: only the whole parse can tell then."""
+    whole file is parsed; None when that part has any problem or the file has not more
+    cards than that and one: only the whole parse can tell then."""
     from drillbreak.deck.yamlsource import MAX_FILE_BYTES, Positions, read_prefix
 
     path = Path(path)
@@ -624,13 +624,22 @@ class Collection:
     """All decks loaded from a set of paths; broken files are kept to be reported.
 
     ``pending``: files still to be parsed after a progressive load
-    (``load_collection(progressive=True)``), next first; each one's parse comes in
-    through :meth:`landed`.  A deck id used by an earlier file (in file order) makes the
-    later file broken, whichever was parsed first."""
+    (``load_collection(progressive=True)``), next first, with ``parse``; each one comes
+    in through :meth:`land_next`.  A deck id used by an earlier file (in file order)
+    makes the later file broken, whichever was parsed first."""
 
-    def __init__(self, results: list[FileResult], pending: Sequence[Path] = ()) -> None:
+    def __init__(
+        self,
+        results: list[FileResult],
+        pending: Sequence[Path] = (),
+        *,
+        order: Sequence[Path] = (),
+        parse: Callable[[Path], FileResult] | None = None,
+    ) -> None:
         self._parsed = list(results)
         self.pending = list(pending)
+        self._order = tuple(order)  # every file, as loaded: where a landed one goes
+        self._parse = parse
         self._index()
 
     def _index(self) -> None:
@@ -668,13 +677,18 @@ class Collection:
     def deck(self, deck_id: str) -> Deck | None:
         return next((d for d in self._decks if d.id == deck_id), None)
 
-    def landed(self, result: FileResult, order: Sequence[Path]) -> Collection:
-        """This collection with a pending file's parse in: in place of the file's partial
-        deck, if it had one, at its place in ``order`` (every file, as loaded)."""
-        rank = {p: i for i, p in enumerate(order)}
-        kept = [r for r in self._parsed if r.path != result.path]
+    def land_next(self) -> tuple[Collection, FileResult] | None:
+        """Parse the next pending file: (this collection with it in, in place of the
+        file's partial deck if it had one, at its place in file order; its parse), or
+        None when nothing is pending.  This collection is not changed."""
+        if not self.pending or self._parse is None:
+            return None
+        path, *rest = self.pending
+        result = self._parse(path)
+        rank = {p: i for i, p in enumerate(self._order)}
+        kept = [r for r in self._parsed if r.path != path]
         parsed = sorted([*kept, result], key=lambda r: rank.get(r.path, len(rank)))
-        return Collection(parsed, [p for p in self.pending if p != result.path])
+        return Collection(parsed, rest, order=self._order, parse=self._parse), result
 
 
 @contextmanager
@@ -702,8 +716,8 @@ def load_collection(
     serves unchanged files without parsing them.
 
     ``progressive``: parse only what a first screen needs now (``EAGER_BYTES``), and
-    leave the rest in ``Collection.pending`` for the caller to parse and land
-    (:meth:`Collection.landed`)."""
+    leave the rest in ``Collection.pending`` for the caller to land one by one
+    (:meth:`Collection.land_next`)."""
     files = deck_files(paths)
     names = set(demo_names) if demo_names is not None else None
 
@@ -739,7 +753,7 @@ def load_collection(
             results = [r for r in results if r.path != path] + [parse(path)]
     rank = {p: i for i, p in enumerate(files)}
     results.sort(key=lambda r: rank[r.path])
-    return Collection(results, later)
+    return Collection(results, later, order=files, parse=parse)
 
 
 # A progressive load shows the first cards of each big file that misses the cache and
